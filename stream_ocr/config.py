@@ -1,0 +1,79 @@
+"""Configuration: frozen dataclasses, validated once, passed down.
+
+Environment variables are read here and in the entry points only, never deep
+in the code. Every default runs out of the box.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stream_ocr.errors import BadInputError
+
+
+def default_cache_dir() -> Path:
+    """Where converted weights are cached: $STREAM_OCR_CACHE_DIR, else $XDG_CACHE_HOME/stream-ocr."""
+    explicit = os.environ.get("STREAM_OCR_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "stream-ocr"
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """Limits on still images, against oversized uploads and decompression bombs."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 40_000_000
+
+    def __post_init__(self) -> None:
+        if self.max_bytes <= 0 or self.max_pixels <= 0:
+            raise BadInputError("image limits must be positive")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How to build an OCR engine.
+
+    The keras-ocr fields: the detector sees the frame scaled so that its longest side
+    is at most ``detect_max_side`` (never upscaled unless ``detect_upscale``), padded
+    up to a multiple of ``pad_multiple`` so that few distinct shapes reach TensorFlow.
+    """
+
+    name: str = "keras-ocr"
+    # keras-ocr engine
+    recognizer: str = "english_g2"
+    detect_max_side: int = 1280
+    detect_upscale: bool = False
+    pad_multiple: int = 64
+    detection_threshold: float = 0.7
+    text_threshold: float = 0.4
+    link_threshold: float = 0.4
+    min_confidence: float = 0.0
+    recognizer_batch_size: int = 32
+    allow_download: bool = False
+    warmup: bool = True
+    tf_intra_op_threads: int = 0
+    tf_inter_op_threads: int = 0
+    # rapidocr engine
+    onnx_intra_op_threads: int = 1
+    # where weights come from and go
+    weights_dir: Path | None = None
+    cache_dir: Path = field(default_factory=default_cache_dir)
+
+    def __post_init__(self) -> None:
+        if self.detect_max_side < 64:
+            raise BadInputError("detect_max_side must be at least 64")
+        if self.pad_multiple < 32 or self.pad_multiple % 32:
+            raise BadInputError("pad_multiple must be a positive multiple of 32")
+        if self.recognizer_batch_size < 1:
+            raise BadInputError("recognizer_batch_size must be at least 1")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise BadInputError("min_confidence must be in [0, 1]")
+        if self.tf_intra_op_threads < 0 or self.tf_inter_op_threads < 0:
+            raise BadInputError("thread counts must be >= 0 (0 lets TensorFlow choose)")
+        if self.onnx_intra_op_threads < 1:
+            raise BadInputError("onnx_intra_op_threads must be at least 1")

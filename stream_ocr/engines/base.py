@@ -1,0 +1,62 @@
+"""The one engine interface: a BGR uint8 frame in, a ``FrameResult`` out.
+
+Owns the frame contract (checked once, here, for every engine) and the lock that lets
+one engine be shared by the still-image API and the live streams. Engines implement
+``_read``; they never see a frame that breaks the contract.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from stream_ocr.errors import BadInputError
+from stream_ocr.types import Detection, FrameResult
+
+
+def check_frame(frame: np.ndarray) -> None:
+    """Raise BadInputError unless ``frame`` is BGR uint8 H x W x 3 with both sides >= 1."""
+    if not isinstance(frame, np.ndarray):
+        raise BadInputError(f"a frame must be a numpy array, got {type(frame).__name__}")
+    if frame.dtype != np.uint8:
+        raise BadInputError(f"a frame must be uint8, got {frame.dtype}; convert it with stream_ocr.images.to_bgr8")
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise BadInputError(f"a frame must be H x W x 3 (BGR), got shape {frame.shape}")
+    if frame.shape[0] < 1 or frame.shape[1] < 1:
+        raise BadInputError(f"a frame must not be empty, got shape {frame.shape}")
+
+
+class Engine(ABC):
+    """Base of every OCR engine. Subclasses set ``name`` and implement ``_read``."""
+
+    name: str = "engine"
+
+    def __init__(self) -> None:
+        # On a small CPU, two concurrent inferences only slow each other down; one at a time.
+        self._lock = threading.Lock()
+
+    def read(self, frame: np.ndarray) -> FrameResult:
+        """Find and read the text in one BGR frame."""
+        check_frame(frame)
+        with self._lock:
+            start = time.perf_counter()
+            timings: dict[str, float] = {}
+            detections = self._read(np.ascontiguousarray(frame), timings)
+            timings["total"] = (time.perf_counter() - start) * 1000
+        return FrameResult(
+            width=frame.shape[1],
+            height=frame.shape[0],
+            detections=tuple(detections),
+            engine=self.name,
+            timings_ms=timings,
+        )
+
+    @abstractmethod
+    def _read(self, frame: np.ndarray, timings: dict[str, float]) -> list[Detection]:
+        """Detections in ``frame``'s pixels; add per-stage milliseconds to ``timings``."""
+
+    def close(self) -> None:
+        """Release what the engine holds. The default holds nothing that needs it."""

@@ -1,0 +1,172 @@
+"""The CRAFT text detector: keras-ocr's model with the ``craft_mlt_25k`` weights, run fast.
+
+Owns weight conversion (PyTorch ``.pth`` to a cached Keras ``.h5``, once), the resize
+and padding of frames to a few bucketed shapes, and one ``tf.function`` over them.
+Box post-processing is keras-ocr's own ``getBoxes``. It knows nothing of recognition.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from stream_ocr.config import EngineConfig
+from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.errors import WeightsError
+from stream_ocr.torch_checkpoint import load_state_dict
+from stream_ocr.weights import CRAFT_MLT_25K, find_weights
+
+logger = logging.getLogger(__name__)
+
+# ImageNet statistics, as keras_ocr.detection.compute_input uses them (RGB order).
+_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255
+_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255
+
+
+def _set_from_state_dict(model: Any, keras: Any, state: dict[str, np.ndarray]) -> None:
+    """Copy CRAFT's PyTorch tensors into keras-ocr's layers (the mapping keras-ocr uses)."""
+    layer_names = {
+        ".".join(k.split(".")[1:-1]) for k in state if not k.endswith("num_batches_tracked")
+    }
+    for name in sorted(layer_names):
+        layer = model.get_layer(name)
+        prefix = f"module.{name}"
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights(
+                [state[f"{prefix}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")]
+            )
+        elif isinstance(layer, keras.layers.Conv2D):
+            layer.set_weights([state[f"{prefix}.weight"].transpose(2, 3, 1, 0), state[f"{prefix}.bias"]])
+        else:
+            raise WeightsError(f"unexpected layer {name} ({type(layer).__name__}) in CRAFT weights")
+    missing = [
+        layer.name
+        for layer in model.layers
+        if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Conv2D))
+        and layer.name not in layer_names
+    ]
+    if missing:
+        raise WeightsError(f"CRAFT weights lack layers {missing[:5]}")
+
+
+def cached_craft_weights(config: EngineConfig) -> Path:
+    """Path of the converted Keras weights, converting from ``.pth`` on first use."""
+    cached = Path(config.cache_dir) / f"craft_mlt_25k-{CRAFT_MLT_25K.sha256[:12]}.h5"
+    if cached.is_file():
+        return cached
+    source = find_weights(CRAFT_MLT_25K, config.weights_dir)
+    keras_ocr = import_keras_ocr()
+    keras = keras_ocr.detection.keras
+    logger.info("converting %s to Keras weights in %s (once)", source, cached)
+    model = keras_ocr.detection.build_keras_model(weights_path=None, backbone_name="vgg")
+    _set_from_state_dict(model, keras, load_state_dict(source))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so that a crash or a second process never sees half a file.
+    fd, tmp = tempfile.mkstemp(suffix=".h5", dir=cached.parent)
+    os.close(fd)
+    try:
+        model.save_weights(tmp)
+        os.replace(tmp, cached)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return cached
+
+
+def build_craft_keras_model(config: EngineConfig) -> Any:
+    """keras-ocr's CRAFT model with the ``craft_mlt_25k`` weights loaded."""
+    keras_ocr = import_keras_ocr()
+    path = cached_craft_weights(config)
+    model = keras_ocr.detection.build_keras_model(weights_path=None, backbone_name="vgg")
+    try:
+        model.load_weights(str(path))
+    except (OSError, ValueError) as e:
+        raise WeightsError(f"cached CRAFT weights {path} are unreadable ({e}); delete the file to convert again") from e
+    return model
+
+
+def detection_scale(height: int, width: int, config: EngineConfig) -> float:
+    """The factor the detector sees the frame at: down to ``detect_max_side``, up only if asked."""
+    scale = config.detect_max_side / max(height, width)
+    if scale > 1 and not config.detect_upscale:
+        return 1.0
+    return scale
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+class CraftDetector:
+    """Frame in (RGB uint8), word boxes out in the frame's pixels."""
+
+    def __init__(self, model: Any, config: EngineConfig) -> None:
+        tf = import_tensorflow()
+        self._keras_ocr = import_keras_ocr()
+        self.model = model
+        self.config = config
+        mean = tf.constant(_MEAN)
+        std = tf.constant(_STD)
+
+        # One trace for every shape: the spatial dimensions are left unknown, so new frame
+        # sizes never retrace. Padding to ``pad_multiple`` keeps the number of distinct
+        # shapes the kernels see small.
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
+        def score_maps(images: Any) -> Any:
+            x = (tf.cast(images, tf.float32) - mean) / std
+            return model(x, training=False)
+
+        self._score_maps = score_maps
+
+    @classmethod
+    def load(cls, config: EngineConfig) -> CraftDetector:
+        return cls(build_craft_keras_model(config), config)
+
+    def prepare(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """Resize and pad one frame for the detector; return the batch of one and the scale."""
+        h, w = rgb.shape[:2]
+        scale = detection_scale(h, w, self.config)
+        if scale != 1.0:
+            nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            rgb = cv2.resize(rgb, (nw, nh), interpolation=interp)
+        ph = _round_up(rgb.shape[0], self.config.pad_multiple)
+        pw = _round_up(rgb.shape[1], self.config.pad_multiple)
+        batch = np.zeros((1, ph, pw, 3), dtype=np.uint8)
+        batch[0, : rgb.shape[0], : rgb.shape[1]] = rgb
+        return batch, scale
+
+    def detect(self, rgb: np.ndarray, timings: dict[str, float] | None = None) -> list[np.ndarray]:
+        """Return word boxes (4x2 float32, clockwise from top-left) in ``rgb``'s pixels."""
+        t0 = time.perf_counter()
+        batch, scale = self.prepare(rgb)
+        t1 = time.perf_counter()
+        maps = self._score_maps(batch).numpy()
+        t2 = time.perf_counter()
+        (boxes,) = self._keras_ocr.detection.getBoxes(
+            maps,
+            detection_threshold=self.config.detection_threshold,
+            text_threshold=self.config.text_threshold,
+            link_threshold=self.config.link_threshold,
+            size_threshold=10,
+        )
+        h, w = rgb.shape[:2]
+        out = []
+        for box in boxes:
+            box = np.asarray(box, dtype=np.float32) / scale
+            box[:, 0] = box[:, 0].clip(0, w)
+            box[:, 1] = box[:, 1].clip(0, h)
+            out.append(box)
+        t3 = time.perf_counter()
+        if timings is not None:
+            timings["detect_prepare"] = (t1 - t0) * 1000
+            timings["detect_model"] = (t2 - t1) * 1000
+            timings["detect_boxes"] = (t3 - t2) * 1000
+        return out

@@ -1,0 +1,202 @@
+"""EasyOCR's English "generation 2" recognizer, ported to Keras, with keras-ocr's interface.
+
+Owns the architecture (a VGG-style feature extractor on 64-pixel-high grey crops, two
+bidirectional LSTMs each followed by a Linear, a Linear over 97 classes), loading its
+``english_g2.pth`` weights without PyTorch, cropping boxes, batching crops, and greedy
+CTC decoding. ``recognize_from_boxes`` makes it a drop-in recognizer for
+``keras_ocr.pipeline.Pipeline``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from stream_ocr.config import EngineConfig
+from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.errors import WeightsError
+from stream_ocr.torch_checkpoint import load_state_dict
+from stream_ocr.weights import ENGLISH_G2, find_weights
+
+# EasyOCR's character list for english_g2; class 0 is the CTC blank.
+CHARACTERS = (
+    "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+NUM_CLASSES = len(CHARACTERS) + 1
+HEIGHT = 64
+# Crops are padded to a width that is a multiple of this, so TensorFlow sees few shapes.
+WIDTH_STEP = 32
+MAX_WIDTH = 64 * 24
+
+
+def build_model(keras: Any) -> Any:
+    """The english_g2 network in Keras: (batch, 64, width, 1) in [-1, 1] -> class scores."""
+    layers = keras.layers
+    x = inputs = keras.Input((HEIGHT, None, 1), name="crop")
+
+    def conv(x: Any, filters: int, index: int, kernel: int = 3, bias: bool = True, padding: str = "same") -> Any:
+        return layers.Conv2D(filters, kernel, padding=padding, use_bias=bias, name=f"conv{index}")(x)
+
+    x = layers.ReLU()(conv(x, 32, 0))
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.ReLU()(conv(x, 64, 3))
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.ReLU()(conv(x, 128, 6))
+    x = layers.ReLU()(conv(x, 128, 8))
+    x = layers.MaxPooling2D((2, 1))(x)
+    x = conv(x, 256, 11, bias=False)
+    x = layers.ReLU()(layers.BatchNormalization(epsilon=1e-5, name="bn12")(x))
+    x = conv(x, 256, 14, bias=False)
+    x = layers.ReLU()(layers.BatchNormalization(epsilon=1e-5, name="bn15")(x))
+    x = layers.MaxPooling2D((2, 1))(x)
+    x = layers.ReLU()(conv(x, 256, 18, kernel=2, padding="valid"))
+    # EasyOCR averages the feature map over its height: (batch, width', 256).
+    x = layers.Lambda(lambda t: keras.backend.mean(t, axis=1), name="height_mean")(x)
+    for i in range(2):
+        x = layers.Bidirectional(layers.LSTM(256, return_sequences=True), name=f"bilstm{i}")(x)
+        x = layers.Dense(256, name=f"linear{i}")(x)
+    x = layers.Dense(NUM_CLASSES, name="prediction")(x)
+    return keras.Model(inputs, layers.Softmax(name="probs")(x), name="english_g2")
+
+
+def load_weights(model: Any, state: dict[str, np.ndarray]) -> None:
+    """Copy english_g2's PyTorch state dict into ``build_model``'s layers."""
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    try:
+        fe = "FeatureExtraction.ConvNet"
+        for i in (0, 3, 6, 8, 18):
+            model.get_layer(f"conv{i}").set_weights(
+                [state[f"{fe}.{i}.weight"].transpose(2, 3, 1, 0), state[f"{fe}.{i}.bias"]]
+            )
+        for i in (11, 14):
+            model.get_layer(f"conv{i}").set_weights([state[f"{fe}.{i}.weight"].transpose(2, 3, 1, 0)])
+        for i in (12, 15):
+            model.get_layer(f"bn{i}").set_weights(
+                [state[f"{fe}.{i}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")]
+            )
+        for i in range(2):
+            rnn = f"SequenceModeling.{i}.rnn"
+            weights = []
+            for direction in ("", "_reverse"):
+                # PyTorch and Keras share the gate order (input, forget, cell, output);
+                # PyTorch has two biases where Keras has one.
+                weights += [
+                    state[f"{rnn}.weight_ih_l0{direction}"].T,
+                    state[f"{rnn}.weight_hh_l0{direction}"].T,
+                    state[f"{rnn}.bias_ih_l0{direction}"] + state[f"{rnn}.bias_hh_l0{direction}"],
+                ]
+            model.get_layer(f"bilstm{i}").set_weights(weights)
+            lin = f"SequenceModeling.{i}.linear"
+            model.get_layer(f"linear{i}").set_weights([state[f"{lin}.weight"].T, state[f"{lin}.bias"]])
+        model.get_layer("prediction").set_weights([state["Prediction.weight"].T, state["Prediction.bias"]])
+    except (KeyError, ValueError) as e:
+        raise WeightsError(f"english_g2 weights do not fit the architecture: {e}") from e
+
+
+def crop_box(gray: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Warp a 4-point box (clockwise from top-left) out of a grey image to height 64."""
+    box = np.asarray(box, dtype=np.float32)
+    tl, tr, br, bl = box
+    w = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl), 1.0)
+    h = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr), 1.0)
+    out_w = int(min(MAX_WIDTH, max(1, round(HEIGHT * w / h))))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, HEIGHT], [0, HEIGHT]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(box, dst)
+    return cv2.warpPerspective(gray, matrix, (out_w, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def decode(probs: np.ndarray) -> tuple[str, float]:
+    """Greedy CTC decoding of one crop's (time, class) probabilities.
+
+    The confidence is EasyOCR's: the product of the kept characters' probabilities,
+    raised to 2/sqrt(n).
+    """
+    best = probs.argmax(axis=1)
+    best_p = probs.max(axis=1)
+    chars = []
+    previous = 0
+    for index in best:
+        if index != 0 and index != previous:
+            chars.append(CHARACTERS[index - 1])
+        previous = index
+    kept = best_p[best != 0]
+    if kept.size == 0:
+        return "", 0.0
+    confidence = float(np.prod(kept.astype(np.float64)) ** (2.0 / np.sqrt(kept.size)))
+    return "".join(chars), min(1.0, confidence)
+
+
+class EnglishG2Recognizer:
+    """Recognize text in boxes. Thread-compatible: callers serialize (the engine does)."""
+
+    def __init__(self, model: Any, batch_size: int = 32) -> None:
+        tf = import_tensorflow()
+        self.model = model
+        self.batch_size = batch_size
+
+        @tf.function(input_signature=[tf.TensorSpec([None, HEIGHT, None, 1], tf.uint8)])
+        def class_probs(crops: Any) -> Any:
+            x = tf.cast(crops, tf.float32) / 127.5 - 1.0
+            return model(x, training=False)
+
+        self._class_probs = class_probs
+
+    @classmethod
+    def load(cls, config: EngineConfig) -> EnglishG2Recognizer:
+        return cls.from_path(find_weights(ENGLISH_G2, config.weights_dir), config.recognizer_batch_size)
+
+    @classmethod
+    def from_path(cls, path: Path, batch_size: int = 32) -> EnglishG2Recognizer:
+        keras = import_keras_ocr().detection.keras
+        model = build_model(keras)
+        load_weights(model, load_state_dict(path))
+        return cls(model, batch_size)
+
+    def recognize_crops(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Read grey crops of height 64 (any widths); returns (text, confidence) per crop."""
+        results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        # Similar widths go together, so that little of each batch is padding.
+        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1])
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            width = -(-max(crops[i].shape[1] for i in chunk) // WIDTH_STEP) * WIDTH_STEP
+            batch = np.empty((len(chunk), HEIGHT, width, 1), dtype=np.uint8)
+            for row, i in enumerate(chunk):
+                crop = crops[i]
+                batch[row, :, : crop.shape[1], 0] = crop
+                # EasyOCR pads by repeating the last column, as the model was trained.
+                batch[row, :, crop.shape[1] :, 0] = crop[:, -1:]
+            probs = self._class_probs(batch).numpy()
+            for row, i in enumerate(chunk):
+                # Time steps past the crop's own width only saw padding.
+                steps = max(1, min(probs.shape[1], crops[i].shape[1] // 4))
+                results[i] = decode(probs[row, :steps])
+        return results
+
+    def recognize_boxes(
+        self, gray: np.ndarray, boxes: list[np.ndarray], timings: dict[str, float] | None = None
+    ) -> list[tuple[str, float]]:
+        t0 = time.perf_counter()
+        crops = [crop_box(gray, box) for box in boxes]
+        t1 = time.perf_counter()
+        out = self.recognize_crops(crops)
+        if timings is not None:
+            timings["recognize_crop"] = (t1 - t0) * 1000
+            timings["recognize_model"] = (time.perf_counter() - t1) * 1000
+        return out
+
+    def recognize_from_boxes(self, images: list[np.ndarray], box_groups: list[Any], **kwargs: Any) -> list[list[str]]:
+        """keras-ocr's recognizer interface: RGB images and their box groups in, texts out."""
+        if len(images) != len(box_groups):
+            raise ValueError("recognize_from_boxes needs one box group per image")
+        out = []
+        for image, boxes in zip(images, box_groups):
+            image = np.asarray(image)
+            gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+            out.append([text for text, _ in self.recognize_boxes(gray, list(boxes))])
+        return out

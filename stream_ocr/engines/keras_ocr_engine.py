@@ -1,0 +1,108 @@
+"""The default engine: keras-ocr's CRAFT detector with a recognizer, on TensorFlow.
+
+Owns the glue only: BGR to RGB (keras-ocr converts colour only for file paths, never
+for arrays), TensorFlow thread settings, warm-up, and turning boxes and texts into
+``Detection``s. The detector and recognizer are their own modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import cv2
+import numpy as np
+
+from stream_ocr.config import EngineConfig
+from stream_ocr.engines.base import Engine
+from stream_ocr.engines.craft import CraftDetector
+from stream_ocr.engines.english_g2 import EnglishG2Recognizer
+from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.errors import BadInputError, WeightsError
+from stream_ocr.types import Detection
+
+logger = logging.getLogger(__name__)
+
+RECOGNIZERS = ("english_g2", "kurapan")
+
+
+def configure_tensorflow_threads(intra: int, inter: int) -> None:
+    """Apply thread counts (0 = TensorFlow's choice). Only possible before TensorFlow runs an op."""
+    tf = import_tensorflow()
+    threading_config = tf.config.threading
+    try:
+        if intra and threading_config.get_intra_op_parallelism_threads() != intra:
+            threading_config.set_intra_op_parallelism_threads(intra)
+        if inter and threading_config.get_inter_op_parallelism_threads() != inter:
+            threading_config.set_inter_op_parallelism_threads(inter)
+    except RuntimeError:
+        logger.warning(
+            "TensorFlow is already running; thread counts stay at intra=%d inter=%d",
+            threading_config.get_intra_op_parallelism_threads(),
+            threading_config.get_inter_op_parallelism_threads(),
+        )
+
+
+class KurapanRecognizer:
+    """keras-ocr's stock CRNN recognizer, when its weights are in keras-ocr's cache."""
+
+    def __init__(self, allow_download: bool) -> None:
+        keras_ocr = import_keras_ocr()
+        spec = keras_ocr.recognition.PRETRAINED_WEIGHTS["kurapan"]["weights"]["top"]
+        path = os.path.join(keras_ocr.tools.get_default_cache_dir(), spec["filename"])
+        if not os.path.isfile(path) and not allow_download:
+            raise WeightsError(
+                f"the kurapan recognizer's weights are not at {path}. Put {spec['filename']} "
+                "there (or set KERAS_OCR_CACHE_DIR to its folder), or allow the download "
+                "with --allow-download; the default english_g2 recognizer needs neither"
+            )
+        self._recognizer = keras_ocr.recognition.Recognizer()
+
+    def recognize_boxes(
+        self, gray: np.ndarray, boxes: list[np.ndarray], timings: dict[str, float] | None = None
+    ) -> list[tuple[str, float | None]]:
+        if not boxes:
+            return []
+        rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+        (texts,) = self._recognizer.recognize_from_boxes(images=[rgb], box_groups=[np.array(boxes)], verbose=0)
+        return [(text, None) for text in texts]
+
+
+class KerasOCREngine(Engine):
+    name = "keras-ocr"
+
+    def __init__(self, config: EngineConfig) -> None:
+        super().__init__()
+        if config.recognizer not in RECOGNIZERS:
+            raise BadInputError(f"unknown recognizer {config.recognizer!r}; choose one of {', '.join(RECOGNIZERS)}")
+        configure_tensorflow_threads(config.tf_intra_op_threads, config.tf_inter_op_threads)
+        self.config = config
+        self.detector = CraftDetector.load(config)
+        self.recognizer: Any
+        if config.recognizer == "english_g2":
+            self.recognizer = EnglishG2Recognizer.load(config)
+        else:
+            self.recognizer = KurapanRecognizer(config.allow_download)
+        if config.warmup:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Run a frame with text-like content once, so the first real frame is not slow."""
+        frame = np.full((240, 320, 3), 255, dtype=np.uint8)
+        cv2.putText(frame, "WARM UP", (20, 130), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 5)
+        self.read(frame)
+
+    def _read(self, frame: np.ndarray, timings: dict[str, float]) -> list[Detection]:
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        boxes = self.detector.detect(rgb, timings)
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        reads = self.recognizer.recognize_boxes(gray, boxes, timings)
+        detections = []
+        for box, (text, confidence) in zip(boxes, reads):
+            if not text.strip():
+                continue
+            if confidence is not None and confidence < self.config.min_confidence:
+                continue
+            detections.append(Detection.from_array(box, text, confidence))
+        return detections
