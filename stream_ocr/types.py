@@ -83,18 +83,40 @@ class FrameResult:
         }
 
 
+def _text_angle(detections: list[Detection]) -> float:
+    """The median direction of the boxes' top edges: 0 for upright text."""
+    angles = sorted(
+        math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections
+    )
+    return angles[len(angles) // 2] if angles else 0.0
+
+
 def reading_order(detections: tuple[Detection, ...] | list[Detection]) -> list[Detection]:
-    """Sort into lines (by vertical overlap), then left to right within a line."""
+    """Sort into lines (by vertical overlap), then left to right within a line.
+
+    "Vertical" and "left" are the text's own: a page turned sideways or upside down is
+    read in its reading order, not the screen's.
+    """
+    detections = list(detections)
+    angle = _text_angle(detections)
+    cos, sin = math.cos(-angle), math.sin(-angle)
+
+    def extent(det: Detection) -> tuple[float, float, float, float]:
+        xs = [x * cos - y * sin for x, y in det.points]
+        ys = [x * sin + y * cos for x, y in det.points]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    boxes = {id(d): extent(d) for d in detections}
     lines: list[list[Detection]] = []
-    for det in sorted(detections, key=lambda d: (d.bbox[1] + d.bbox[3]) / 2):
-        x0, y0, x1, y1 = det.bbox
+    for det in sorted(detections, key=lambda d: (boxes[id(d)][1] + boxes[id(d)][3]) / 2):
+        _, y0, _, y1 = boxes[id(det)]
         cy = (y0 + y1) / 2
         for line in lines:
-            ly0 = sum(d.bbox[1] for d in line) / len(line)
-            ly1 = sum(d.bbox[3] for d in line) / len(line)
+            ly0 = sum(boxes[id(d)][1] for d in line) / len(line)
+            ly1 = sum(boxes[id(d)][3] for d in line) / len(line)
             if ly0 <= cy <= ly1:
                 line.append(det)
                 break
         else:
             lines.append([det])
-    return [d for line in lines for d in sorted(line, key=lambda d: d.bbox[0])]
+    return [d for line in lines for d in sorted(line, key=lambda d: boxes[id(d)][0])]

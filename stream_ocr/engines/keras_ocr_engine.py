@@ -17,7 +17,7 @@ import numpy as np
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.engines.craft import CraftDetector
-from stream_ocr.engines.english_g2 import EnglishG2Recognizer
+from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
 from stream_ocr.errors import BadInputError, WeightsError
 from stream_ocr.types import Detection
@@ -27,9 +27,11 @@ logger = logging.getLogger(__name__)
 RECOGNIZERS = ("english_g2", "kurapan")
 
 
-def configure_tensorflow_threads(intra: int, inter: int) -> None:
-    """Apply thread counts (0 = TensorFlow's choice). Only possible before TensorFlow runs an op."""
+def configure_tensorflow(intra: int, inter: int, cpu_bfloat16: bool) -> None:
+    """Apply thread counts (0 = TensorFlow's choice; only before TensorFlow runs an op) and bfloat16."""
     tf = import_tensorflow()
+    # Applies to graphs traced from now on; oneDNN leaves it off on CPUs without bfloat16.
+    tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": cpu_bfloat16})
     threading_config = tf.config.threading
     try:
         if intra and threading_config.get_intra_op_parallelism_threads() != intra:
@@ -60,13 +62,14 @@ class KurapanRecognizer:
         self._recognizer = keras_ocr.recognition.Recognizer()
 
     def recognize_boxes(
-        self, gray: np.ndarray, boxes: list[np.ndarray], timings: dict[str, float] | None = None
-    ) -> list[tuple[str, float | None]]:
+        self, gray: np.ndarray, boxes: list[np.ndarray], timings: dict[str, float] | None = None, auto_rotate: bool = False
+    ) -> list[Read]:
+        """Read each box; kurapan gives no confidence, and reads only upright text."""
         if not boxes:
             return []
         rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
         (texts,) = self._recognizer.recognize_from_boxes(images=[rgb], box_groups=[np.array(boxes)], verbose=0)
-        return [(text, None) for text in texts]
+        return [Read(box, text, None) for box, text in zip(boxes, texts)]
 
 
 class KerasOCREngine(Engine):
@@ -76,7 +79,7 @@ class KerasOCREngine(Engine):
         super().__init__()
         if config.recognizer not in RECOGNIZERS:
             raise BadInputError(f"unknown recognizer {config.recognizer!r}; choose one of {', '.join(RECOGNIZERS)}")
-        configure_tensorflow_threads(config.tf_intra_op_threads, config.tf_inter_op_threads)
+        configure_tensorflow(config.tf_intra_op_threads, config.tf_inter_op_threads, config.cpu_bfloat16)
         self.config = config
         self.detector = CraftDetector.load(config)
         self.recognizer: Any
@@ -97,12 +100,13 @@ class KerasOCREngine(Engine):
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         boxes = self.detector.detect(rgb, timings)
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        reads = self.recognizer.recognize_boxes(gray, boxes, timings)
+        reads = self.recognizer.recognize_boxes(gray, boxes, timings, auto_rotate=self.config.auto_rotate)
         detections = []
-        for box, (text, confidence) in zip(boxes, reads):
-            if not text.strip():
+        for read in reads:
+            text = read.text.strip()
+            if not text:
                 continue
-            if confidence is not None and confidence < self.config.min_confidence:
+            if read.confidence is not None and read.confidence < self.config.min_confidence:
                 continue
-            detections.append(Detection.from_array(box, text, confidence))
+            detections.append(Detection.from_array(read.box, text, read.confidence))
         return detections
