@@ -170,7 +170,9 @@ def score_words(detections: list[Detection] | tuple[Detection, ...], truth: list
     pred_pts = [np.array(p.points, dtype=np.float32) for p in preds]
     ious = np.array([[polygon_iou(pp, g.points) for g in legible] for pp in pred_pts]).reshape(len(preds), len(legible))
 
-    detection_pairs = [(ious[p, g], p, g) for p in range(len(preds)) for g in range(len(legible)) if ious[p, g] >= IOU_THRESHOLD]
+    detection_pairs = [
+        (ious[p, g], p, g) for p in range(len(preds)) for g in range(len(legible)) if ious[p, g] >= IOU_THRESHOLD
+    ]
     detection_matches = _greedy_match(detection_pairs)
     text_pairs = [
         (iou, p, g)

@@ -82,9 +82,13 @@ def decode_image(data: bytes, limits: ImageLimits | None = None) -> np.ndarray:
         raise BadInputError("the image file is truncated (its end marker is missing)")
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
-        raise BadInputError("the data is not an image in a format we can read (JPEG, PNG, TIFF, BMP, WebP), or it is corrupt")
+        raise BadInputError(
+            "the data is not an image in a format we can read (JPEG, PNG, TIFF, BMP, WebP), or it is corrupt"
+        )
     if image.shape[0] * image.shape[1] > limits.max_pixels:
-        raise InputTooLargeError(f"image has {image.shape[0] * image.shape[1]:,} pixels, over the limit of {limits.max_pixels:,}")
+        raise InputTooLargeError(
+            f"image has {image.shape[0] * image.shape[1]:,} pixels, over the limit of {limits.max_pixels:,}"
+        )
     return to_bgr8(image)
 
 

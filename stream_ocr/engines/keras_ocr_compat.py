@@ -68,8 +68,7 @@ def _select_legacy_keras() -> None:
         # Fine if it picked Keras 2 (the variable was set, or an old TensorFlow).
         import tensorflow as tf
 
-        version = getattr(tf.keras, "__version__", None) or tf.keras.__name__
-        if os.environ.get("TF_USE_LEGACY_KERAS") != "1" and not str(version).startswith(("2.", "tf_keras")):
+        if not tf.keras.layers.Dense.__module__.startswith("tf_keras"):
             raise EngineUnavailableError(
                 "TensorFlow was imported before stream-ocr could select Keras 2 (tf-keras), "
                 "which keras-ocr needs. Import stream_ocr before tensorflow, or set "
@@ -103,7 +102,9 @@ def import_keras_ocr() -> types.ModuleType:
     try:
         import keras_ocr
     except ImportError as e:
-        raise EngineUnavailableError(f"keras-ocr cannot be imported: {e}. Install it with: pip install keras-ocr==0.9.3") from e
+        raise EngineUnavailableError(
+            f"keras-ocr cannot be imported: {e}. Install it with: pip install keras-ocr==0.9.3"
+        ) from e
     return keras_ocr
 
 

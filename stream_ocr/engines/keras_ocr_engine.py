@@ -62,7 +62,11 @@ class KurapanRecognizer:
         self._recognizer = keras_ocr.recognition.Recognizer()
 
     def recognize_boxes(
-        self, gray: np.ndarray, boxes: list[np.ndarray], timings: dict[str, float] | None = None, auto_rotate: bool = False
+        self,
+        gray: np.ndarray,
+        boxes: list[np.ndarray],
+        timings: dict[str, float] | None = None,
+        auto_rotate: bool = False,
     ) -> list[Read]:
         """Read each box; kurapan gives no confidence, and reads only upright text."""
         if not boxes:

