@@ -66,5 +66,106 @@ def make_still() -> None:
     (HERE / "coffee_sign.json").write_text(json.dumps(truth, indent=2) + "\n")
 
 
+def _canvas(photo: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(photo, size, interpolation=cv2.INTER_CUBIC)
+
+
+def _camera(
+    canvas: np.ndarray, out_size: tuple[int, int], cx: float, cy: float, zoom: float, blur_px: float
+) -> np.ndarray:
+    """A virtual camera: the window of ``canvas`` centred at (cx, cy), ``zoom`` x, with motion blur."""
+    ow, oh = out_size
+    matrix = np.array([[zoom, 0, ow / 2 - zoom * cx], [0, zoom, oh / 2 - zoom * cy]], dtype=np.float32)
+    frame = cv2.warpAffine(canvas, matrix, out_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    if blur_px >= 1:
+        k = int(blur_px) * 2 + 1
+        kernel = np.zeros((k, k), np.float32)
+        kernel[k // 2, :] = 1.0 / k
+        frame = cv2.filter2D(frame, -1, kernel)
+    return frame
+
+
+def make_video(fps: int = 30, size: tuple[int, int] = (960, 540)) -> None:
+    """``signs.mp4``: three scenes with known text, a camera that moves, a cut, a static slide.
+
+    0-6 s: a coffee shop photo with a sign, the camera panning and zooming slowly.
+    6-12 s: a hard cut to a rocket photo with a sign; a second sign appears at 8 s and
+    goes at 10.5 s. 12-18 s: a static, slide-like title card.
+    """
+    import skimage.data
+
+    w, h = size
+    truth = []
+
+    coffee = _canvas(skimage.data.coffee(), (1400, 930))
+    coffee = paste_warped(
+        coffee, render_sign(["FRESH COFFEE"], size=64), np.array([[620, 180], [1230, 205], [1225, 330], [615, 305]])
+    )
+    truth += [{"text": "FRESH", "start": 0.0, "end": 6.0}, {"text": "COFFEE", "start": 0.0, "end": 6.0}]
+
+    rocket = _canvas(skimage.data.rocket(), (1300, 870))
+    rocket = paste_warped(
+        rocket,
+        render_sign(["LAUNCH PAD"], size=60, bg=(250, 250, 245)),
+        np.array([[120, 520], [640, 500], [645, 620], [125, 640]]),
+    )
+    gate = render_sign(["GATE 7"], size=60, fg=(250, 250, 250), bg=(30, 60, 140))
+    rocket_gate = paste_warped(rocket.copy(), gate, np.array([[800, 540], [1130, 550], [1128, 650], [798, 640]]))
+    truth += [{"text": "LAUNCH", "start": 6.0, "end": 12.0}, {"text": "PAD", "start": 6.0, "end": 12.0}]
+    truth += [{"text": "GATE", "start": 8.0, "end": 10.5}]
+
+    slide = np.full((h, w, 3), 250, np.uint8)
+    slide = paste_warped(
+        slide,
+        render_sign(["QUARTERLY REPORT"], size=60, bg=(250, 250, 250)),
+        np.array([[140, 150], [820, 150], [820, 260], [140, 260]]),
+    )
+    slide = paste_warped(
+        slide,
+        render_sign(["SALES UP"], size=54, fg=(20, 90, 20), bg=(250, 250, 250)),
+        np.array([[330, 330], [630, 330], [630, 420], [330, 420]]),
+    )
+    truth += [{"text": "QUARTERLY", "start": 12.0, "end": 18.0}, {"text": "REPORT", "start": 12.0, "end": 18.0}]
+    truth += [{"text": "SALES", "start": 12.0, "end": 18.0}, {"text": "UP", "start": 12.0, "end": 18.0}]
+
+    path = HERE / "signs.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    slide_frame = camera_look(cv2.cvtColor(slide, cv2.COLOR_RGB2BGR), blur=0, noise=0)
+    for i in range(18 * fps):
+        t = i / fps
+        if t < 6:
+            p = t / 6
+            frame = _camera(
+                coffee,
+                size,
+                760 + 140 * p,
+                380 + 40 * np.sin(p * np.pi),
+                0.9 + 0.15 * p,
+                blur_px=1 + 2 * abs(np.sin(p * 3 * np.pi)),
+            )
+            frame = camera_look(frame, blur=0.6, noise=2)
+        elif t < 12:
+            p = (t - 6) / 6
+            scene = rocket_gate if 8.0 <= t < 10.5 else rocket
+            frame = _camera(scene, size, 620 + 80 * p, 540 - 30 * p, 0.85, blur_px=1)
+            frame = camera_look(frame, blur=0.6, noise=2)
+        else:
+            frame = slide_frame
+        if t < 12:
+            frame = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+        writer.write(frame)
+    writer.release()
+    meta = {
+        "source": "skimage.data coffee (CC0) and rocket (public domain, NASA) with rendered signs; a rendered slide",
+        "fps": fps,
+        "width": w,
+        "height": h,
+        "duration_s": 18.0,
+        "texts": truth,
+    }
+    (HERE / "signs.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
 if __name__ == "__main__":
     make_still()
+    make_video()

@@ -2,6 +2,6 @@
 
 import sys
 
-from stream_ocr.cli import main
+from stream_ocr.launcher import main
 
 sys.exit(main())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -114,6 +115,44 @@ def cmd_engines(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import json as _json
+
+    from stream_ocr.config import ServerConfig
+    from stream_ocr.engines import create_engine
+    from stream_ocr.server import create_app
+    from stream_ocr.sources import SourceSpec
+
+    sources = [SourceSpec.parse(text, loop=args.loop) for text in args.source]
+    if args.config:
+        data = _json.loads(Path(args.config).read_text())
+        for item in data.get("sources", []):
+            sources.append(SourceSpec(item["name"], str(item["uri"]), bool(item.get("loop", False))))
+    limits = ImageLimits(max_bytes=args.max_image_bytes, max_pixels=args.max_pixels)
+    server_config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        async_mode=args.async_mode,
+        max_request_bytes=args.max_image_bytes * 2,
+        image_limits=limits,
+    )
+    engine = create_engine(engine_config_from_args(args))
+    server = create_app(server_config, engine, sources)
+    _install_signal_handlers()
+    print(f"stream-ocr: open http://{args.host}:{args.port}/ in a browser", flush=True)
+    server.run()
+    return 0
+
+
+def _install_signal_handlers() -> None:
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stream-ocr", description="Read text from images, videos and live streams.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -133,6 +172,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(image)
     image.set_defaults(func=cmd_image)
 
+    serve = sub.add_parser("serve", help="run the web server: live streams, the page, and the /api/")
+    serve.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME=URI",
+        help="a stream: NAME=0 (webcam), NAME=rtsp://..., NAME=http://..., NAME=path/to/video.mp4; repeat for more",
+    )
+    serve.add_argument("--loop", action="store_true", help="replay video files from the start when they end")
+    serve.add_argument(
+        "--config", type=Path, help='a JSON file: {"sources": [{"name": "lobby", "uri": "rtsp://...", "loop": false}]}'
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s; 0.0.0.0 for every interface)"
+    )
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--async-mode",
+        choices=("threading", "eventlet"),
+        default=os.environ.get("STREAM_OCR_ASYNC_MODE", "threading"),
+        help="Socket.IO event loop (default %(default)s; see README)",
+    )
+    serve.add_argument(
+        "--max-image-bytes",
+        type=int,
+        default=ImageLimits.max_bytes,
+        help="largest still image or camera frame accepted (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-pixels", type=int, default=ImageLimits.max_pixels, help="largest image in pixels (default %(default)s)"
+    )
+    _add_engine_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
     engines = sub.add_parser("engines", help="list the engines and whether their weights are present")
     engines.add_argument("--weights-dir", type=Path, default=None)
     engines.set_defaults(func=cmd_engines)
@@ -147,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # TensorFlow's deprecation notices are for keras-ocr's authors, not our users.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
     except StreamOCRError as e:

@@ -82,3 +82,26 @@ class EngineConfig:
             raise BadInputError("thread counts must be >= 0 (0 lets TensorFlow choose)")
         if self.onnx_intra_op_threads < 1:
             raise BadInputError("onnx_intra_op_threads must be at least 1")
+
+
+ASYNC_MODES = ("threading", "eventlet")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The web server: where it listens, what it serves, and its limits."""
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+    # Measured faster and steadier for this CPU-bound server: see README "Event loop".
+    async_mode: str = "threading"
+    max_request_bytes: int = 25 * 1024 * 1024
+    image_limits: ImageLimits = field(default_factory=ImageLimits)
+    web_dir: Path | None = None
+    metrics_interval_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.async_mode not in ASYNC_MODES:
+            raise BadInputError(f"async mode must be one of {', '.join(ASYNC_MODES)}, got {self.async_mode!r}")
+        if not 0 <= self.port <= 65535:
+            raise BadInputError(f"port must be 0-65535, got {self.port}")

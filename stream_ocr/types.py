@@ -118,3 +118,19 @@ def reading_order(detections: tuple[Detection, ...] | list[Detection]) -> list[D
         else:
             lines.append([det])
     return [d for line in lines for d in sorted(line, key=lambda d: boxes[id(d)][0])]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One captured frame on its way to inference.
+
+    ``image`` is BGR uint8, or the encoded bytes a browser sent (the inference thread
+    decodes them, so no decoding happens on the event loop). ``captured_at`` is wall-clock
+    time (``time.time()``); ``position_s`` is the time within a video file, if any.
+    """
+
+    stream_id: str
+    frame_id: int
+    image: Any
+    captured_at: float
+    position_s: float | None = None

@@ -1,0 +1,112 @@
+"""HTTP routes: the still-image API (``POST /api/``, ``POST /api/ocr``), health, Prometheus metrics.
+
+``POST /api/`` keeps the original app's contract: JSON ``{"image": "data:image/...;base64,..."}``
+(the data-URL prefix optional). Every error is JSON with an ``error`` message and a 4xx/5xx code.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from stream_ocr.errors import BadInputError, InputTooLargeError, StreamOCRError
+from stream_ocr.images import decode_data_url, decode_image
+from stream_ocr.server.blocking import run_blocking
+from stream_ocr.types import FrameResult
+
+logger = logging.getLogger(__name__)
+
+api = Blueprint("api", __name__)
+
+
+def error(message: str, status: int):
+    return jsonify({"error": message}), status
+
+
+def _state():
+    return current_app.extensions["stream_ocr"]
+
+
+def _reply(result: FrameResult) -> dict[str, Any]:
+    body = result.to_dict()
+    # The keras-ocr Pipeline shape, [text, box] pairs, as the original app returned them.
+    body["predictions"] = [[d.text, [list(p) for p in d.points]] for d in result.detections]
+    body["text"] = result.text
+    return body
+
+
+def _ocr(decode, value):
+    state = _state()
+
+    def work():
+        return state.engine.read(decode(value, state.config.image_limits))
+
+    return _reply(run_blocking(state.config.async_mode, work))
+
+
+@api.post("/api/")
+@api.post("/api")
+def ocr_json():
+    if not request.is_json:
+        return error('send JSON with Content-Type: application/json, as {"image": "data:image/jpeg;base64,..."}', 415)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "image" not in body:
+        return error('the JSON body must be an object with an "image" field (a base64 data URL)', 400)
+    return jsonify(_ocr(decode_data_url, body["image"]))
+
+
+@api.post("/api/ocr")
+def ocr_upload():
+    if not request.content_type or not request.content_type.startswith("multipart/form-data"):
+        return error('send multipart/form-data with the image in a field named "image"', 415)
+    upload = request.files.get("image") or next(iter(request.files.values()), None)
+    if upload is None:
+        return error('no file in the upload: send the image in a field named "image"', 400)
+    return jsonify(_ocr(decode_image, upload.read()))
+
+
+@api.get("/healthz")
+def healthz():
+    state = _state()
+    return jsonify({"status": "ok", "engine": state.engine.name, "streams": state.hub.configured_streams()})
+
+
+@api.get("/metrics")
+def metrics():
+    return Response(generate_latest(_state().registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+@api.get("/api/streams")
+def streams():
+    return jsonify({"streams": _state().hub.configured_streams()})
+
+
+@api.app_errorhandler(InputTooLargeError)
+def too_large(e):
+    return error(str(e), 413)
+
+
+@api.app_errorhandler(BadInputError)
+def bad_input(e):
+    return error(str(e), 400)
+
+
+@api.app_errorhandler(StreamOCRError)
+def our_error(e):
+    logger.error("request failed: %s", e)
+    return error(str(e), 503)
+
+
+@api.app_errorhandler(HTTPException)
+def http_error(e: HTTPException):
+    return error(e.description or e.name, e.code or 500)
+
+
+@api.app_errorhandler(Exception)
+def unexpected(e):
+    logger.exception("unexpected error in a request")
+    return error("internal error; see the server log", 500)

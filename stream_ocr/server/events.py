@@ -1,0 +1,128 @@
+"""Socket.IO events: joining stream rooms, browser cameras, and the one event pump.
+
+Clients may only join configured streams or their own camera: nothing a client sends
+can make the server open a URL or a path. Handlers do no blocking work: camera frames
+go into a slot as bytes, and the inference thread decodes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_socketio import SocketIO, emit, join_room, leave_room
+
+from stream_ocr.errors import BadInputError
+from stream_ocr.streams import BROWSER_PREFIX, StreamHub, room_of
+
+logger = logging.getLogger(__name__)
+
+
+def register_events(socketio: SocketIO, hub: StreamHub) -> None:
+    # What each client watches, so that leaving or vanishing undoes it exactly.
+    watching: dict[str, set[str]] = {}
+
+    def stop_watching(sid: str, stream_id: str) -> None:
+        if stream_id in watching.get(sid, set()):
+            watching[sid].discard(stream_id)
+            leave_room(room_of(stream_id), sid=sid)
+            hub.remove_viewer(stream_id)
+
+    @socketio.on("connect")
+    def on_connect(auth: Any = None):
+        watching[request.sid] = set()
+        emit("streams", {"streams": hub.configured_streams()})
+
+    @socketio.on("join")
+    def on_join(data: Any):
+        stream_id = data.get("stream_id") if isinstance(data, dict) else None
+        sid = request.sid
+        if (
+            not isinstance(stream_id, str)
+            or not hub.has_stream(stream_id)
+            or stream_id.startswith(BROWSER_PREFIX)
+            and stream_id != BROWSER_PREFIX + sid
+        ):
+            emit("error", {"error": f"no such stream: {stream_id!r}; pick one of the configured streams"})
+            return
+        for other in list(watching.get(sid, set())):
+            stop_watching(sid, other)
+        join_room(room_of(stream_id))
+        watching.setdefault(sid, set()).add(stream_id)
+        hub.add_viewer(stream_id)
+        status, reason = hub.status_of(stream_id)
+        emit("stream_status", {"stream_id": stream_id, "status": status, "reason": reason})
+
+    @socketio.on("leave")
+    def on_leave(data: Any):
+        stream_id = data.get("stream_id") if isinstance(data, dict) else None
+        if isinstance(stream_id, str):
+            stop_watching(request.sid, stream_id)
+
+    @socketio.on("camera_start")
+    def on_camera_start(data: Any = None):
+        sid = request.sid
+        try:
+            stream_id = hub.add_browser_stream(sid)
+        except BadInputError as e:
+            emit("error", {"error": str(e)})
+            return
+        for other in list(watching.get(sid, set())):
+            stop_watching(sid, other)
+        join_room(room_of(stream_id))
+        watching.setdefault(sid, set()).add(stream_id)
+        emit("stream_status", {"stream_id": stream_id, "status": "live", "reason": "your camera"})
+
+    @socketio.on("camera_frame")
+    def on_camera_frame(data: Any):
+        if not isinstance(data, (bytes, bytearray)):
+            emit("error", {"error": "camera_frame takes one binary JPEG image"})
+            return
+        try:
+            hub.push_browser_frame(BROWSER_PREFIX + request.sid, bytes(data))
+        except BadInputError as e:
+            emit("error", {"error": str(e)})
+
+    @socketio.on("camera_stop")
+    def on_camera_stop(data: Any = None):
+        stream_id = BROWSER_PREFIX + request.sid
+        stop_watching(request.sid, stream_id)
+        hub.remove_stream(stream_id)
+
+    @socketio.on("disconnect")
+    def on_disconnect(*args: Any):
+        sid = request.sid
+        for stream_id in list(watching.get(sid, set())):
+            stop_watching(sid, stream_id)
+        watching.pop(sid, None)
+        hub.remove_stream(BROWSER_PREFIX + sid)
+
+
+def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, stop: Any) -> None:
+    """The one background task that emits everything the core produced.
+
+    It polls the hub's queue without blocking (a blocking get on a real OS queue would
+    freeze eventlet's loop) and sleeps with ``socketio.sleep`` between rounds.
+    """
+    last_metrics = 0.0
+    while not stop.is_set():
+        events = []
+        try:
+            events = hub.drain()
+            for event in events:
+                socketio.emit(event.name, event.payload, to=event.room)
+            now = _monotonic()
+            if now - last_metrics >= metrics_interval_s:
+                last_metrics = now
+                for snapshot in hub.metrics():
+                    socketio.emit("metrics", snapshot, to=room_of(snapshot["stream_id"]))
+        except Exception:  # noqa: BLE001  (the pump must outlive any one bad event)
+            logger.exception("event pump: emitting failed")
+        socketio.sleep(0.005 if events else 0.02)
+
+
+def _monotonic() -> float:
+    from stream_ocr.realthreads import time
+
+    return time.monotonic()

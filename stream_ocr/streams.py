@@ -1,0 +1,302 @@
+"""The stream hub: every live stream, from capture through inference to outgoing events.
+
+Owns the wiring for each stream (source -> slot -> worker -> tracker -> events), the
+browser-camera streams that clients add and remove, preview JPEGs for viewers, and an
+outgoing event queue. It never imports Flask or Socket.IO: the server drains
+``events`` and emits them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+
+from stream_ocr.capture import ENDED, ERROR, CaptureConfig, CaptureLoop
+from stream_ocr.config import ImageLimits
+from stream_ocr.engines.base import Engine
+from stream_ocr.errors import BadInputError
+from stream_ocr.metrics import StreamStats
+from stream_ocr.realthreads import queue, threading, time
+from stream_ocr.slot import LatestSlot
+from stream_ocr.sources import SourceSpec
+from stream_ocr.tracking import Tracker, TrackerConfig
+from stream_ocr.types import Frame, FrameResult
+from stream_ocr.worker import InferenceWorker
+
+logger = logging.getLogger(__name__)
+
+BROWSER_PREFIX = "cam-"
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    preview_fps: float = 12.0
+    preview_max_side: int = 960
+    preview_jpeg_quality: int = 75
+    max_browser_streams: int = 8
+    event_queue_size: int = 2000
+    capture: CaptureConfig = field(default_factory=CaptureConfig)
+    tracker: TrackerConfig = field(default_factory=lambda: TrackerConfig(keep_history=False))
+    image_limits: ImageLimits = field(default_factory=ImageLimits)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An outgoing event: name, payload, and the Socket.IO room it is for (None: everyone)."""
+
+    name: str
+    payload: dict[str, Any]
+    room: str | None = None
+
+
+def room_of(stream_id: str) -> str:
+    return f"stream:{stream_id}"
+
+
+@dataclass
+class Preview:
+    frame_id: int
+    captured_at: float
+    jpeg: bytes
+    width: int
+    height: int
+
+
+class _Stream:
+    def __init__(self, stream_id: str, spec: SourceSpec | None, slot: LatestSlot[Frame], tracker: Tracker) -> None:
+        self.stream_id = stream_id
+        self.spec = spec
+        self.slot = slot
+        self.stats = StreamStats(stream_id, slot)
+        self.tracker = tracker
+        self.capture: CaptureLoop | None = None
+        self.previews: LatestSlot[Preview] = LatestSlot(f"preview:{stream_id}")
+        self.viewers = 0
+        self.last_preview = 0.0
+        self.status = "connecting"
+        self.reason = ""
+        self.next_browser_frame = 0
+
+
+class StreamHub:
+    """Runs the configured streams and any browser cameras on one engine."""
+
+    def __init__(self, engine: Engine, specs: list[SourceSpec], config: HubConfig | None = None) -> None:
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            raise BadInputError(f"stream names must be unique, got {names}")
+        self.engine = engine
+        self.config = config or HubConfig()
+        self.specs = {s.name: s for s in specs}
+        self.events: queue.Queue[Event] = queue.Queue(maxsize=self.config.event_queue_size)
+        self.events_dropped = 0
+        self._lock = threading.Lock()
+        self._streams: dict[str, _Stream] = {}
+        self.worker = InferenceWorker(engine, self._on_result, self._on_error, self.config.image_limits)
+        for spec in specs:
+            stream = self._add(spec.name, spec)
+            stream.capture = CaptureLoop(
+                spec, stream.slot, stream.stats, self._on_status, self._on_frame, self.config.capture
+            )
+        self._started = False
+
+    # -- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        self.worker.start()
+        for stream in list(self._streams.values()):
+            if stream.capture is not None:
+                stream.capture.start()
+        self._started = True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for stream in list(self._streams.values()):
+            if stream.capture is not None:
+                stream.capture.stop(timeout)
+        self.worker.stop(timeout)
+
+    # -- streams -------------------------------------------------------------------------
+    def _add(self, stream_id: str, spec: SourceSpec | None) -> _Stream:
+        stream = _Stream(stream_id, spec, self.worker.new_slot(stream_id), Tracker(self.config.tracker))
+        with self._lock:
+            self._streams[stream_id] = stream
+        return stream
+
+    def configured_streams(self) -> list[dict[str, Any]]:
+        """What a browser may pick from: names, kinds and status, never credentials."""
+        with self._lock:
+            streams = [s for s in self._streams.values() if s.spec is not None]
+        return [
+            {
+                "id": s.stream_id,
+                "kind": s.spec.kind,
+                "source": s.spec.describe(),
+                "status": s.status,
+                "reason": s.reason,
+            }
+            for s in streams
+            if s.spec is not None
+        ]
+
+    def has_stream(self, stream_id: str) -> bool:
+        with self._lock:
+            return stream_id in self._streams
+
+    def stream_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._streams)
+
+    def status_of(self, stream_id: str) -> tuple[str, str]:
+        with self._lock:
+            stream = self._streams[stream_id]
+            return stream.status, stream.reason
+
+    def add_browser_stream(self, client_id: str) -> str:
+        """A stream fed by a browser's camera; its id is ``cam-<client id>``."""
+        stream_id = BROWSER_PREFIX + client_id
+        with self._lock:
+            if stream_id in self._streams:
+                return stream_id
+            browsers = sum(1 for s in self._streams.values() if s.spec is None)
+        if browsers >= self.config.max_browser_streams:
+            raise BadInputError(f"too many browser cameras at once (limit {self.config.max_browser_streams})")
+        stream = self._add(stream_id, None)
+        stream.status = "live"
+        return stream_id
+
+    def push_browser_frame(self, stream_id: str, data: bytes) -> None:
+        """A JPEG or PNG from a browser camera. Never blocks, never decodes (the worker does)."""
+        if not stream_id.startswith(BROWSER_PREFIX):
+            raise BadInputError("frames can only be sent to your own camera stream")
+        if len(data) > self.config.image_limits.max_bytes:
+            raise BadInputError("camera frame is too large")
+        with self._lock:
+            stream = self._streams.get(stream_id)
+        if stream is None:
+            raise BadInputError("start your camera stream before sending frames")
+        stream.next_browser_frame += 1
+        stream.slot.put(Frame(stream_id, stream.next_browser_frame, bytes(data), time.time()))
+        stream.stats.frame_captured()
+
+    def remove_stream(self, stream_id: str) -> None:
+        """Forget a browser stream (its client left): its slot, tracker and counters go."""
+        with self._lock:
+            stream = self._streams.get(stream_id)
+            if stream is None or stream.spec is not None:
+                return
+            del self._streams[stream_id]
+        self.worker.remove_slot(stream_id)
+
+    def add_viewer(self, stream_id: str) -> None:
+        with self._lock:
+            if stream_id in self._streams:
+                self._streams[stream_id].viewers += 1
+
+    def remove_viewer(self, stream_id: str) -> None:
+        with self._lock:
+            if stream_id in self._streams:
+                stream = self._streams[stream_id]
+                stream.viewers = max(0, stream.viewers - 1)
+
+    # -- callbacks from capture and inference threads -----------------------------------
+    def _publish(self, name: str, payload: dict[str, Any], room: str | None) -> None:
+        try:
+            self.events.put_nowait(Event(name, payload, room))
+        except queue.Full:
+            self.events_dropped += 1
+
+    def _on_status(self, stream_id: str, status: str, reason: str) -> None:
+        with self._lock:
+            stream = self._streams.get(stream_id)
+            if stream is not None:
+                stream.status, stream.reason = status, reason
+        payload = {"stream_id": stream_id, "status": status, "reason": reason, "time": time.time()}
+        self._publish("stream_status", payload, room_of(stream_id))
+        if status in (ENDED, ERROR):
+            self._publish("streams", {"streams": self.configured_streams()}, None)
+
+    def _on_frame(self, frame: Frame) -> None:
+        """In the capture thread: encode a preview JPEG now and then, if anyone watches."""
+        with self._lock:
+            stream = self._streams.get(frame.stream_id)
+        if stream is None or stream.viewers == 0:
+            return
+        now = time.monotonic()
+        if now - stream.last_preview < 1.0 / self.config.preview_fps:
+            return
+        stream.last_preview = now
+        image = frame.image
+        h, w = image.shape[:2]
+        scale = min(1.0, self.config.preview_max_side / max(h, w))
+        if scale < 1.0:
+            image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.config.preview_jpeg_quality])
+        if ok:
+            stream.previews.put(Preview(frame.frame_id, frame.captured_at, jpeg.tobytes(), w, h))
+
+    def _on_result(self, frame: Frame, result: FrameResult) -> None:
+        with self._lock:
+            stream = self._streams.get(frame.stream_id)
+        if stream is None:
+            return  # a browser stream whose client has left
+        detections = stream.tracker.update(result.detections, frame.position_s or frame.captured_at)
+        now = time.time()
+        latency = (now - frame.captured_at) * 1000
+        stream.stats.frame_inferred(latency)
+        payload = {
+            "stream_id": frame.stream_id,
+            "frame_id": frame.frame_id,
+            "captured_at": frame.captured_at,
+            "result_at": now,
+            "latency_ms": round(latency, 1),
+            "width": result.width,
+            "height": result.height,
+            "position_s": frame.position_s,
+            "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()},
+            "detections": [d.to_dict() for d in detections],
+        }
+        self._publish("ocr_result", payload, room_of(frame.stream_id))
+
+    def _on_error(self, frame: Frame, error: Exception) -> None:
+        with self._lock:
+            stream = self._streams.get(frame.stream_id)
+        if stream is not None:
+            stream.stats.inference_failed()
+        if isinstance(error, BadInputError):
+            self._publish(
+                "frame_error",
+                {"stream_id": frame.stream_id, "frame_id": frame.frame_id, "error": str(error)},
+                room_of(frame.stream_id),
+            )
+
+    # -- for the server's event pump ------------------------------------------------------
+    def drain(self, max_events: int = 500) -> list[Event]:
+        """Pending events, oldest first, then the newest preview of each watched stream."""
+        out: list[Event] = []
+        for _ in range(max_events):
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                break
+        with self._lock:
+            streams = list(self._streams.values())
+        for stream in streams:
+            preview = stream.previews.take_nowait()
+            if preview is not None:
+                payload = {
+                    "stream_id": stream.stream_id,
+                    "frame_id": preview.frame_id,
+                    "captured_at": preview.captured_at,
+                    "width": preview.width,
+                    "height": preview.height,
+                    "jpeg": preview.jpeg,
+                }
+                out.append(Event("frame", payload, room_of(stream.stream_id)))
+        return out
+
+    def metrics(self) -> list[dict[str, Any]]:
+        with self._lock:
+            streams = list(self._streams.values())
+        return [s.stats.snapshot().to_dict() for s in streams]

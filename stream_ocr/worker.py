@@ -1,0 +1,111 @@
+"""The inference worker: one OS thread per loaded engine, serving every stream fairly.
+
+Owns the loop that takes the newest frame of each stream in turn (round-robin), runs the
+engine on it and hands the result on. An error on one frame is logged and counted, and
+the loop goes on. Browser frames arrive encoded and are decoded here, off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from stream_ocr.config import ImageLimits
+from stream_ocr.engines.base import Engine
+from stream_ocr.errors import BadInputError
+from stream_ocr.images import decode_image
+from stream_ocr.realthreads import start_thread, threading, time
+from stream_ocr.slot import LatestSlot
+from stream_ocr.types import Frame, FrameResult
+
+logger = logging.getLogger(__name__)
+
+ResultCallback = Callable[[Frame, FrameResult], None]
+ErrorCallback = Callable[[Frame, Exception], None]
+
+
+class InferenceWorker:
+    """Runs ``engine`` on the newest frame of each registered slot, in turn."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        on_result: ResultCallback,
+        on_error: ErrorCallback,
+        image_limits: ImageLimits | None = None,
+    ) -> None:
+        self.engine = engine
+        self.on_result = on_result
+        self.on_error = on_error
+        self.image_limits = image_limits or ImageLimits()
+        self.wakeup = threading.Event()
+        self._slots: dict[str, LatestSlot[Frame]] = {}
+        self._slots_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None  # type: ignore[name-defined]
+        self._next = 0
+
+    def new_slot(self, stream_id: str) -> LatestSlot[Frame]:
+        """A slot this worker serves; capture puts frames in it."""
+        slot: LatestSlot[Frame] = LatestSlot(stream_id, self.wakeup)
+        with self._slots_lock:
+            self._slots[stream_id] = slot
+        return slot
+
+    def remove_slot(self, stream_id: str) -> None:
+        with self._slots_lock:
+            self._slots.pop(stream_id, None)
+
+    def start(self) -> None:
+        self._thread = start_thread(self._run, f"inference:{self.engine.name}")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self.wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _next_frame(self) -> Frame | None:
+        """The newest frame of the next stream that has one, round-robin."""
+        with self._slots_lock:
+            slots = list(self._slots.values())
+        for i in range(len(slots)):
+            slot = slots[(self._next + i) % len(slots)]
+            frame = slot.take_nowait()
+            if frame is not None:
+                self._next = (self._next + i + 1) % len(slots)
+                return frame
+        return None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.wakeup.wait(0.5)
+            self.wakeup.clear()
+            while not self._stop.is_set():
+                frame = self._next_frame()
+                if frame is None:
+                    break
+                self.process(frame)
+
+    def process(self, frame: Frame) -> None:
+        """Run the engine on one frame; report the result or the error, never raise."""
+        try:
+            image = frame.image
+            if not isinstance(image, np.ndarray):
+                image = decode_image(bytes(image), self.image_limits)
+            result = self.engine.read(image)
+        except BadInputError as e:
+            logger.warning("stream %s frame %d: %s", frame.stream_id, frame.frame_id, e)
+            self.on_error(frame, e)
+            return
+        except Exception as e:  # noqa: BLE001  (one bad frame must not stop the stream)
+            logger.exception("stream %s frame %d: engine failed", frame.stream_id, frame.frame_id)
+            self.on_error(frame, e)
+            return
+        self.on_result(frame, result)
+
+
+def latency_ms(frame: Frame) -> float:
+    return (time.time() - frame.captured_at) * 1000

@@ -1,0 +1,127 @@
+"""End to end in a real headless Chromium: live stream overlay, still-image upload, browser camera."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from .conftest import SAMPLES
+from .serverproc import ServerProcess
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIDEO_WORDS = {"FRESH", "COFFEE", "LAUNCH", "PAD", "GATE", "QUARTERLY", "REPORT", "SALES"}
+
+
+@pytest.fixture(scope="module", params=["threading", "eventlet"])
+def server(request):
+    proc = ServerProcess("--source", f"sample={SAMPLES / 'signs.mp4'}", "--loop", async_mode=request.param)
+    proc.wait_ready()
+    yield proc
+    code = proc.stop()
+    assert code == 0, proc.log()[-3000:]
+    assert "shutting down" in proc.log()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def launch(playwright, *extra):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/test.sh, which installs it")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS + list(extra))
+
+
+def panel_words(page, selector="#texts"):
+    return {w.strip().upper() for w in page.inner_text(selector).split()}
+
+
+def test_live_stream_overlay_and_text_panel(server, playwright):
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server.url + "/")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'live'", timeout=30_000)
+        # The video shows: the canvas holds a real frame, not black.
+        page.wait_for_function(
+            """() => { const c = document.getElementById('view'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                       let s = 0; for (let i = 0; i < d.length; i += 4000) s += d[i]; return c.width > 100 && s > 0; }""",
+            timeout=30_000,
+        )
+        page.wait_for_function("Number(document.getElementById('view').dataset.boxesDrawn || 0) > 0", timeout=90_000)
+        deadline = time.monotonic() + 90
+        words = set()
+        while time.monotonic() < deadline and not (words & VIDEO_WORDS):
+            words |= panel_words(page)
+            time.sleep(0.5)
+        assert words & VIDEO_WORDS, words
+        page.wait_for_function("document.getElementById('hud-capture').textContent !== '–'", timeout=20_000)
+        assert float(page.inner_text("#hud-capture")) > 20
+        page.screenshot(path=str(server.log_path.with_suffix(".png")))
+    finally:
+        browser.close()
+
+
+def test_still_image_upload(server, playwright):
+    browser = launch(playwright)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        page.set_input_files("#file-input", str(SAMPLES / "coffee_sign.jpg"))
+        page.wait_for_function("document.getElementById('still-texts').innerText.includes('COFFEE')", timeout=60_000)
+        assert panel_words(page, "#still-texts") >= {"FRESH", "COFFEE", "OPEN", "DAILY"}
+        page.set_input_files(
+            "#file-input", files=[{"name": "bad.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}]
+        )
+        page.wait_for_selector("#still-error:not([hidden])", timeout=30_000)
+        assert "not an image" in page.inner_text("#still-error")
+    finally:
+        browser.close()
+
+
+def write_y4m(path, image, frames=30):
+    """A .y4m clip of one still image, for Chromium's fake camera."""
+    h, w = image.shape[:2]
+    w, h = w - w % 2, h - h % 2
+    yuv = cv2.cvtColor(np.ascontiguousarray(image[:h, :w]), cv2.COLOR_BGR2YUV_I420).tobytes()
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F15:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + yuv)
+
+
+def test_browser_camera(server, playwright, tmp_path):
+    clip = tmp_path / "camera.y4m"
+    write_y4m(clip, cv2.imread(str(SAMPLES / "coffee_sign.jpg")))
+    browser = launch(
+        playwright,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    )
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        page.wait_for_function("document.getElementById('stream-select').options.length > 2", timeout=30_000)
+        page.select_option("#stream-select", "__camera__")
+        page.wait_for_function("document.getElementById('texts').innerText.includes('COFFEE')", timeout=90_000)
+        assert panel_words(page) >= {"FRESH", "COFFEE"}
+        page.wait_for_function("Number(document.getElementById('view').dataset.boxesDrawn || 0) > 0", timeout=30_000)
+    finally:
+        browser.close()

@@ -1,0 +1,308 @@
+// stream-ocr page: live video with OCR boxes, text panel, HUD, browser camera, still-image OCR.
+"use strict";
+
+const socket = io({ transports: ["websocket", "polling"] });
+const $ = (id) => document.getElementById(id);
+const view = $("view");
+const ctx = view.getContext("2d");
+const select = $("stream-select");
+const cameraVideo = $("camera");
+const CAMERA = "__camera__";
+
+const state = {
+  streamId: null,        // the stream we watch (configured id, or cam-<sid>)
+  usingCamera: false,
+  frames: [],            // buffered preview frames: {frameId, capturedAt, blob, arrival}
+  results: [],           // recent ocr_result events, oldest first
+  latencyMs: [],         // recent capture-to-result latencies
+  shown: null,           // {frameId, bitmap}
+  decoding: false,
+  cameraTimer: null,
+  cameraPending: 0,      // time the unanswered camera frame was sent (0: none)
+  boxesDrawn: 0,
+};
+
+// ---- stream list and selection -----------------------------------------------------------
+socket.on("connect", () => setStatus("connected", ""));
+socket.on("disconnect", () => setStatus("disconnected", "reconnecting to the server…"));
+socket.on("streams", ({ streams }) => {
+  const previous = select.value;
+  select.innerHTML = '<option value="">choose a stream…</option>';
+  for (const s of streams) {
+    const opt = new Option(`${s.id} (${s.source})`, s.id);
+    select.add(opt);
+  }
+  select.add(new Option("My camera", CAMERA));
+  const wanted = new URLSearchParams(location.search).get("stream");
+  if (previous) select.value = previous;
+  else if (wanted) select.value = wanted;
+  else if (streams.length) select.value = streams[0].id;
+  if (select.value !== (state.usingCamera ? CAMERA : state.streamId || "")) choose(select.value);
+});
+select.addEventListener("change", () => choose(select.value));
+
+function choose(value) {
+  stopCamera();
+  if (state.streamId) socket.emit("leave", { stream_id: state.streamId });
+  resetView();
+  if (!value) { state.streamId = null; return; }
+  if (value === CAMERA) { startCamera(); return; }
+  state.streamId = value;
+  socket.emit("join", { stream_id: value });
+}
+
+function resetView() {
+  state.frames = []; state.results = []; state.latencyMs = []; state.shown = null;
+  $("texts").innerHTML = "";
+  ctx.fillStyle = "#000"; ctx.fillRect(0, 0, view.width, view.height);
+}
+
+function setStatus(status, reason) {
+  const el = $("status");
+  el.textContent = reason ? `${status}: ${reason}` : status;
+  el.className = "status " + status;
+  el.dataset.status = status;
+}
+
+socket.on("stream_status", (s) => { if (s.stream_id === state.streamId) setStatus(s.status, s.reason); });
+socket.on("error", (e) => setStatus("error", e.error));
+socket.on("frame_error", (e) => console.warn("frame error", e));
+
+// ---- incoming frames and results ---------------------------------------------------------
+socket.on("frame", (f) => {
+  if (f.stream_id !== state.streamId) return;
+  state.frames.push({ frameId: f.frame_id, capturedAt: f.captured_at, blob: new Blob([f.jpeg], { type: "image/jpeg" }), arrival: performance.now(), width: f.width, height: f.height });
+  if (state.frames.length > 150) state.frames.splice(0, state.frames.length - 150);
+});
+
+socket.on("ocr_result", (r) => {
+  if (r.stream_id !== state.streamId) return;
+  state.results.push(r);
+  if (state.results.length > 30) state.results.shift();
+  state.latencyMs.push(r.latency_ms);
+  if (state.latencyMs.length > 20) state.latencyMs.shift();
+  if (state.usingCamera) state.cameraPending = 0;
+  renderTexts(r);
+});
+
+socket.on("metrics", (m) => {
+  if (m.stream_id !== state.streamId) return;
+  $("hud-capture").textContent = m.capture_fps.toFixed(1);
+  $("hud-inference").textContent = m.inference_fps.toFixed(2);
+  $("hud-latency").textContent = `${Math.round(m.latency_p50_ms)} / ${Math.round(m.latency_p95_ms)}`;
+  $("hud-dropped").textContent = m.dropped;
+});
+
+function median(values) {
+  if (!values.length) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// The server's clock, estimated from the newest frame's capture time and its arrival.
+function serverNow() {
+  const last = state.frames[state.frames.length - 1];
+  if (!last) return null;
+  return last.capturedAt + (performance.now() - last.arrival) / 1000;
+}
+
+// Which buffered frame to show: with sync on, the video runs late by the OCR latency, so
+// that each result arrives before its own frame is shown and boxes sit on that frame.
+function pickFrame() {
+  if (!state.frames.length) return null;
+  if (!$("sync").checked) return state.frames[state.frames.length - 1];
+  const now = serverNow();
+  const delay = (median(state.latencyMs) + 150) / 1000;
+  let chosen = state.frames[0];
+  for (const f of state.frames) { if (f.capturedAt <= now - delay) chosen = f; else break; }
+  return chosen;
+}
+
+// The newest result no newer than the shown frame (with sync off: the newest result).
+// Boxes from a frame more than STALE_S older than the shown one are not drawn: when OCR
+// stalls, old boxes must not sit on a scene that has moved on.
+const STALE_S = 4;
+function pickResult(frame) {
+  if (!state.results.length) return null;
+  let chosen = state.results[state.results.length - 1];
+  if ($("sync").checked) {
+    chosen = null;
+    for (const r of state.results) if (r.frame_id <= frame.frameId) chosen = r;
+  }
+  if (chosen && frame.capturedAt - chosen.captured_at > STALE_S) return null;
+  return chosen;
+}
+
+function drawBoxes(result, sx, sy) {
+  if (!result) return 0;
+  ctx.lineWidth = Math.max(2, view.width / 400);
+  ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
+  ctx.textBaseline = "bottom";
+  for (const d of result.detections) {
+    const pts = d.points.map(([x, y]) => [x * sx, y * sy]);
+    ctx.strokeStyle = "#3f3";
+    ctx.beginPath();
+    pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.closePath();
+    ctx.stroke();
+    const [x, y] = pts[0];
+    const w = ctx.measureText(d.text).width + 8;
+    ctx.fillStyle = "rgba(0,0,0,.65)";
+    ctx.fillRect(x, y - parseInt(ctx.font) - 4, w, parseInt(ctx.font) + 4);
+    ctx.fillStyle = "#fff";
+    ctx.fillText(d.text, x + 4, y - 2);
+  }
+  return result.detections.length;
+}
+
+function noteBoxes(n) {
+  if (n > 0) { state.boxesDrawn += n; view.dataset.boxesDrawn = state.boxesDrawn; }
+}
+
+async function render() {
+  requestAnimationFrame(render);
+  if (state.usingCamera) {
+    if (cameraVideo.readyState >= 2) {
+      if (view.width !== cameraVideo.videoWidth) { view.width = cameraVideo.videoWidth; view.height = cameraVideo.videoHeight; }
+      ctx.drawImage(cameraVideo, 0, 0);
+      const r = state.results[state.results.length - 1];
+      if (r) noteBoxes(drawBoxes(r, view.width / r.width, view.height / r.height));
+    }
+    return;
+  }
+  const frame = pickFrame();
+  if (!frame || state.decoding) return;
+  if (!state.shown || state.shown.frameId !== frame.frameId) {
+    state.decoding = true;
+    try {
+      const bitmap = await createImageBitmap(frame.blob);
+      if (state.shown) state.shown.bitmap.close();
+      state.shown = { frameId: frame.frameId, capturedAt: frame.capturedAt, bitmap, width: frame.width, height: frame.height };
+      // Frames older than the one shown are never needed again.
+      state.frames = state.frames.filter((f) => f.frameId >= frame.frameId);
+    } finally { state.decoding = false; }
+  }
+  const shown = state.shown;
+  if (view.width !== shown.bitmap.width) { view.width = shown.bitmap.width; view.height = shown.bitmap.height; }
+  ctx.drawImage(shown.bitmap, 0, 0);
+  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height));
+}
+requestAnimationFrame(render);
+
+// ---- the text panel ----------------------------------------------------------------------
+function renderTexts(result) {
+  const list = $("texts");
+  list.innerHTML = "";
+  const sorted = [...result.detections].sort((a, b) => (a.points[0][1] - b.points[0][1]) || (a.points[0][0] - b.points[0][0]));
+  for (const d of sorted) {
+    const li = document.createElement("li");
+    li.textContent = d.text;
+    const small = document.createElement("small");
+    small.textContent = d.confidence == null ? "" : `${Math.round(d.confidence * 100)}%`;
+    li.appendChild(small);
+    li.title = "click to copy";
+    li.addEventListener("click", () => copy(d.text, li));
+    list.appendChild(li);
+  }
+}
+
+async function copy(text, el) {
+  try { await navigator.clipboard.writeText(text); }
+  catch {
+    const area = document.createElement("textarea");
+    area.value = text; document.body.appendChild(area); area.select();
+    document.execCommand("copy"); area.remove();
+  }
+  el.classList.add("copied");
+  setTimeout(() => el.classList.remove("copied"), 600);
+}
+
+// ---- the browser's own camera ------------------------------------------------------------
+async function startCamera() {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
+    cameraVideo.srcObject = stream;
+    await cameraVideo.play();
+  } catch (e) {
+    setStatus("error", `camera unavailable: ${e.message}`);
+    return;
+  }
+  state.usingCamera = true;
+  state.streamId = "cam-" + socket.id;
+  socket.emit("camera_start");
+  const grab = document.createElement("canvas");
+  state.cameraTimer = setInterval(() => {
+    // One frame in flight at a time (or a fresh one after 3 s without an answer).
+    if (cameraVideo.readyState < 2) return;
+    if (state.cameraPending && performance.now() - state.cameraPending < 3000) return;
+    const scale = Math.min(1, 640 / Math.max(cameraVideo.videoWidth, cameraVideo.videoHeight));
+    grab.width = Math.round(cameraVideo.videoWidth * scale);
+    grab.height = Math.round(cameraVideo.videoHeight * scale);
+    grab.getContext("2d").drawImage(cameraVideo, 0, 0, grab.width, grab.height);
+    state.cameraPending = performance.now();
+    grab.toBlob(async (blob) => socket.emit("camera_frame", await blob.arrayBuffer()), "image/jpeg", 0.8);
+  }, 200);
+}
+
+function stopCamera() {
+  if (!state.usingCamera) return;
+  clearInterval(state.cameraTimer);
+  socket.emit("camera_stop");
+  const stream = cameraVideo.srcObject;
+  if (stream) stream.getTracks().forEach((t) => t.stop());
+  cameraVideo.srcObject = null;
+  state.usingCamera = false;
+  state.cameraPending = 0;
+}
+
+// ---- still images: the original app's drag-and-drop OCR ----------------------------------
+const drop = $("drop");
+["dragenter", "dragover"].forEach((ev) => drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.add("over"); }));
+["dragleave", "drop"].forEach((ev) => drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
+drop.addEventListener("drop", (e) => { if (e.dataTransfer.files.length) readStill(e.dataTransfer.files[0]); });
+$("file-input").addEventListener("change", (e) => { if (e.target.files.length) readStill(e.target.files[0]); });
+
+function readStill(file) {
+  const reader = new FileReader();
+  reader.onload = async () => {
+    const error = $("still-error");
+    error.hidden = true;
+    $("still-texts").innerHTML = "<li>reading…</li>";
+    try {
+      const res = await fetch("/api/", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ image: reader.result }) });
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.error || res.statusText);
+      await showStill(reader.result, body);
+    } catch (e) {
+      $("still-texts").innerHTML = "";
+      error.textContent = e.message;
+      error.hidden = false;
+    }
+  };
+  reader.readAsDataURL(file);
+}
+
+async function showStill(dataUrl, body) {
+  const img = new Image();
+  img.src = dataUrl;
+  await img.decode();
+  const canvas = $("still-canvas");
+  canvas.width = body.width; canvas.height = body.height; canvas.hidden = false;
+  const c = canvas.getContext("2d");
+  c.drawImage(img, 0, 0, body.width, body.height);
+  c.strokeStyle = "#3f3"; c.lineWidth = Math.max(2, body.width / 400);
+  for (const d of body.detections) {
+    c.beginPath();
+    d.points.forEach(([x, y], i) => (i ? c.lineTo(x, y) : c.moveTo(x, y)));
+    c.closePath(); c.stroke();
+  }
+  const list = $("still-texts");
+  list.innerHTML = "";
+  for (const d of body.detections) {
+    const li = document.createElement("li");
+    li.textContent = d.text;
+    li.addEventListener("click", () => copy(d.text, li));
+    list.appendChild(li);
+  }
+  if (!body.detections.length) list.innerHTML = "<li>no text found</li>";
+}
