@@ -4,11 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages: Chromium for the browser tests, GStreamer's RTSP server (run by
+# Debian's own python3, which has the GObject bindings) for the RTSP test, ffmpeg.
+DEB_PACKAGES=(chromium chromium-driver ffmpeg python3-gi gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
-  command -v chromium >/dev/null || need+=(chromium)
-  command -v chromedriver >/dev/null || need+=(chromium-driver)
-  command -v ffmpeg >/dev/null || need+=(ffmpeg)
+  for pkg in "${DEB_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  done
   if [ ${#need[@]} -gt 0 ]; then
     echo "== apt-get install ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive

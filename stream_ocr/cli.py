@@ -104,6 +104,50 @@ def cmd_image(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_video(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stream_ocr.engines import create_engine
+    from stream_ocr.video import VideoJob, parse_roi, process_video
+
+    job = VideoJob(
+        sample_fps=args.sample_fps,
+        roi=parse_roi(args.roi) if args.roi else None,
+        start=args.start,
+        end=args.end,
+        annotate=args.annotate,
+        change_threshold=args.change_threshold,
+    )
+    engine = create_engine(engine_config_from_args(args))
+    failures = 0
+    for path in args.inputs:
+        out_dir = args.out / path.stem if len(args.inputs) > 1 else args.out
+        bar = tqdm(desc=path.name, unit="frame", dynamic_ncols=True, disable=args.quiet)
+
+        def progress(done: int, total: int, bar=bar) -> None:
+            if total and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            summary = process_video(path, out_dir, engine, job, progress)
+        except StreamOCRError as e:
+            bar.close()
+            failures += 1
+            print(f"stream-ocr: {path}: {e}", file=sys.stderr)
+            continue
+        bar.close()
+        print(
+            f"{path}: {summary.tracks} texts ({', '.join(summary.distinct_texts[:12])}{'...' if len(summary.distinct_texts) > 12 else ''}); "
+            f"frames read {summary.frames_read}, skipped unchanged {summary.frames_skipped_unchanged} of {summary.frames_sampled} sampled; "
+            f"{summary.wall_s} s, {summary.fps} fps -> {out_dir}"
+        )
+        if summary.error:
+            failures += 1
+            print(f"stream-ocr: {path}: {summary.error}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def cmd_engines(args: argparse.Namespace) -> int:
     from stream_ocr.engines import DEFAULT_ENGINE, ENGINES
 
@@ -135,6 +179,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async_mode=args.async_mode,
         max_request_bytes=args.max_image_bytes * 2,
         image_limits=limits,
+        max_video_bytes=args.max_video_bytes,
+        jobs_dir=args.jobs_dir,
     )
     engine = create_engine(engine_config_from_args(args))
     server = create_app(server_config, engine, sources)
@@ -171,6 +217,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_engine_options(image)
     image.set_defaults(func=cmd_image)
+
+    video = sub.add_parser("video", help="turn video files into text timelines: JSON, SRT, WebVTT, annotated MP4")
+    video.add_argument("inputs", nargs="+", type=Path, metavar="IN")
+    video.add_argument(
+        "--out", type=Path, required=True, help="output folder (one subfolder per video when there are several)"
+    )
+    video.add_argument("--sample-fps", type=float, default=2.0, help="frames per second to read (default %(default)s)")
+    video.add_argument("--roi", help="only read this region: x,y,w,h in pixels")
+    video.add_argument("--start", type=float, default=0.0, help="start time in seconds")
+    video.add_argument("--end", type=float, default=None, help="end time in seconds")
+    video.add_argument("--annotate", action="store_true", help="also write annotated.mp4 with boxes and text drawn")
+    video.add_argument(
+        "--change-threshold",
+        type=float,
+        default=0.012,
+        help="skip frames that changed less than this (mean abs difference, 0-1; 0 reads every sampled frame)",
+    )
+    video.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_engine_options(video)
+    video.set_defaults(func=cmd_video)
 
     serve = sub.add_parser("serve", help="run the web server: live streams, the page, and the /api/")
     serve.add_argument(

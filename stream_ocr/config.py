@@ -99,6 +99,10 @@ class ServerConfig:
     image_limits: ImageLimits = field(default_factory=ImageLimits)
     web_dir: Path | None = None
     metrics_interval_s: float = 1.0
+    # Uploaded videos: the largest accepted, and where jobs keep their files (default: a
+    # temporary folder removed at exit).
+    max_video_bytes: int = 500 * 1024 * 1024
+    jobs_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.async_mode not in ASYNC_MODES:

@@ -201,7 +201,8 @@ class StreamHub:
                 stream.viewers = max(0, stream.viewers - 1)
 
     # -- callbacks from capture and inference threads -----------------------------------
-    def _publish(self, name: str, payload: dict[str, Any], room: str | None) -> None:
+    def publish(self, name: str, payload: dict[str, Any], room: str | None) -> None:
+        """Queue an outgoing event; never blocks (a full queue drops it, counted)."""
         try:
             self.events.put_nowait(Event(name, payload, room))
         except queue.Full:
@@ -213,9 +214,9 @@ class StreamHub:
             if stream is not None:
                 stream.status, stream.reason = status, reason
         payload = {"stream_id": stream_id, "status": status, "reason": reason, "time": time.time()}
-        self._publish("stream_status", payload, room_of(stream_id))
+        self.publish("stream_status", payload, room_of(stream_id))
         if status in (ENDED, ERROR):
-            self._publish("streams", {"streams": self.configured_streams()}, None)
+            self.publish("streams", {"streams": self.configured_streams()}, None)
 
     def _on_frame(self, frame: Frame) -> None:
         """In the capture thread: encode a preview JPEG now and then, if anyone watches."""
@@ -257,7 +258,7 @@ class StreamHub:
             "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()},
             "detections": [d.to_dict() for d in detections],
         }
-        self._publish("ocr_result", payload, room_of(frame.stream_id))
+        self.publish("ocr_result", payload, room_of(frame.stream_id))
 
     def _on_error(self, frame: Frame, error: Exception) -> None:
         with self._lock:
@@ -265,7 +266,7 @@ class StreamHub:
         if stream is not None:
             stream.stats.inference_failed()
         if isinstance(error, BadInputError):
-            self._publish(
+            self.publish(
                 "frame_error",
                 {"stream_id": frame.stream_id, "frame_id": frame.frame_id, "error": str(error)},
                 room_of(frame.stream_id),

@@ -45,6 +45,8 @@ class Track:
     boxes: list[TrackBox] = field(default_factory=list)
     votes: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, pixels per second
+    # Frames it was on: read, or carried forward over frames skipped as unchanged.
+    frames_seen: int = 0
 
     @property
     def text(self) -> str:
@@ -73,6 +75,7 @@ class Track:
             "confidence": self.confidence,
             "first_time": round(self.first_time, 3),
             "last_time": round(self.last_time, 3),
+            "frames_seen": self.frames_seen,
             "reads": {t: round(v, 3) for t, v in sorted(self.votes.items(), key=lambda kv: -kv[1])},
             "boxes": [
                 {"time": round(b.time, 3), "points": [[round(x, 1), round(y, 1)] for x, y in b.points], "text": b.text}
@@ -178,6 +181,7 @@ class Tracker:
         track.votes[det.text] += max(weight, 1e-3)
         track.boxes.append(TrackBox(t, det.points, det.text, det.confidence))
         track.last_time = max(track.last_time, t)
+        track.frames_seen += 1
         if not self.config.keep_history:
             del track.boxes[: -self.config.recent_boxes]
             if len(track.votes) > 4 * self.config.recent_boxes:
@@ -189,6 +193,7 @@ class Tracker:
         for track in self.active:
             if self._last_time is not None and track.last_time >= self._last_time:
                 track.last_time = t
+                track.frames_seen += 1
         self._last_time = t
 
     def _expire(self, t: float) -> None:

@@ -125,3 +125,42 @@ def test_browser_camera(server, playwright, tmp_path):
         page.wait_for_function("Number(document.getElementById('view').dataset.boxesDrawn || 0) > 0", timeout=30_000)
     finally:
         browser.close()
+
+
+def webm_clip(path, seconds=6.0):
+    """The first seconds of the sample as VP8 WebM, a codec Chromium plays."""
+    src = cv2.VideoCapture(str(SAMPLES / "signs.mp4"))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 30, (960, 540))
+    for _ in range(int(30 * seconds)):
+        ok, frame = src.read()
+        if not ok:
+            break
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def test_video_upload_progress_timeline_and_seek(server, playwright, tmp_path):
+    clip = webm_clip(tmp_path / "clip.webm")
+    browser = launch(playwright)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        page.set_input_files("#video-input", str(clip))
+        page.wait_for_function("/frames/.test(document.getElementById('video-status').innerText)", timeout=60_000)
+        page.wait_for_function("document.getElementById('timeline').children.length > 0", timeout=180_000)
+        timeline = page.inner_text("#timeline").upper()
+        assert "FRESH" in timeline and "COFFEE" in timeline
+        assert "tracks.json" in page.inner_text("#downloads")
+        item = page.locator("#timeline li", has_text="COFFEE").first
+        start = float(item.get_attribute("data-start"))
+        page.evaluate("document.getElementById('video-player').muted = true")
+        item.click()
+        page.wait_for_function(
+            f"Math.abs(document.getElementById('video-player').currentTime - {start}) < 0.6", timeout=20_000
+        )
+        href = page.locator("#downloads a", has_text="tracks.json").get_attribute("href")
+        body = page.request.get(server.url + href)
+        assert body.ok and "COFFEE" in body.text()
+    finally:
+        browser.close()

@@ -2,7 +2,6 @@
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from stream_ocr.metrics import StreamStats
 from stream_ocr.slot import LatestSlot
 from stream_ocr.sources import SourceSpec
 
+from .helpers import wait_for
 from .serverproc import free_port
 
 SERVER = Path(__file__).with_name("rtsp_server.py")
@@ -24,15 +24,6 @@ def start_rtsp(port):
     )
     assert proc.stdout.readline().strip() == "ready"
     return proc
-
-
-def wait_for(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.skipif(not shutil.which("gst-launch-1.0") and not Path(SYSTEM_PYTHON).exists(), reason="needs GStreamer")

@@ -13,16 +13,8 @@ from stream_ocr.types import Frame
 from stream_ocr.worker import InferenceWorker
 
 from .fakes import FakeEngine
+from .helpers import wait_for
 from .test_sources_and_capture import make_video
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_worker_serves_streams_round_robin_in_its_own_thread():

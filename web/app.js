@@ -306,3 +306,88 @@ async function showStill(dataUrl, body) {
   }
   if (!body.detections.length) list.innerHTML = "<li>no text found</li>";
 }
+
+// ---- video files: upload, progress, timeline, downloads ----------------------------------
+let currentJob = null;
+$("video-input").addEventListener("change", (e) => { if (e.target.files.length) uploadVideo(e.target.files[0]); });
+
+function fmtTime(t) {
+  const m = Math.floor(t / 60), s = (t - 60 * m).toFixed(1).padStart(4, "0");
+  return `${m}:${s}`;
+}
+
+function uploadVideo(file) {
+  const status = $("video-status"), bar = $("video-progress");
+  $("video-result").hidden = true;
+  bar.hidden = false; bar.value = 0;
+  const player = $("video-player");
+  player.src = URL.createObjectURL(file);
+  const form = new FormData();
+  form.append("video", file);
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", "/api/videos");
+  xhr.upload.onprogress = (e) => { if (e.lengthComputable) { bar.value = e.loaded / e.total; status.textContent = `uploading ${Math.round(100 * e.loaded / e.total)}%`; } };
+  xhr.onload = () => {
+    let body = {};
+    try { body = JSON.parse(xhr.responseText); } catch { body = { error: xhr.statusText }; }
+    if (xhr.status !== 202) { status.textContent = `error: ${body.error || xhr.status}`; status.className = "error"; bar.hidden = true; return; }
+    currentJob = body.job_id;
+    status.className = ""; status.textContent = "queued…"; bar.value = 0;
+    socket.emit("watch_job", { job_id: currentJob });
+  };
+  xhr.onerror = () => { status.textContent = "upload failed"; status.className = "error"; };
+  xhr.send(form);
+}
+
+socket.on("video_progress", (p) => {
+  if (p.job_id !== currentJob) return;
+  const bar = $("video-progress");
+  bar.value = p.total ? p.done / p.total : 0;
+  $("video-status").textContent = `${p.done}/${p.total || "?"} frames, ${p.fps} fps` + (p.eta_s != null ? `, ${Math.ceil(p.eta_s)} s left` : "");
+});
+
+socket.on("video_state", (s) => { if (s.job_id === currentJob && s.state === "done") socket.emit("watch_job", { job_id: currentJob }); });
+
+socket.on("video_error", (j) => {
+  if (j.job_id !== currentJob) return;
+  $("video-progress").hidden = true;
+  const status = $("video-status");
+  status.textContent = `error: ${j.error}`; status.className = "error";
+  if (j.files && j.files.length) showDownloads(j);
+});
+
+socket.on("video_done", (j) => {
+  if (j.job_id !== currentJob) return;
+  $("video-progress").value = 1;
+  const s = j.summary;
+  const status = $("video-status");
+  status.className = j.error ? "error" : "";
+  status.textContent = `${s.tracks} texts; ${s.frames_read} frames read, ${s.frames_skipped_unchanged} skipped as unchanged, in ${s.wall_s} s` + (j.error ? ` (${j.error})` : "");
+  const list = $("timeline");
+  list.innerHTML = "";
+  for (const t of j.tracks || []) {
+    const li = document.createElement("li");
+    li.textContent = t.text;
+    li.dataset.start = t.first_time;
+    const span = document.createElement("span");
+    span.className = "time";
+    span.textContent = `${fmtTime(t.first_time)}–${fmtTime(t.end_time)}`;
+    li.appendChild(span);
+    li.addEventListener("click", () => { const p = $("video-player"); p.currentTime = t.first_time; p.play().catch(() => {}); });
+    list.appendChild(li);
+  }
+  showDownloads(j);
+  $("video-result").hidden = false;
+});
+
+function showDownloads(j) {
+  const links = $("downloads");
+  links.innerHTML = "";
+  for (const name of j.files) {
+    const a = document.createElement("a");
+    a.href = `/api/videos/${j.job_id}/files/${encodeURIComponent(name)}?download=1`;
+    a.textContent = name;
+    links.appendChild(a);
+  }
+  $("video-result").hidden = false;
+}

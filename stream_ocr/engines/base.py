@@ -7,13 +7,12 @@ one engine be shared by the still-image API and the live streams. Engines implem
 
 from __future__ import annotations
 
-import threading
-import time
 from abc import ABC, abstractmethod
 
 import numpy as np
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.realthreads import threading, time
 from stream_ocr.types import Detection, FrameResult
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
@@ -48,9 +48,16 @@ def _ocr(decode, value):
     return _reply(run_blocking(state.config.async_mode, work))
 
 
+def _check_size():
+    limit = _state().config.max_request_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise InputTooLargeError(f"request is {request.content_length:,} bytes, over the limit of {limit:,}")
+
+
 @api.post("/api/")
 @api.post("/api")
 def ocr_json():
+    _check_size()
     if not request.is_json:
         return error('send JSON with Content-Type: application/json, as {"image": "data:image/jpeg;base64,..."}', 415)
     body = request.get_json(silent=True)
@@ -61,12 +68,48 @@ def ocr_json():
 
 @api.post("/api/ocr")
 def ocr_upload():
+    _check_size()
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         return error('send multipart/form-data with the image in a field named "image"', 415)
     upload = request.files.get("image") or next(iter(request.files.values()), None)
     if upload is None:
         return error('no file in the upload: send the image in a field named "image"', 400)
     return jsonify(_ocr(decode_image, upload.read()))
+
+
+@api.post("/api/videos")
+def video_upload():
+    if not request.content_type or not request.content_type.startswith("multipart/form-data"):
+        return error('send multipart/form-data with the video in a field named "video"', 415)
+    upload = request.files.get("video")
+    if upload is None:
+        return error('no file in the upload: send the video in a field named "video"', 400)
+    state = _state().jobs.submit(upload.filename or "video", upload.stream)
+    return jsonify(state.to_dict()), 202
+
+
+@api.get("/api/videos/<job_id>")
+def video_status(job_id: str):
+    state = _state().jobs.get(job_id)
+    if state is None:
+        return error(f"no such video job: {job_id}", 404)
+    return jsonify(state.to_dict())
+
+
+@api.get("/api/videos/<job_id>/files/<name>")
+def video_file(job_id: str, name: str):
+    path = _state().jobs.file_path(job_id, name)
+    if path is None or not path.is_file():
+        return error(f"no file {name!r} for job {job_id}", 404)
+    return send_file(path, as_attachment=request.args.get("download") == "1", download_name=name)
+
+
+@api.get("/api/videos/<job_id>/input")
+def video_input(job_id: str):
+    state = _state().jobs.get(job_id)
+    if state is None or not state.video_path.is_file():
+        return error(f"no such video job: {job_id}", 404)
+    return send_file(state.video_path, conditional=True)
 
 
 @api.get("/healthz")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from stream_ocr.config import ServerConfig
 from stream_ocr.engines.base import Engine
+from stream_ocr.jobs import VideoJobs
 from stream_ocr.realthreads import threading
 from stream_ocr.server.api import api
 from stream_ocr.server.events import pump_events, register_events
@@ -38,9 +41,11 @@ class ServerApp:
     engine: Engine
     config: ServerConfig
     registry: CollectorRegistry
+    jobs: VideoJobs
     _stop: Any = field(default_factory=threading.Event)
     _pump_lock: Any = field(default_factory=threading.Lock)
     _pump_started: bool = False
+    _temp_jobs_dir: Path | None = None
 
     def start(self) -> None:
         """Start capture, inference and the event pump (once)."""
@@ -49,13 +54,17 @@ class ServerApp:
                 return
             self._pump_started = True
         self.hub.start()
+        self.jobs.start()
         self.socketio.start_background_task(
             pump_events, self.socketio, self.hub, self.config.metrics_interval_s, self._stop
         )
 
     def stop(self) -> None:
         self._stop.set()
+        self.jobs.stop()
         self.hub.stop()
+        if self._temp_jobs_dir is not None:
+            shutil.rmtree(self._temp_jobs_dir, ignore_errors=True)
 
     def run(self) -> None:
         """Serve until interrupted (SIGINT or SIGTERM), then shut down cleanly."""
@@ -90,7 +99,8 @@ def create_app(
     hub = StreamHub(engine, sources or [], hub_config)
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
-    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    # The largest body of any route; /api/ and /api/ocr check their own, smaller limit.
+    app.config["MAX_CONTENT_LENGTH"] = max(config.max_request_bytes, config.max_video_bytes)
     app.json.sort_keys = False
     registry = CollectorRegistry()
     registry.register(HubCollector(hub))
@@ -111,7 +121,12 @@ def create_app(
         logger=False,
         engineio_logger=False,
     )
-    register_events(socketio, hub)
-    server = ServerApp(app, socketio, hub, engine, config, registry)
+    temp_jobs_dir = None
+    jobs_dir = config.jobs_dir
+    if jobs_dir is None:
+        jobs_dir = temp_jobs_dir = Path(tempfile.mkdtemp(prefix="stream-ocr-jobs-"))
+    jobs = VideoJobs(engine, jobs_dir, hub.publish)
+    register_events(socketio, hub, jobs)
+    server = ServerApp(app, socketio, hub, engine, config, registry, jobs, _temp_jobs_dir=temp_jobs_dir)
     app.extensions["stream_ocr"] = server
     return server

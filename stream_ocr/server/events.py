@@ -14,12 +14,13 @@ from flask import request
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.jobs import VideoJobs
 from stream_ocr.streams import BROWSER_PREFIX, StreamHub, room_of
 
 logger = logging.getLogger(__name__)
 
 
-def register_events(socketio: SocketIO, hub: StreamHub) -> None:
+def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs) -> None:
     # What each client watches, so that leaving or vanishing undoes it exactly.
     watching: dict[str, set[str]] = {}
 
@@ -89,6 +90,16 @@ def register_events(socketio: SocketIO, hub: StreamHub) -> None:
         stream_id = BROWSER_PREFIX + request.sid
         stop_watching(request.sid, stream_id)
         hub.remove_stream(stream_id)
+
+    @socketio.on("watch_job")
+    def on_watch_job(data: Any):
+        job_id = data.get("job_id") if isinstance(data, dict) else None
+        state = jobs.get(job_id) if isinstance(job_id, str) else None
+        if state is None:
+            emit("error", {"error": f"no such video job: {job_id!r}"})
+            return
+        join_room(f"job:{job_id}")
+        emit("video_state", state.to_dict())
 
     @socketio.on("disconnect")
     def on_disconnect(*args: Any):

@@ -1,0 +1,170 @@
+"""Video jobs submitted through the web page: a queue, one worker thread, progress events.
+
+Owns job bookkeeping (ids, folders, states) and runs ``video.process_video`` for each
+job in turn in a real OS thread, publishing progress to the hub's event queue. A job that
+fails keeps its partial files and reports why; the server stays up.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stream_ocr.engines.base import Engine
+from stream_ocr.errors import BadInputError, StreamOCRError
+from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.video import VideoJob, process_video
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_FILES = ("tracks.json", "frames.jsonl", "summary.json", "annotated.mp4")
+
+
+@dataclass
+class JobState:
+    job_id: str
+    filename: str
+    folder: Path
+    state: str = "queued"  # queued, running, done, error
+    done: int = 0
+    total: int = 0
+    started: float = 0.0
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def video_path(self) -> Path:
+        return self.folder / ("input" + Path(self.filename).suffix.lower())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "filename": self.filename,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "summary": self.summary,
+            "error": self.error,
+            "files": self.files,
+        }
+
+
+class VideoJobs:
+    """Accepts uploaded videos and processes them one at a time (``video-jobs`` thread)."""
+
+    def __init__(self, engine: Engine, root: Path, publish, job: VideoJob | None = None, keep: int = 20) -> None:
+        self.engine = engine
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.publish = publish  # (event name, payload, room) -> None
+        self.job = job or VideoJob(annotate=True)
+        self.keep = keep
+        self._jobs: dict[str, JobState] = {}
+        self._lock = threading.Lock()
+        self._pending: queue.Queue[str | None] = queue.Queue()
+        self._thread = None
+
+    def start(self) -> None:
+        self._thread = start_thread(self._run, "video-jobs")
+
+    def stop(self) -> None:
+        self._pending.put(None)
+
+    def submit(self, filename: str, stream) -> JobState:
+        """Save an upload and queue it. ``stream`` is a file-like object."""
+        name = Path(filename or "video").name or "video"
+        job_id = secrets.token_hex(6)
+        state = JobState(job_id, name, self.root / job_id)
+        state.folder.mkdir(parents=True)
+        with open(state.video_path, "wb") as f:
+            shutil.copyfileobj(stream, f, 1 << 20)
+        if state.video_path.stat().st_size == 0:
+            shutil.rmtree(state.folder, ignore_errors=True)
+            raise BadInputError("the uploaded video is empty (0 bytes)")
+        with self._lock:
+            self._jobs[job_id] = state
+            self._forget_old()
+        self._pending.put(job_id)
+        return state
+
+    def get(self, job_id: str) -> JobState | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def file_path(self, job_id: str, name: str) -> Path | None:
+        state = self.get(job_id)
+        if state is None or name not in state.files:
+            return None
+        return state.folder / "out" / name
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.state in ("done", "error")]
+        for old in finished[: max(0, len(finished) - self.keep)]:
+            shutil.rmtree(old.folder, ignore_errors=True)
+            del self._jobs[old.job_id]
+
+    def _run(self) -> None:
+        while True:
+            job_id = self._pending.get()
+            if job_id is None:
+                return
+            state = self.get(job_id)
+            if state is not None:
+                self._process(state)
+
+    def _process(self, state: JobState) -> None:
+        room = f"job:{state.job_id}"
+        state.state, state.started = "running", time.monotonic()
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            state.done, state.total = done, total
+            now = time.monotonic()
+            if now - last >= 0.5 or done == total:
+                last = now
+                elapsed = now - state.started
+                fps = done / elapsed if elapsed > 0 else 0.0
+                eta = (total - done) / fps if fps and total else None
+                self.publish(
+                    "video_progress",
+                    {
+                        "job_id": state.job_id,
+                        "done": done,
+                        "total": total,
+                        "fps": round(fps, 1),
+                        "eta_s": None if eta is None else round(eta, 1),
+                    },
+                    room,
+                )
+
+        out = state.folder / "out"
+        try:
+            summary = process_video(state.video_path, out, self.engine, self.job, progress)
+        except StreamOCRError as e:
+            state.state, state.error = "error", str(e)
+        except Exception as e:  # noqa: BLE001  (a bad video must not take the server down)
+            logger.exception("video job %s failed", state.job_id)
+            state.state, state.error = "error", f"processing failed: {e}"
+        else:
+            state.summary = summary.to_dict()
+            state.error = summary.error
+            state.state = "done"
+        if out.is_dir():
+            state.files = sorted(p.name for p in out.iterdir() if p.is_file())
+        payload = state.to_dict()
+        if state.state == "done":
+            tracks_file = out / "tracks.json"
+            if tracks_file.exists():
+                import json
+
+                payload["tracks"] = [
+                    {k: t[k] for k in ("id", "text", "confidence", "first_time", "last_time", "end_time")}
+                    for t in json.loads(tracks_file.read_text())["tracks"]
+                ]
+        self.publish("video_done" if state.state == "done" else "video_error", payload, room)
