@@ -255,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument(
+        "--max-video-bytes", type=int, default=500 * 1024 * 1024, help="largest video upload (default %(default)s)"
+    )
+    serve.add_argument(
+        "--jobs-dir",
+        type=Path,
+        default=None,
+        help="where uploaded videos and their results are kept (default: a temporary folder)",
+    )
+    serve.add_argument(
         "--async-mode",
         choices=("threading", "eventlet"),
         default=os.environ.get("STREAM_OCR_ASYNC_MODE", "threading"),

@@ -49,7 +49,11 @@ def launch(playwright, *extra):
 
 
 def panel_words(page, selector="#texts"):
-    return {w.strip().upper() for w in page.inner_text(selector).split()}
+    """The texts listed in a panel (each item's own text, without its confidence label)."""
+    texts = page.eval_on_selector_all(
+        f"{selector} li", "items => items.map(li => li.firstChild ? li.firstChild.textContent : '')"
+    )
+    return {w.strip().upper() for t in texts for w in t.split()}
 
 
 def test_live_stream_overlay_and_text_panel(server, playwright):
