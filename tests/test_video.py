@@ -143,7 +143,7 @@ def test_truncated_video_keeps_what_was_read(tmp_path):
     assert proc.returncode == 1
     assert "truncated or corrupt" in proc.stderr and "broke at frame" in proc.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary["error"] and summary["frames_sampled"] >= 5
+    assert summary["error"] and summary["frames_sampled"] == 4  # frames 0, 5, 10, 15 of the 20 readable
     texts = [t["text"] for t in json.loads((tmp_path / "out" / "tracks.json").read_text())["tracks"]]
     assert "HELLO" in texts
 
