@@ -97,7 +97,9 @@ def main() -> int:
         return 0
     rows = []
     for mode in args.modes.split(","):
-        proc = subprocess.run([sys.executable, __file__, "--one", mode, "--seconds", str(args.seconds)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", mode, "--seconds", str(args.seconds)], capture_output=True, text=True
+        )
         if proc.returncode != 0:
             print(proc.stderr[-3000:], file=sys.stderr)
             return 1

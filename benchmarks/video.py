@@ -28,7 +28,11 @@ def track_recall(tracks: list[dict], truth: list[dict]) -> float:
     found = 0
     for t in truth:
         for tr in tracks:
-            if tr["text"].upper() == t["text"].upper() and tr["first_time"] <= t["end"] and tr["end_time"] >= t["start"]:
+            if (
+                tr["text"].upper() == t["text"].upper()
+                and tr["first_time"] <= t["end"]
+                and tr["end_time"] >= t["start"]
+            ):
                 found += 1
                 break
     return found / len(truth)
@@ -100,7 +104,9 @@ def main() -> int:
     print("|---|---|---|---|")
     for name, wall, recall, count in rows:
         print(f"| {name} | {wall:.1f} | {recall:.2f} | {count} |")
-    print(f"\nspeed-up: {naive_wall / ours_wall:.1f}x; frames read {summary['frames_read']}, skipped unchanged {summary['frames_skipped_unchanged']} of {summary['frames_sampled']} sampled")
+    print(
+        f"\nspeed-up: {naive_wall / ours_wall:.1f}x; frames read {summary['frames_read']}, skipped unchanged {summary['frames_skipped_unchanged']} of {summary['frames_sampled']} sampled"
+    )
     return 0
 
 
