@@ -31,6 +31,8 @@ FrameCallback = Callable[[Frame], None]
 
 @dataclass(frozen=True)
 class CaptureConfig:
+    """How a capture loop waits: reconnect backoff (doubling up to the max) and open/read timeouts."""
+
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     open_timeout_s: float = 10.0

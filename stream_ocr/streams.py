@@ -33,6 +33,8 @@ BROWSER_PREFIX = "cam-"
 
 @dataclass(frozen=True)
 class HubConfig:
+    """The hub's limits: preview rate, size and quality, browser cameras, event queue, capture, tracking."""
+
     preview_fps: float = 12.0
     preview_max_side: int = 960
     preview_jpeg_quality: int = 75

@@ -82,6 +82,19 @@ def test_engine_converts_bgr_to_rgb(keras_engine):
     assert words(keras_engine.read(frame)) >= SIGN_WORDS
 
 
+@pytest.mark.parametrize("quality", [75, 90])
+@pytest.mark.parametrize("word", ["HELLO", "MOON", "SOS", "NOON"])
+def test_a_tightly_boxed_word_reads_upright(keras_engine, word, quality):
+    # Words that still look like text when turned (HELLO upside down reads "0773H") must
+    # not lose to that reading just because the tight crop reads less confidently. (A
+    # lone such word that is really upside down is ambiguous; whole pages turned upside
+    # down are covered in test_accuracy.)
+    frame = np.full((240, 320, 3), 255, np.uint8)
+    cv2.putText(frame, word, (40, 140), cv2.FONT_HERSHEY_SIMPLEX, 2.5, (0, 0, 0), 6)
+    frame = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+    assert [d.text.upper() for d in keras_engine.read(frame).detections] == [word]
+
+
 def test_recognizer_works_inside_stock_keras_ocr_pipeline(keras_engine):
     from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 

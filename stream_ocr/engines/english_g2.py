@@ -243,8 +243,8 @@ class EnglishG2Recognizer:
         boxes are read upright and upside down, tall boxes turned left and right, and the
         orientation that reads better over the whole frame wins (a page held upside down
         or sideways). Each box read with less than ``CONFIDENT`` confidence is read again
-        with a wider margin and the more confident read kept. Boxes come back with their points starting at the text's
-        top-left.
+        with a wider margin and the more confident read kept, before orientations are
+        compared. Boxes come back with their points starting at the text's top-left.
         """
         t0 = time.perf_counter()
         groups: dict[tuple[int, ...], list[int]] = {}
@@ -256,20 +256,30 @@ class EnglishG2Recognizer:
         for choices, members in groups.items():
             chosen, chosen_reads = None, None
             for k in choices:
-                reads = self.recognize_crops([crop_box(gray, turned(boxes[i], k), MARGINS[0]) for i in members])
+                reads = self.read_turned(gray, [boxes[i] for i in members], k)
+                # Ties go to the first choice, the upright reading.
                 if chosen_reads is None or sum(r[1] for r in reads) > sum(r[1] for r in chosen_reads):
                     chosen, chosen_reads = k, reads
                 if np.mean([r[1] for r in chosen_reads]) >= CONFIDENT:
                     break  # Reads well as it is: no need to try the other way round.
             for i, read in zip(members, chosen_reads):
                 turns[i], best[i] = chosen, read
-        unsure = [i for i in range(len(boxes)) if best[i][1] < CONFIDENT]
-        wider = self.recognize_crops([crop_box(gray, turned(boxes[i], turns[i]), MARGINS[1]) for i in unsure])
-        for i, read in zip(unsure, wider):
-            best[i] = max(best[i], read, key=lambda r: r[1])
         reads = [Read(turned(boxes[i], turns[i]), *best[i]) for i in range(len(boxes))]
         if timings is not None:
             timings["recognize"] = (time.perf_counter() - t0) * 1000
+        return reads
+
+    def read_turned(self, gray: np.ndarray, boxes: list[np.ndarray], quarter_turns: int) -> list[tuple[str, float]]:
+        """Read boxes turned by ``quarter_turns``; each unsure read is tried again with a wider margin.
+
+        Orientations are compared on these best reads, so that a tight crop of upright text
+        does not lose to a confident misreading of the same text upside down.
+        """
+        reads = self.recognize_crops([crop_box(gray, turned(b, quarter_turns), MARGINS[0]) for b in boxes])
+        unsure = [i for i, read in enumerate(reads) if read[1] < CONFIDENT]
+        wider = self.recognize_crops([crop_box(gray, turned(boxes[i], quarter_turns), MARGINS[1]) for i in unsure])
+        for i, read in zip(unsure, wider):
+            reads[i] = max(reads[i], read, key=lambda r: r[1])
         return reads
 
     def recognize_from_boxes(self, images: list[np.ndarray], box_groups: list[Any], **kwargs: Any) -> list[list[str]]:

@@ -7,43 +7,32 @@ from prometheus_client.registry import Collector
 
 from stream_ocr.streams import StreamHub
 
+# (key in the hub's metrics snapshot, metric family, metric name, help)
+STREAM_METRICS = [
+    ("captured", CounterMetricFamily, "stream_ocr_frames_captured", "Frames read from the source"),
+    ("dropped", CounterMetricFamily, "stream_ocr_frames_dropped", "Frames replaced before inference took them"),
+    ("inferred", CounterMetricFamily, "stream_ocr_frames_inferred", "Frames read by the OCR engine"),
+    ("errors", CounterMetricFamily, "stream_ocr_inference_errors", "Frames the engine failed on"),
+    ("capture_fps", GaugeMetricFamily, "stream_ocr_capture_fps", "Capture frames per second"),
+    ("inference_fps", GaugeMetricFamily, "stream_ocr_inference_fps", "Inference frames per second"),
+    ("latency_p50_ms", GaugeMetricFamily, "stream_ocr_latency_p50_ms", "Capture-to-result latency, median"),
+    ("latency_p95_ms", GaugeMetricFamily, "stream_ocr_latency_p95_ms", "Capture-to-result latency, 95th percentile"),
+]
+
 
 class HubCollector(Collector):
+    """Per-stream counters and gauges, labelled by stream id, plus the hub's dropped events."""
+
     def __init__(self, hub: StreamHub) -> None:
         self.hub = hub
 
     def collect(self):
-        counters = {
-            "captured": CounterMetricFamily(
-                "stream_ocr_frames_captured", "Frames read from the source", labels=["stream"]
-            ),
-            "dropped": CounterMetricFamily(
-                "stream_ocr_frames_dropped", "Frames replaced before inference took them", labels=["stream"]
-            ),
-            "inferred": CounterMetricFamily(
-                "stream_ocr_frames_inferred", "Frames read by the OCR engine", labels=["stream"]
-            ),
-            "errors": CounterMetricFamily(
-                "stream_ocr_inference_errors", "Frames the engine failed on", labels=["stream"]
-            ),
-        }
-        gauges = {
-            "capture_fps": GaugeMetricFamily("stream_ocr_capture_fps", "Capture frames per second", labels=["stream"]),
-            "inference_fps": GaugeMetricFamily(
-                "stream_ocr_inference_fps", "Inference frames per second", labels=["stream"]
-            ),
-            "latency_p50_ms": GaugeMetricFamily(
-                "stream_ocr_latency_p50_ms", "Capture-to-result latency, median", labels=["stream"]
-            ),
-            "latency_p95_ms": GaugeMetricFamily(
-                "stream_ocr_latency_p95_ms", "Capture-to-result latency, 95th percentile", labels=["stream"]
-            ),
-        }
-        for snap in self.hub.metrics():
-            for key, family in {**counters, **gauges}.items():
+        snapshots = self.hub.metrics()
+        for key, family_type, name, help_text in STREAM_METRICS:
+            family = family_type(name, help_text, labels=["stream"])
+            for snap in snapshots:
                 family.add_metric([snap["stream_id"]], snap[key])
-        yield from counters.values()
-        yield from gauges.values()
+            yield family
         yield CounterMetricFamily(
             "stream_ocr_events_dropped",
             "Outgoing events dropped because the queue was full",
