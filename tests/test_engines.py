@@ -126,3 +126,19 @@ def test_kurapan_without_weights_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_OCR_CACHE_DIR", str(tmp_path))
     with pytest.raises(Exception, match="crnn_kurapan.h5.*allow-download"):
         create_engine(EngineConfig(recognizer="kurapan", warmup=False))
+
+
+@pytest.mark.parametrize(
+    "count, batch_size, sizes",
+    [(0, 32, []), (1, 32, [1]), (13, 32, [8, 4, 1]), (70, 32, [32, 32, 4, 2]), (7, 6, [6, 1])],
+)
+def test_recognizer_batches_are_few_shapes_with_no_blank_rows(count, batch_size, sizes):
+    from stream_ocr.engines.english_g2 import chunk_sizes
+
+    assert chunk_sizes(count, batch_size) == sizes
+
+
+def test_crop_widths_go_to_the_smallest_bucket_that_holds_them():
+    from stream_ocr.engines.english_g2 import WIDTH_BUCKETS, bucket
+
+    assert [bucket(w, WIDTH_BUCKETS) for w in (1, 64, 65, 200, 1536, 5000)] == [64, 64, 96, 256, 1536, 1536]
