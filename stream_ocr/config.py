@@ -63,8 +63,9 @@ class EngineConfig:
     warmup: bool = True
     # 0 lets TensorFlow choose. One inter-op thread by default: oneDNN kernels keep the
     # memory they build for each input shape per thread that ran them, so every extra
-    # thread holds another copy; on this project's 2-core benchmark machine, one thread
-    # costs about 2% of a frame's time and grows memory half as much per new shape.
+    # thread holds another copy. On this project's 2-core benchmark machine one thread
+    # costs up to 3% of a frame's time, and the recognizer stops growing on shapes it
+    # has met (benchmarks/thread_memory.py).
     tf_intra_op_threads: int = 0
     tf_inter_op_threads: int = 1
     # rapidocr engine

@@ -28,10 +28,10 @@ CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQR
 NUM_CLASSES = len(CHARACTERS) + 1
 HEIGHT = 64
 # Batches hold a power-of-two number of crops and are padded to one of these widths, so
-# that TensorFlow sees few shapes: oneDNN keeps 2-3 MB for each input shape it has run,
-# so a long run that kept meeting new shapes would keep growing. The widths step by at
-# most 1.5x; the padding this adds costs little, as recognition is a small part of a
-# frame's time.
+# that TensorFlow sees few shapes: oneDNN keeps about 2 MB for each input shape it has run,
+# so a long run that kept meeting new shapes would keep growing. Above 128 the widths
+# step by at most 1.5x; the padding this adds costs little, as recognition is a small
+# part of a frame's time.
 WIDTH_BUCKETS = (64, 128, 192, 256, 384, 512, 768, 1024, 1536)
 MAX_WIDTH = WIDTH_BUCKETS[-1]
 # Each box is read with these margins (times its height) and the more confident read kept.
