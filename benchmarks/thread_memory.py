@@ -24,16 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+from live import rss_mb  # this folder is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def sample_frames(step: int = 10) -> list:
