@@ -162,6 +162,14 @@ def make_video(fps: int = 30, size: tuple[int, int] = (960, 540)) -> None:
         "height": h,
         "duration_s": 18.0,
         "texts": truth,
+        # The same, as the lines on screen: what tracks and subtitle cues follow.
+        "lines": [
+            {"text": "FRESH COFFEE", "start": 0.0, "end": 6.0},
+            {"text": "LAUNCH PAD", "start": 6.0, "end": 12.0},
+            {"text": "GATE 7", "start": 8.0, "end": 10.5},
+            {"text": "QUARTERLY REPORT", "start": 12.0, "end": 18.0},
+            {"text": "SALES UP", "start": 12.0, "end": 18.0},
+        ],
     }
     (HERE / "signs.json").write_text(json.dumps(meta, indent=2) + "\n")
 
