@@ -1,112 +1,125 @@
-"""Benchmark recorded-video OCR: the naive loop vs ``stream-ocr video``, same weights, same video.
+"""Benchmark recorded-video OCR on every footage sample, both engines, this tree and another.
 
-* naive: every sampled frame (2 fps) through keras-ocr's stock ``Pipeline`` at its defaults
-  (scale=2), with the same CRAFT weights and the same english_g2 recognizer; its reads are
-  then tracked with our tracker, so that both are scored the same way.
-* ours: ``stream_ocr.video.process_video`` with the default engine and settings.
+For each sample in samples/ that has ground truth lines (``*.json`` beside the video) and
+each engine, runs ``stream-ocr video`` once per tree (all samples in one run, so the
+engine loads once) and scores the output with ``stream_ocr.evaluation_video``:
 
-Track recall: the share of the ground-truth texts (samples/signs.json) found as a track
-with the same text (case-insensitive) whose time span overlaps the truth's.
+* word recall and the character error rate of the fused track texts (track CER);
+* line recall (a cue line within CER 0.2), cue CER, duplicate cues, timing error;
+* frames read and skipped as unchanged, and wall time (from summary.json).
 
-    python benchmarks/video.py [--video samples/signs.mp4]
+``--baseline DIR`` also runs a second checkout (say, a ``git worktree`` of the commit
+before a change) on the same samples in the same run, so that the rows compare side by
+side on one machine. ``--subtitles`` adds runs of this tree with the subtitle preset on
+the subtitle samples.
+
+    python benchmarks/video.py [--baseline /tmp/before] [--engines keras-ocr rapidocr]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from stream_ocr.evaluation_video import score_timeline, truth_lines  # noqa: E402
+from stream_ocr.exporters import parse_srt  # noqa: E402
 
-def track_recall(tracks: list[dict], truth: list[dict]) -> float:
-    found = 0
-    for t in truth:
-        for tr in tracks:
-            if (
-                tr["text"].upper() == t["text"].upper()
-                and tr["first_time"] <= t["end"]
-                and tr["end_time"] >= t["start"]
-            ):
-                found += 1
-                break
-    return found / len(truth)
+SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen"]
+SUBTITLE_SAMPLES = ["subtitles"]
 
 
-def naive(video: Path, sample_fps: float) -> tuple[float, list[dict]]:
-    import cv2
-
-    from stream_ocr.config import EngineConfig
-    from stream_ocr.engines.craft import cached_craft_weights
-    from stream_ocr.engines.english_g2 import EnglishG2Recognizer
-    from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
-    from stream_ocr.tracking import Tracker
-    from stream_ocr.types import Detection
-
-    keras_ocr = import_keras_ocr()
-    config = EngineConfig()
-    detector = keras_ocr.detection.Detector(weights=None)
-    detector.model.load_weights(str(cached_craft_weights(config)))
-    pipeline = keras_ocr.pipeline.Pipeline(detector=detector, recognizer=EnglishG2Recognizer.load(config))
-    tracker = Tracker()
-    cap = cv2.VideoCapture(str(video))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    step = max(1, round(fps / sample_fps))
-    start = time.perf_counter()
-    index = 0
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        if index % step == 0:
-            (predictions,) = pipeline.recognize([cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)])
-            detections = [Detection.from_array(box, text, None) for text, box in predictions if text.strip()]
-            tracker.update(detections, index / fps)
-        index += 1
-    wall = time.perf_counter() - start
-    hold = 1 / sample_fps
-    tracks = [t for t in tracker.finish() if t.frames_seen >= 2]
-    return wall, [{"text": t.text, "first_time": t.first_time, "end_time": t.last_time + hold} for t in tracks]
+def run_tree(tree: Path, engine: str, videos: list[Path], out: Path, extra: list[str]) -> None:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    cmd = [sys.executable, "-m", "stream_ocr", "video", *map(str, videos), "--out", str(out), "--quiet"]
+    cmd += ["--engine", engine, *extra]
+    proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{tree}: stream-ocr video failed:\n{proc.stderr[-3000:]}")
 
 
-def ours(video: Path, sample_fps: float) -> tuple[float, list[dict], dict]:
-    from stream_ocr.engines import create_engine
-    from stream_ocr.video import VideoJob, process_video
-
-    engine = create_engine()
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        summary = process_video(video, out, engine, VideoJob(sample_fps=sample_fps))
-        wall = time.perf_counter() - start
-        tracks = json.loads((Path(out) / "tracks.json").read_text())["tracks"]
-    return wall, tracks, summary.to_dict()
+def score(folder: Path, video: Path) -> dict:
+    truth = truth_lines(json.loads(video.with_suffix(".json").read_text()))
+    tracks = json.loads((folder / "tracks.json").read_text())["tracks"]
+    srt = parse_srt((folder / f"{video.stem}.srt").read_text())
+    summary = json.loads((folder / "summary.json").read_text())
+    scores = score_timeline(srt, tracks, truth).to_dict()
+    scores.update(
+        cues=len(srt),
+        frames_read=summary["frames_read"],
+        frames_skipped=summary["frames_skipped_unchanged"],
+        wall_s=summary["wall_s"],
+    )
+    return scores
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--video", type=Path, default=ROOT / "samples" / "signs.mp4")
-    parser.add_argument("--sample-fps", type=float, default=2.0)
+    parser.add_argument("--baseline", type=Path, help="another checkout to run on the same samples, side by side")
+    parser.add_argument("--engines", nargs="+", default=["keras-ocr", "rapidocr"])
+    parser.add_argument("--samples", nargs="+", default=SAMPLES)
+    parser.add_argument("--subtitles", action="store_true", help="also run the subtitle preset on subtitle samples")
+    parser.add_argument("--json", type=Path, help="write every row here as JSON too")
     args = parser.parse_args()
-    truth = json.loads(args.video.with_suffix(".json").read_text())["texts"]
-
-    ours_wall, ours_tracks, summary = ours(args.video, args.sample_fps)
-    naive_wall, naive_tracks = naive(args.video, args.sample_fps)
-    rows = [
-        ("naive stock Pipeline loop", naive_wall, track_recall(naive_tracks, truth), len(naive_tracks)),
-        ("stream-ocr video", ours_wall, track_recall(ours_tracks, truth), len(ours_tracks)),
+    videos = [ROOT / "samples" / f"{name}.mp4" for name in args.samples]
+    trees = [("this tree", ROOT, [])]
+    if args.baseline:
+        trees.insert(0, ("baseline", args.baseline.resolve(), []))
+    if args.subtitles:
+        trees.append(("this tree --subtitles", ROOT, ["--subtitles"]))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for engine in args.engines:
+            for label, tree, extra in trees:
+                chosen = [v for v in videos if not extra or v.stem in SUBTITLE_SAMPLES]
+                out = Path(tmp) / f"{engine}-{len(rows)}"
+                run_tree(tree, engine, chosen, out, extra)
+                for video in chosen:
+                    # One video gives its files in out/ itself; several give out/<name>/.
+                    folder = out / video.stem if len(chosen) > 1 else out
+                    rows.append({"engine": engine, "run": label, "video": video.stem, **score(folder, video)})
+                    print(json.dumps(rows[-1]), file=sys.stderr)
+    columns = [
+        ("word recall", "word_recall"),
+        ("track CER", "track_cer"),
+        ("line recall", "line_recall"),
+        ("cue CER", "cue_cer"),
+        ("dup cues", "duplicates"),
+        ("timing err s", "timing_error_s"),
+        ("cues", "cues"),
+        ("read", "frames_read"),
+        ("skipped", "frames_skipped"),
+        ("wall s", "wall_s"),
     ]
-    print("| run | wall s | track recall | tracks |")
-    print("|---|---|---|---|")
-    for name, wall, recall, count in rows:
-        print(f"| {name} | {wall:.1f} | {recall:.2f} | {count} |")
-    print(
-        f"\nspeed-up: {naive_wall / ours_wall:.1f}x; frames read {summary['frames_read']}, skipped unchanged {summary['frames_skipped_unchanged']} of {summary['frames_sampled']} sampled"
-    )
+    print("| engine | run | video | " + " | ".join(c for c, _ in columns) + " |")
+    print("|---|---|---|" + "---|" * len(columns))
+    for row in rows:
+        print(
+            f"| {row['engine']} | {row['run']} | {row['video']} | " + " | ".join(str(row[k]) for _, k in columns) + " |"
+        )
+    print()
+    print("| engine | run | mean word recall | mean line recall | mean cue CER | mean track CER | wall s |")
+    print("|---|---|---|---|---|---|---|")
+    for engine in args.engines:
+        for label, _, _ in trees:
+            chosen = [r for r in rows if r["engine"] == engine and r["run"] == label]
+            if not chosen:
+                continue
+            n = len(chosen)
+            print(
+                f"| {engine} | {label} | {sum(r['word_recall'] for r in chosen) / n:.3f} | "
+                f"{sum(r['line_recall'] for r in chosen) / n:.3f} | {sum(r['cue_cer'] for r in chosen) / n:.3f} | "
+                f"{sum(r['track_cer'] for r in chosen) / n:.3f} | {sum(r['wall_s'] for r in chosen):.1f} |"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
     return 0
 
 

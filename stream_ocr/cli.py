@@ -108,7 +108,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from stream_ocr.engines import create_engine
-    from stream_ocr.video import VideoJob, parse_roi, process_video
+    from stream_ocr.video import VideoJob, parse_roi, process_video, subtitle_job
 
     job = VideoJob(
         sample_fps=args.sample_fps,
@@ -117,7 +117,12 @@ def cmd_video(args: argparse.Namespace) -> int:
         end=args.end,
         annotate=args.annotate,
         change_threshold=args.change_threshold,
+        keyframe_s=args.keyframe,
     )
+    if args.subtitles:
+        job = subtitle_job(job)
+    if args.merge_gap is not None:
+        job = replace(job, merge_gap_s=args.merge_gap)
     engine = create_engine(engine_config_from_args(args))
     failures = 0
     for path in args.inputs:
@@ -138,7 +143,7 @@ def cmd_video(args: argparse.Namespace) -> int:
             continue
         bar.close()
         print(
-            f"{path}: {summary.tracks} texts ({', '.join(summary.distinct_texts[:12])}{'...' if len(summary.distinct_texts) > 12 else ''}); "
+            f"{path}: {summary.cues} cues, {summary.tracks} texts ({', '.join(summary.distinct_texts[:12])}{'...' if len(summary.distinct_texts) > 12 else ''}); "
             f"frames read {summary.frames_read}, skipped unchanged {summary.frames_skipped_unchanged} of {summary.frames_sampled} sampled; "
             f"{summary.wall_s} s, {summary.fps} fps -> {out_dir}"
         )
@@ -200,6 +205,8 @@ def _install_signal_handlers() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from stream_ocr.video import SUBTITLE_FPS, SUBTITLE_MERGE_GAP_S, VideoJob
+
     parser = argparse.ArgumentParser(prog="stream-ocr", description="Read text from images, videos and live streams.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,8 +238,28 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument(
         "--change-threshold",
         type=float,
-        default=0.012,
-        help="skip frames that changed less than this (mean abs difference, 0-1; 0 reads every sampled frame)",
+        default=VideoJob.change_threshold,
+        help="skip frames where no part changed by this much since the last frame read (the largest "
+        "per-cell mean abs difference, 0-1; 0 reads every sampled frame; default %(default)s)",
+    )
+    video.add_argument(
+        "--keyframe",
+        type=float,
+        default=VideoJob.keyframe_s,
+        help="read a frame at least this often, in seconds, changed or not (default %(default)s)",
+    )
+    video.add_argument(
+        "--merge-gap",
+        type=float,
+        default=None,
+        help=f"a line that comes back after a gap shorter than this (seconds) continues its cue "
+        f"(default {VideoJob.merge_gap_s}, or {SUBTITLE_MERGE_GAP_S} with --subtitles)",
+    )
+    video.add_argument(
+        "--subtitles",
+        action="store_true",
+        help=f"burned-in subtitles: find the subtitle band (unless --roi is given), sample at least "
+        f"{SUBTITLE_FPS:g} fps, one cue per subtitle line or block",
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_engine_options(video)

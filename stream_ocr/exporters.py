@@ -1,11 +1,13 @@
 """Write a video's text timeline to files: frames.jsonl, tracks.json, SRT, WebVTT, summary.json.
 
-Owns file formats only; it computes nothing. SRT and WebVTT hold one cue per track.
+Owns file formats, and how tracks become cues: one cue per on-screen line, or per block
+of stacked lines that come and go together (a two-line subtitle), never two for one line.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,23 +30,79 @@ def vtt_time(seconds: float) -> str:
     return _clock(seconds, ".")
 
 
-def cues(tracks: list[Track], hold_s: float) -> list[tuple[float, float, str]]:
-    """(start, end, text) per track, in time order; each cue holds ``hold_s`` past its last sighting."""
-    out = [(t.first_time, t.last_time + hold_s, t.text) for t in tracks if t.text]
-    return sorted(out)
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle cue: its lines, top to bottom, from first sighting to last plus one sample interval."""
+
+    start: float
+    end: float
+    lines: tuple[str, ...]
+    top: float = 0.0  # where the cue's first line stood: cues that start together go top to bottom
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
 
 
-def write_srt(path: Path, tracks: list[Track], hold_s: float) -> None:
+def _box(track: Track) -> tuple[float, float, float, float]:
+    xs = [x for x, _ in track.boxes[-1].points]
+    ys = [y for _, y in track.boxes[-1].points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _stacked(a: Track, b: Track) -> bool:
+    """Two lines one above the other, close and overlapping sideways: one block, as a subtitle."""
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = _box(a), _box(b)
+    height = max(ay1 - ay0, by1 - by0, 1.0)
+    gap = max(ay0, by0) - min(ay1, by1)
+    overlap = min(ax1, bx1) - max(ax0, bx0)
+    return gap <= 0.8 * height and overlap >= 0.3 * min(ax1 - ax0, bx1 - bx0)
+
+
+def cues(tracks: list[Track], hold_s: float) -> list[Cue]:
+    """One cue per on-screen line or block, in time and reading order.
+
+    Lines stacked into a block that appear and go together (within ``hold_s``, one sample
+    interval) make one cue of several lines, as a two-line subtitle. Two tracks of the
+    same text whose times overlap make one cue, never two.
+    """
+    tracks = sorted((t for t in tracks if t.text and t.boxes), key=lambda t: (t.first_time, _box(t)[1]))
+    groups: list[list[Track]] = []
+    for track in tracks:
+        for group in groups:
+            lead = group[0]
+            same_span = (
+                abs(lead.first_time - track.first_time) <= hold_s + 1e-6
+                and abs(lead.last_time - track.last_time) <= hold_s + 1e-6
+            )
+            if same_span and any(_stacked(member, track) for member in group):
+                group.append(track)
+                break
+            if all(m.text == track.text for m in group) and track.first_time <= lead.last_time + hold_s:
+                group.append(track)  # the same line twice at once: one cue
+                break
+        else:
+            groups.append([track])
+    out = []
+    for group in groups:
+        group.sort(key=lambda t: _box(t)[1])
+        start = min(t.first_time for t in group)
+        end = max(t.last_time for t in group) + hold_s
+        out.append(Cue(start, end, tuple(dict.fromkeys(t.text for t in group)), _box(group[0])[1]))
+    return sorted(out, key=lambda c: (round(c.start, 3), c.top))
+
+
+def write_srt(path: Path, cue_list: list[Cue]) -> None:
     with open(path, "w", encoding="utf-8") as f:
-        for i, (start, end, text) in enumerate(cues(tracks, hold_s), 1):
-            f.write(f"{i}\n{srt_time(start)} --> {srt_time(end)}\n{text}\n\n")
+        for i, cue in enumerate(cue_list, 1):
+            f.write(f"{i}\n{srt_time(cue.start)} --> {srt_time(cue.end)}\n{cue.text}\n\n")
 
 
-def write_vtt(path: Path, tracks: list[Track], hold_s: float) -> None:
+def write_vtt(path: Path, cue_list: list[Cue]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         f.write("WEBVTT\n\n")
-        for i, (start, end, text) in enumerate(cues(tracks, hold_s), 1):
-            f.write(f"{i}\n{vtt_time(start)} --> {vtt_time(end)}\n{text}\n\n")
+        for i, cue in enumerate(cue_list, 1):
+            f.write(f"{i}\n{vtt_time(cue.start)} --> {vtt_time(cue.end)}\n{cue.text}\n\n")
 
 
 def write_tracks(path: Path, tracks: list[Track], hold_s: float) -> None:
@@ -76,6 +134,8 @@ class FramesWriter:
 
 def parse_srt(text: str) -> list[tuple[float, float, str]]:
     """Parse SRT back into (start, end, text) cues; raises ValueError on malformed input."""
+    if not text.strip():
+        return []
     out = []
     for block in text.strip().split("\n\n"):
         lines = block.strip().splitlines()

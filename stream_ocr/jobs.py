@@ -8,6 +8,7 @@ fails keeps its partial files and reports why; the server stays up.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import BadInputError, StreamOCRError
+from stream_ocr.exporters import parse_srt
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.video import VideoJob, process_video
 
@@ -36,6 +38,12 @@ class JobState:
     summary: dict[str, Any] | None = None
     error: str | None = None
     files: list[str] = field(default_factory=list)
+
+    @property
+    def stem(self) -> str:
+        """The uploaded file's name without its suffix, safe as a file name: the downloads' name."""
+        stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(self.filename).stem).strip(" ._")[:80]
+        return stem or "video"
 
     @property
     def video_path(self) -> Path:
@@ -145,7 +153,7 @@ class VideoJobs:
 
         out = state.folder / "out"
         try:
-            summary = process_video(state.video_path, out, self.engine, self.job, progress)
+            summary = process_video(state.video_path, out, self.engine, self.job, progress, name=state.stem)
         except StreamOCRError as e:
             state.state, state.error = "error", str(e)
         except Exception as e:  # noqa: BLE001  (a bad video must not take the server down)
@@ -166,5 +174,10 @@ class VideoJobs:
                 payload["tracks"] = [
                     {k: t[k] for k in ("id", "text", "confidence", "first_time", "last_time", "end_time")}
                     for t in json.loads(tracks_file.read_text())["tracks"]
+                ]
+            srt_file = out / f"{state.stem}.srt"
+            if srt_file.exists():
+                payload["cues"] = [
+                    {"start": start, "end": end, "text": text} for start, end, text in parse_srt(srt_file.read_text())
                 ]
         self.publish("video_done" if state.state == "done" else "video_error", payload, room)

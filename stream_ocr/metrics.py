@@ -50,6 +50,7 @@ class StreamSnapshot:
     captured: int
     dropped: int
     inferred: int
+    skipped: int
     errors: int
     capture_fps: float
     inference_fps: float
@@ -75,6 +76,7 @@ class StreamStats:
         self._slot = dropped_counter
         self.captured = 0
         self.inferred = 0
+        self.skipped = 0
         self.errors = 0
 
     def frame_captured(self) -> None:
@@ -88,6 +90,11 @@ class StreamStats:
             self._inference.tick()
             self._latencies_ms.append(latency_ms)
 
+    def frame_skipped(self) -> None:
+        """A frame was looked at and found unchanged: not read, its lines carried forward."""
+        with self._lock:
+            self.skipped += 1
+
     def inference_failed(self) -> None:
         with self._lock:
             self.errors += 1
@@ -100,6 +107,7 @@ class StreamStats:
                 captured=self.captured,
                 dropped=self._slot.dropped if self._slot is not None else 0,
                 inferred=self.inferred,
+                skipped=self.skipped,
                 errors=self.errors,
                 capture_fps=self._capture.rate(),
                 inference_fps=self._inference.rate(),

@@ -15,15 +15,17 @@ from typing import Any
 import cv2
 
 from stream_ocr.capture import ENDED, ERROR, CaptureConfig, CaptureLoop
+from stream_ocr.change import ChangeConfig
 from stream_ocr.config import ImageLimits
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import BadInputError
 from stream_ocr.metrics import StreamStats
+from stream_ocr.pipeline import StepConfig, StepResult
 from stream_ocr.realthreads import queue, threading, time
 from stream_ocr.slot import LatestSlot
 from stream_ocr.sources import SourceSpec
-from stream_ocr.tracking import Tracker, TrackerConfig
-from stream_ocr.types import Frame, FrameResult
+from stream_ocr.tracking import TrackerConfig
+from stream_ocr.types import Frame
 from stream_ocr.worker import InferenceWorker
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,8 @@ BROWSER_PREFIX = "cam-"
 
 @dataclass(frozen=True)
 class HubConfig:
-    """The hub's limits: preview rate, size and quality, browser cameras, event queue, capture, tracking."""
+    """The hub's limits: preview rate, size and quality, browser cameras, event queue, capture,
+    change detection and tracking."""
 
     preview_fps: float = 12.0
     preview_max_side: int = 960
@@ -42,6 +45,7 @@ class HubConfig:
     event_queue_size: int = 2000
     capture: CaptureConfig = field(default_factory=CaptureConfig)
     tracker: TrackerConfig = field(default_factory=lambda: TrackerConfig(keep_history=False))
+    change: ChangeConfig = field(default_factory=ChangeConfig)
     image_limits: ImageLimits = field(default_factory=ImageLimits)
 
 
@@ -68,12 +72,11 @@ class Preview:
 
 
 class _Stream:
-    def __init__(self, stream_id: str, spec: SourceSpec | None, slot: LatestSlot[Frame], tracker: Tracker) -> None:
+    def __init__(self, stream_id: str, spec: SourceSpec | None, slot: LatestSlot[Frame]) -> None:
         self.stream_id = stream_id
         self.spec = spec
         self.slot = slot
         self.stats = StreamStats(stream_id, slot)
-        self.tracker = tracker
         self.capture: CaptureLoop | None = None
         self.previews: LatestSlot[Preview] = LatestSlot(f"preview:{stream_id}")
         self.viewers = 0
@@ -97,7 +100,8 @@ class StreamHub:
         self.events_dropped = 0
         self._lock = threading.Lock()
         self._streams: dict[str, _Stream] = {}
-        self.worker = InferenceWorker(engine, self._on_result, self._on_error, self.config.image_limits)
+        step = StepConfig(change=self.config.change, tracker=self.config.tracker)
+        self.worker = InferenceWorker(engine, self._on_result, self._on_error, self.config.image_limits, step)
         for spec in specs:
             stream = self._add(spec.name, spec)
             stream.capture = CaptureLoop(
@@ -121,7 +125,7 @@ class StreamHub:
 
     # -- streams -------------------------------------------------------------------------
     def _add(self, stream_id: str, spec: SourceSpec | None) -> _Stream:
-        stream = _Stream(stream_id, spec, self.worker.new_slot(stream_id), Tracker(self.config.tracker))
+        stream = _Stream(stream_id, spec, self.worker.new_slot(stream_id))
         with self._lock:
             self._streams[stream_id] = stream
         return stream
@@ -239,27 +243,27 @@ class StreamHub:
         if ok:
             stream.previews.put(Preview(frame.frame_id, frame.captured_at, jpeg.tobytes(), w, h))
 
-    def _on_result(self, frame: Frame, result: FrameResult) -> None:
+    def _on_result(self, frame: Frame, step: StepResult) -> None:
         with self._lock:
             stream = self._streams.get(frame.stream_id)
         if stream is None:
             return  # a browser stream whose client has left
-        detections = stream.tracker.update(result.detections, frame.position_s or frame.captured_at)
         now = time.time()
         latency = (now - frame.captured_at) * 1000
-        stream.stats.frame_inferred(latency)
+        if step.skipped:
+            stream.stats.frame_skipped()
+        else:
+            stream.stats.frame_inferred(latency)
         payload = {
+            **step.to_dict(),
             "stream_id": frame.stream_id,
             "frame_id": frame.frame_id,
             "captured_at": frame.captured_at,
             "result_at": now,
             "latency_ms": round(latency, 1),
-            "width": result.width,
-            "height": result.height,
             "position_s": frame.position_s,
-            "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()},
-            "detections": [d.to_dict() for d in detections],
         }
+        del payload["time"]
         self.publish("ocr_result", payload, room_of(frame.stream_id))
 
     def _on_error(self, frame: Frame, error: Exception) -> None:

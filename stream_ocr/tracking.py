@@ -1,9 +1,12 @@
-"""Follow each piece of text across frames, so it is reported once, with a stable text.
+"""Follow each piece of text across frames, so that it is reported once, with a stable text.
 
-Owns association (box overlap, motion and string similarity, matched greedily), track
-life (a track survives short misses), and the confidence-weighted vote that gives a
-track its text. Times are seconds (video position, or wall clock for live streams). It
-runs no OCR and draws nothing.
+Owns association and track life. A track follows a text, not a place: a read joins a
+track only when it is the same text (``fusion.same_text``: a misreading joins, another
+text does not) and its box is where the track's box is predicted to be (overlap after
+the track's motion, nearness). A new text that takes an old one's place ends the old
+track at its last sighting. A track survives short misses; its text is fused from all
+its reads (``fusion.fuse``). Times are seconds (video position, or wall clock for live
+streams). It runs no OCR and draws nothing. Lines or words may be tracked alike.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from stream_ocr.evaluation import edit_distance
-from stream_ocr.types import Detection, Point
+from rapidfuzz.distance import Levenshtein
+
+from stream_ocr.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
+from stream_ocr.types import Detection, Line, Point
 
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    # A track not matched for this long (seconds) is finished.
+    # A track not matched for this long (seconds) is finished. A text that comes back
+    # after a shorter gap continues its track (the cue merge gap of a subtitle file).
     max_gap_s: float = 2.0
     # A detection joins a track only if their match score reaches this.
     min_score: float = 0.45
@@ -27,14 +33,21 @@ class TrackerConfig:
     # boxes and forget finished tracks, so memory stays flat however long they run.
     keep_history: bool = True
     recent_boxes: int = 30
+    # A new text whose box and an old track's last box cover this share of each other
+    # has taken the old one's place: the old track ends at once.
+    supersede_cover: float = 0.5
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
 
 
 @dataclass(frozen=True)
 class TrackBox:
+    """One sighting: where, what was read there, and the words of the line."""
+
     time: float
     points: tuple[Point, Point, Point, Point]
     text: str
     confidence: float | None
+    words: tuple[Detection, ...] = ()
 
 
 @dataclass
@@ -43,32 +56,38 @@ class Track:
     first_time: float
     last_time: float
     boxes: list[TrackBox] = field(default_factory=list)
+    # Each distinct raw read and the sum of its confidences.
     votes: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, pixels per second
     # Frames it was on: read, or carried forward over frames skipped as unchanged.
     frames_seen: int = 0
+    reads: int = 0
+    confidence_sum: float = 0.0
+    _fused: Fused | None = None
+
+    def fused(self) -> Fused:
+        if self._fused is None:
+            self._fused = fuse(dict(self.votes))
+        return self._fused
 
     @property
     def text(self) -> str:
-        """The text with the largest sum of read confidences."""
-        return max(self.votes.items(), key=lambda kv: (kv[1], len(kv[0])))[0] if self.votes else ""
+        """The text fused from every read (``fusion.fuse``)."""
+        return self.fused().text
 
     @property
     def confidence(self) -> float:
-        """The winning text's share of all the votes, times its mean read confidence."""
-        total = sum(self.votes.values())
-        if not total:
+        """How far the reads agree on the fused text, times their mean confidence."""
+        if not self.reads:
             return 0.0
-        text = self.text
-        reads = [b for b in self.boxes if b.text == text]
-        mean = sum(b.confidence if b.confidence is not None else 0.5 for b in reads) / max(1, len(reads))
-        return round(self.votes[text] / total * mean, 4)
+        return round(self.fused().confidence * self.confidence_sum / self.reads, 4)
 
     @property
     def hits(self) -> int:
         return len(self.boxes)
 
     def to_dict(self) -> dict:
+        last_words = self.boxes[-1].words if self.boxes else ()
         return {
             "id": self.track_id,
             "text": self.text,
@@ -77,8 +96,14 @@ class Track:
             "last_time": round(self.last_time, 3),
             "frames_seen": self.frames_seen,
             "reads": {t: round(v, 3) for t, v in sorted(self.votes.items(), key=lambda kv: -kv[1])},
+            "words": [w.to_dict() for w in last_words],
             "boxes": [
-                {"time": round(b.time, 3), "points": [[round(x, 1), round(y, 1)] for x, y in b.points], "text": b.text}
+                {
+                    "time": round(b.time, 3),
+                    "points": [[round(x, 1), round(y, 1)] for x, y in b.points],
+                    "text": b.text,
+                    "confidence": None if b.confidence is None else round(b.confidence, 4),
+                }
                 for b in self.boxes
             ],
         }
@@ -94,12 +119,25 @@ def _bbox(points) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _intersection(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _area(a) -> float:
+    return max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
+
+
 def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    inter = _intersection(a, b)
+    union = _area(a) + _area(b) - inter
     return inter / union if union > 0 else 0.0
+
+
+def _certainty(det: Detection) -> float | None:
+    """The recognizer's confidence in the least sure word of a line (or in the word)."""
+    if isinstance(det, Line) and det.words and all(w.confidence is not None for w in det.words):
+        return min(w.confidence for w in det.words)  # type: ignore[type-var]
+    return det.confidence
 
 
 def similarity(a: str, b: str) -> float:
@@ -107,11 +145,11 @@ def similarity(a: str, b: str) -> float:
     a, b = a.lower(), b.lower()
     if not a or not b:
         return 0.0
-    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
+    return 1.0 - Levenshtein.normalized_distance(a, b)
 
 
 class Tracker:
-    """Call ``update`` with each processed frame's detections, in time order."""
+    """Call ``update`` with each processed frame's detections (lines or words), in time order."""
 
     def __init__(self, config: TrackerConfig | None = None) -> None:
         self.config = config or TrackerConfig()
@@ -120,7 +158,18 @@ class Tracker:
         self._next_id = 1
         self._last_time: float | None = None
 
+    def _relation(self, track: Track, det: Detection) -> str:
+        """How ``det``'s text stands to the track's fused text and to its last read: the closer."""
+        certainty = _certainty(det)
+        found = {
+            relation(text, det.text, certainty, self.config.identity) for text in (track.text, track.boxes[-1].text)
+        }
+        return SAME if SAME in found else UNSURE if UNSURE in found else DIFFERENT
+
     def _score(self, track: Track, det: Detection, t: float) -> float:
+        related = self._relation(track, det)
+        if related == DIFFERENT:
+            return 0.0
         last = track.boxes[-1]
         dt = max(0.0, t - last.time)
         cx, cy = _centre(last.points)
@@ -133,15 +182,18 @@ class Tracker:
         dx, dy = _centre(det.points)
         distance = ((dx - px) ** 2 + (dy - py) ** 2) ** 0.5 / height
         text_sim = max(similarity(track.text, det.text), similarity(last.text, det.text))
-        near = max(0.0, 1.0 - distance / 4.0)
+        if related == UNSURE:
+            # Maybe a misreading: only where the track is expected does it join it.
+            return 0.2 + 0.4 * overlap if overlap >= 0.5 else 0.0
         if overlap == 0.0 and distance > 4.0:
             # Far away: the same text may have moved with a camera cut, but only a
-            # near-identical read of a word of some length is trusted to follow it.
+            # near-identical read of some length is trusted to follow it.
             return 0.6 * text_sim if text_sim >= 0.8 and len(det.text) >= 3 else 0.0
-        return 0.4 * overlap + 0.35 * text_sim + 0.25 * near
+        near = max(0.0, 1.0 - distance / 4.0)
+        return 0.25 + 0.4 * overlap + 0.25 * near + 0.1 * text_sim
 
     def update(self, detections: tuple[Detection, ...] | list[Detection], t: float) -> tuple[Detection, ...]:
-        """Match ``detections`` (seen at time ``t``) to tracks; return them with track ids and voted texts."""
+        """Match ``detections`` (seen at time ``t``) to tracks; return them with track ids and fused texts."""
         self._expire(t)
         pairs = []
         for ti, track in enumerate(self.active):
@@ -156,17 +208,67 @@ class Tracker:
                 continue
             used_tracks.add(ti)
             assigned[di] = self.active[ti]
+        unmatched = [tr for i, tr in enumerate(self.active) if i not in used_tracks]
         out = []
         for di, det in enumerate(detections):
             track = assigned.get(di)
             if track is None:
+                whole = self._whole_of(det, t)
+                if whole is not None:
+                    # A piece of a known line (a word of it hidden): the line was seen.
+                    if whole in unmatched:
+                        unmatched.remove(whole)
+                        whole.frames_seen += 1
+                    whole.last_time = max(whole.last_time, t)
+                    out.append(replace(det, track_id=whole.track_id))
+                    continue
                 track = Track(self._next_id, t, t)
                 self._next_id += 1
+                self._supersede(unmatched, det, track)
                 self.active.append(track)
             self._add(track, det, t)
             out.append(replace(det, text=track.text, track_id=track.track_id))
         self._last_time = t
         return tuple(out)
+
+    def _whole_of(self, det: Detection, t: float) -> Track | None:
+        """The active track of which ``det`` is a fragment: its words, inside its box."""
+        box = _bbox(det.points)
+        for track in self.active:
+            if not track.boxes or not is_fragment(det.text, track.text):
+                continue
+            last = track.boxes[-1]
+            dt = max(0.0, t - last.time)
+            dx, dy = track.velocity[0] * dt, track.velocity[1] * dt
+            x0, y0, x1, y1 = _bbox(last.points)
+            predicted = (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+            if _intersection(box, predicted) >= 0.7 * _area(box):
+                return track
+        return None
+
+    def _supersede(self, unmatched: list[Track], det: Detection, new: Track) -> None:
+        """Settle the tracks in the place of a new track's first detection.
+
+        A track that was a fragment of the new line (a word of it hidden when it started)
+        is folded into the new track, which then starts when it did. A track with another
+        text in the same place (a slide, a counter, a subtitle changed) ends at once.
+        """
+        box = _bbox(det.points)
+        for track in list(unmatched):
+            if track not in self.active:
+                continue
+            old = _bbox(track.boxes[-1].points)
+            inter = _intersection(box, old)
+            cover = self.config.supersede_cover
+            same_place = inter >= cover * _area(box) and inter >= cover * _area(old)
+            if inter >= 0.7 * _area(old) and is_fragment(track.text, det.text):
+                new.first_time = min(new.first_time, track.first_time)
+            elif not same_place or self._relation(track, det) != DIFFERENT:
+                continue
+            elif self.config.keep_history:
+                self.finished.append(track)
+            self.active.remove(track)
+            unmatched.remove(track)
 
     def _add(self, track: Track, det: Detection, t: float) -> None:
         if track.boxes:
@@ -179,12 +281,16 @@ class Tracker:
                 track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
         weight = det.confidence if det.confidence is not None else self.config.default_weight
         track.votes[det.text] += max(weight, 1e-3)
-        track.boxes.append(TrackBox(t, det.points, det.text, det.confidence))
+        track.reads += 1
+        track.confidence_sum += weight
+        track._fused = None
+        words = det.words if isinstance(det, Line) else ()
+        track.boxes.append(TrackBox(t, det.points, det.text, det.confidence, words))
         track.last_time = max(track.last_time, t)
         track.frames_seen += 1
         if not self.config.keep_history:
             del track.boxes[: -self.config.recent_boxes]
-            if len(track.votes) > 4 * self.config.recent_boxes:
+            if len(track.votes) > 2 * self.config.recent_boxes:
                 top = sorted(track.votes.items(), key=lambda kv: -kv[1])[: self.config.recent_boxes]
                 track.votes = defaultdict(float, top)
 
@@ -195,6 +301,10 @@ class Tracker:
                 track.last_time = t
                 track.frames_seen += 1
         self._last_time = t
+
+    def current(self) -> list[Track]:
+        """The tracks on screen now: seen on the last frame read, or carried over since."""
+        return [tr for tr in self.active if self._last_time is not None and tr.last_time >= self._last_time]
 
     def _expire(self, t: float) -> None:
         still = []

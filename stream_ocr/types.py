@@ -59,18 +59,44 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Line(Detection):
+    """Words that share one line of text, in reading order; its text joins theirs with spaces.
+
+    ``points`` enclose all the words; ``confidence`` is the words' mean, weighted by
+    length. ``block`` numbers the block the line belongs to within its frame: stacked
+    lines that belong together, such as a two-line subtitle, share one.
+    """
+
+    words: tuple[Detection, ...] = ()
+    block: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["block"] = self.block
+        out["words"] = [w.to_dict() for w in self.words]
+        return out
+
+
+@dataclass(frozen=True)
 class FrameResult:
-    """What an engine found in one frame, with the frame's size and the time each stage took."""
+    """What an engine found in one frame, with the frame's size and the time each stage took.
+
+    ``detections`` are the engine's own boxes (words, for keras-ocr); ``lines`` group
+    them into lines and blocks, in reading order (``stream_ocr.lines``).
+    """
 
     width: int
     height: int
     detections: tuple[Detection, ...]
     engine: str
     timings_ms: dict[str, float] = field(default_factory=dict)
+    lines: tuple[Line, ...] = ()
 
     @property
     def text(self) -> str:
-        """The texts found, in reading order (top to bottom, then left to right), one per line."""
+        """The lines found, in reading order, one per line."""
+        if self.lines:
+            return "\n".join(line.text for line in self.lines)
         return "\n".join(d.text for d in reading_order(self.detections))
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,11 +105,12 @@ class FrameResult:
             "width": self.width,
             "height": self.height,
             "detections": [d.to_dict() for d in self.detections],
+            "lines": [line.to_dict() for line in self.lines],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
 
-def _text_angle(detections: list[Detection]) -> float:
+def text_angle(detections: list[Detection]) -> float:
     """The median direction of the boxes' top edges: 0 for upright text."""
     angles = sorted(math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections)
     return angles[len(angles) // 2] if angles else 0.0
@@ -96,7 +123,7 @@ def reading_order(detections: tuple[Detection, ...] | list[Detection]) -> list[D
     read in its reading order, not the screen's.
     """
     detections = list(detections)
-    angle = _text_angle(detections)
+    angle = text_angle(detections)
     cos, sin = math.cos(-angle), math.sin(-angle)
 
     def extent(det: Detection) -> tuple[float, float, float, float]:

@@ -1,9 +1,11 @@
-"""Recorded video to a text timeline: sample frames, skip unchanged ones, read, track, export.
+"""Recorded video to a text timeline: sample frames, read those that changed, track, export.
 
-Owns one job over one file: a reader thread decodes frames into a bounded queue; this
-thread detects change, runs the engine on sampled frames that changed, and tracks text;
-a writer thread draws and encodes the annotated video. Files are written as it goes, so
-a truncated or corrupt video still leaves everything read before the break.
+Owns the job over one file, as a skeleton with the per-frame work passed in: a reader
+thread decodes frames into a bounded queue (``VideoReader``), this thread runs the
+shared per-frame step (``pipeline.FrameStep``: change gate, engine, lines, tracker) on
+sampled frames, and a writer thread draws and encodes the annotated video. Files are
+written as it goes, so a truncated or corrupt video still leaves everything read before
+the break.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +22,18 @@ import cv2
 import numpy as np
 
 from stream_ocr import exporters
+from stream_ocr.change import ChangeConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import BadInputError, SourceUnavailableError
+from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
-from stream_ocr.tracking import Tracker, TrackerConfig
+from stream_ocr.tracking import TrackerConfig
 from stream_ocr.types import Detection
 
 logger = logging.getLogger(__name__)
 
-_END = object()  # the reader's sentinel
+_END = object()  # the reader's and the writer's sentinel
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,18 @@ class VideoJob:
     start: float = 0.0
     end: float | None = None
     annotate: bool = False
-    # Mean absolute difference (0-1) of a small, blurred grey copy of the frame against the
-    # last frame read; below this the frame counts as unchanged and is not read again.
-    change_threshold: float = 0.012
+    # The largest per-cell difference (0-1) of a small, blurred grey copy of the frame
+    # against the last frame read; below it the frame counts as unchanged and is not read.
+    change_threshold: float = ChangeConfig.threshold
+    # Read a frame at least this often, changed or not.
+    keyframe_s: float = 10.0
     # A track must be on at least this many sampled frames to be exported (noise filter).
     min_frames: int = 2
+    # A line that comes back after a gap shorter than this continues its cue.
+    merge_gap_s: float = 2.0
+    # Burned-in subtitles: find the subtitle band (unless ``roi`` is given), sample at
+    # ``SUBTITLE_FPS`` or more, and merge only short gaps.
+    subtitles: bool = False
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
     def __post_init__(self) -> None:
@@ -59,6 +70,31 @@ class VideoJob:
             raise BadInputError("--roi is x,y,w,h with positive width and height")
         if not 0 <= self.change_threshold < 1:
             raise BadInputError("change threshold must be in [0, 1)")
+        if self.merge_gap_s < 0:
+            raise BadInputError("--merge-gap must be >= 0")
+
+    def step_config(self, roi: tuple[int, int, int, int] | None) -> StepConfig:
+        return StepConfig(
+            change=ChangeConfig(
+                threshold=self.change_threshold, keyframe_s=self.keyframe_s, enabled=self.change_threshold > 0
+            ),
+            tracker=replace(self.tracker, max_gap_s=self.merge_gap_s),
+            roi=roi,
+        )
+
+
+SUBTITLE_FPS = 4.0
+SUBTITLE_MERGE_GAP_S = 0.6
+
+
+def subtitle_job(job: VideoJob) -> VideoJob:
+    """``job`` with the subtitle preset's sampling and gap applied."""
+    return replace(
+        job,
+        subtitles=True,
+        sample_fps=max(job.sample_fps, SUBTITLE_FPS),
+        merge_gap_s=min(job.merge_gap_s, SUBTITLE_MERGE_GAP_S),
+    )
 
 
 @dataclass
@@ -72,6 +108,8 @@ class VideoSummary:
     engine_errors: int = 0
     distinct_texts: list[str] = field(default_factory=list)
     tracks: int = 0
+    cues: int = 0
+    roi: list[int] | None = None
     wall_s: float = 0.0
     fps: float = 0.0
     error: str | None = None
@@ -88,19 +126,7 @@ def parse_roi(text: str) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def _change_signature(image: np.ndarray) -> np.ndarray:
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    small = cv2.resize(gray, (160, max(1, round(160 * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_AREA)
-    return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
-
-
-def changed(previous: np.ndarray | None, current: np.ndarray, threshold: float) -> bool:
-    if previous is None or previous.shape != current.shape:
-        return True
-    return float(np.mean(np.abs(current - previous))) / 255 >= threshold
-
-
-def draw_detections(image: np.ndarray, detections: list[Detection]) -> np.ndarray:
+def draw_detections(image: np.ndarray, detections: list[Detection] | tuple[Detection, ...]) -> np.ndarray:
     out = image.copy()
     scale = max(0.5, image.shape[1] / 1600)
     for det in detections:
@@ -114,8 +140,89 @@ def draw_detections(image: np.ndarray, detections: list[Detection]) -> np.ndarra
     return out
 
 
-class _AnnotatedWriter:
-    """The writer thread: frames in through a bounded queue, an MP4 out."""
+@dataclass(frozen=True)
+class VideoFrame:
+    index: int
+    time: float
+    sampled: bool
+    image: np.ndarray | None  # None for frames only skipped over (not sampled, not annotated)
+
+
+class VideoReader:
+    """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
+
+    Every frame is decoded when ``decode_all`` (the annotated video needs them); otherwise
+    the frames between samples are only grabbed. A read that fails before the declared
+    end is recorded in ``error``.
+    """
+
+    def __init__(self, path: Path, sample_fps: float, start: float, end: float | None, decode_all: bool) -> None:
+        self.path = path
+        self.capture = open_capture(SourceSpec("video", str(path)))
+        self.fps = frame_rate(self.capture)
+        self.width = int(self.capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        self.height = int(self.capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.declared = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.first = round(start * self.fps)
+        last = self.declared if end is None else min(self.declared or 10**9, math.ceil(end * self.fps))
+        self.total = max(0, last - self.first) if self.declared else 0
+        self.end_index = math.ceil(end * self.fps) if end is not None else None
+        # Never sample more sparsely than asked.
+        self.step = max(1, math.floor(self.fps / sample_fps + 1e-6))
+        self.decode_all = decode_all
+        self.error: str | None = None
+        self.frames: queue.Queue = queue.Queue(maxsize=16)
+        self.stop = threading.Event()
+        self._thread: Any = None
+
+    def start(self) -> None:
+        if self.first:
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, self.first)
+        self._thread = start_thread(self._run, f"read:{self.path.name}")
+
+    def _run(self) -> None:
+        index = self.first
+        try:
+            while not self.stop.is_set() and (self.end_index is None or index < self.end_index):
+                sampled = (index - self.first) % self.step == 0
+                if sampled or self.decode_all:
+                    ok, image = self.capture.read()
+                else:
+                    ok, image = self.capture.grab(), None
+                if not ok:
+                    if self.declared and index < self.declared - 1:
+                        self.error = (
+                            f"the video broke at frame {index} ({index / self.fps:.2f} s) of {self.declared}: "
+                            "it is truncated or corrupt; results up to there were kept"
+                        )
+                    break
+                self.frames.put(VideoFrame(index, index / self.fps, sampled, image))
+                index += 1
+        except Exception as e:  # noqa: BLE001  (report, and let the job keep what it has)
+            logger.exception("reading %s failed", self.path)
+            self.error = f"reading the video failed at frame {index}: {e}"
+        finally:
+            self.frames.put(_END)
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        while True:
+            item = self.frames.get()
+            if item is _END:
+                return
+            yield item
+
+    def close(self) -> None:
+        self.stop.set()
+        while self._thread is not None and self._thread.is_alive():  # unblock a reader on a full queue
+            with contextlib.suppress(queue.Empty):
+                self.frames.get(timeout=0.1)
+        if self._thread is not None:
+            self._thread.join(5)
+        self.capture.release()
+
+
+class AnnotatedWriter:
+    """The writer thread: frames and their lines in through a bounded queue, an MP4 out."""
 
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
         self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
@@ -138,6 +245,44 @@ class _AnnotatedWriter:
         self.writer.release()
 
 
+def run_frames(
+    reader: VideoReader,
+    step: Callable[[np.ndarray, float], StepResult],
+    on_step: Callable[[VideoFrame, StepResult | Exception], None],
+    writer: AnnotatedWriter | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """The skeleton: every frame from ``reader``; sampled ones through ``step``, results to ``on_step``.
+
+    An exception from ``step`` goes to ``on_step`` and the loop goes on. Returns the
+    number of frames the reader gave. The reader is closed on the way out, however it ends.
+    """
+    done = 0
+    shown: tuple = ()
+    reader.start()
+    try:
+        for frame in reader:
+            done += 1
+            if frame.sampled:
+                try:
+                    outcome: StepResult | Exception = step(frame.image, frame.time)  # type: ignore[arg-type]
+                except Exception as e:  # noqa: BLE001  (one bad frame must not end the job)
+                    logger.exception("frame %d: engine failed", frame.index)
+                    outcome = e
+                else:
+                    shown = outcome.lines
+                on_step(frame, outcome)
+            if writer is not None:
+                writer.frames.put((frame.image, shown))
+            if progress is not None:
+                progress(done, reader.total)
+    finally:
+        reader.close()
+        if writer is not None:
+            writer.close()
+    return done
+
+
 def process_video(
     path: str | Path,
     out_dir: str | Path,
@@ -145,152 +290,70 @@ def process_video(
     job: VideoJob | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,  # type: ignore[name-defined]
+    name: str | None = None,
 ) -> VideoSummary:
     """Turn one video into a timeline in ``out_dir``. ``progress(done, total)`` is called as frames are read.
 
-    Raises SourceUnavailableError when the file cannot be opened at all. A file that breaks
-    part-way is not an exception: what was read is written, and ``summary.error`` says where.
+    Subtitle and WebVTT files are named ``name`` (default: the video's file name stem).
+    Raises SourceUnavailableError when the file cannot be opened at all. A file that
+    breaks part-way is not an exception: what was read is written, and ``summary.error``
+    says where.
     """
     job = job or VideoJob()
-    path = Path(path)
-    out = Path(out_dir)
+    path, out = Path(path), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    capture = open_capture(SourceSpec("video", str(path)))
-    fps = frame_rate(capture)
-    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-    first = round(job.start * fps)
-    last = declared if job.end is None else min(declared or 10**9, math.ceil(job.end * fps))
-    total = max(0, last - first) if declared else 0
-    if job.roi is not None:
-        x, y, w, h = job.roi
-        if x + w > width or y + h > height:
-            capture.release()
-            raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {width}x{height} frame")
-    step = max(1, round(fps / job.sample_fps))
-    if first:
-        capture.set(cv2.CAP_PROP_POS_FRAMES, first)
-
-    summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=total)
-    frames_queue: queue.Queue = queue.Queue(maxsize=16)
-    reader_state: dict[str, Any] = {"error": None}
-    stop = stop or threading.Event()
-
-    end_index = math.ceil(job.end * fps) if job.end is not None else None
-
-    def read_frames() -> None:
-        """The reader thread: decode sampled frames (every frame when annotating)."""
-        index = first
-        try:
-            while not stop.is_set() and (end_index is None or index < end_index):
-                sampled = (index - first) % step == 0
-                if sampled or job.annotate:
-                    ok, image = capture.read()
-                else:
-                    ok, image = capture.grab(), None
-                if not ok:
-                    if declared and index < declared - 1:
-                        reader_state["error"] = (
-                            f"the video broke at frame {index} ({index / fps:.2f} s) of {declared}: "
-                            "it is truncated or corrupt; results up to there were kept"
-                        )
-                    break
-                frames_queue.put((index, sampled, image))
-                index += 1
-        except Exception as e:  # noqa: BLE001  (report, and let the job keep what it has)
-            logger.exception("reading %s failed", path)
-            reader_state["error"] = f"reading the video failed at frame {index}: {e}"
-        finally:
-            frames_queue.put(_END)
-
-    tracker = Tracker(job.tracker)
-    frames_out = exporters.FramesWriter(out / "frames.jsonl")
-    writer = _AnnotatedWriter(out / "annotated.mp4", fps, (width, height)) if job.annotate else None
-    reader = start_thread(read_frames, f"read:{path.name}")
-    started = time.monotonic()
-    signature: np.ndarray | None = None
-    shown: list[Detection] = []
-    done = 0
+    reader = VideoReader(path, job.sample_fps, job.start, job.end, job.annotate)
+    if stop is not None:
+        reader.stop = stop
+    roi = job.roi
     try:
-        while True:
-            item = frames_queue.get()
-            if item is _END:
-                break
-            index, sampled, image = item
-            done += 1
-            t = index / fps
-            if sampled:
-                summary.frames_sampled += 1
-                view = image
-                if job.roi is not None:
-                    x, y, w, h = job.roi
-                    view = image[y : y + h, x : x + w]
-                current = _change_signature(view)
-                if changed(signature, current, job.change_threshold):
-                    signature = current
-                    try:
-                        result = engine.read(np.ascontiguousarray(view))
-                        detections = list(result.detections)
-                        if job.roi is not None:
-                            detections = [_shift(d, job.roi[0], job.roi[1]) for d in detections]
-                        shown = list(tracker.update(detections, t))
-                        summary.frames_read += 1
-                        frames_out.write(
-                            {
-                                "time": round(t, 3),
-                                "frame": index,
-                                "skipped": False,
-                                "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()},
-                                "detections": [d.to_dict() for d in shown],
-                            }
-                        )
-                    except Exception as e:  # noqa: BLE001  (one bad frame must not end the job)
-                        summary.engine_errors += 1
-                        logger.exception("frame %d: engine failed", index)
-                        frames_out.write({"time": round(t, 3), "frame": index, "error": str(e)})
-                else:
-                    tracker.carry_forward(t)
-                    summary.frames_skipped_unchanged += 1
-                    frames_out.write(
-                        {
-                            "time": round(t, 3),
-                            "frame": index,
-                            "skipped": True,
-                            "detections": [d.to_dict() for d in shown],
-                        }
-                    )
-            if writer is not None:
-                writer.frames.put((image, shown))
-            if progress is not None:
-                progress(done, total)
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                frames_queue.get(timeout=0.1)
-        reader.join(5)
-        capture.release()
-        frames_out.close()
-        if writer is not None:
-            writer.close()
+        if roi is not None and (roi[0] + roi[2] > reader.width or roi[1] + roi[3] > reader.height):
+            x, y, w, h = roi
+            raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {reader.width}x{reader.height} frame")
+        if roi is None and job.subtitles:
+            from stream_ocr.subtitles import find_subtitle_band
 
-    hold = 1.0 / job.sample_fps
-    tracks = [t for t in tracker.finish() if t.frames_seen >= job.min_frames and t.text]
+            roi = find_subtitle_band(path, engine, job.start, job.end)
+    except BaseException:
+        reader.capture.release()
+        raise
+    summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total, roi=list(roi) if roi else None)
+    step = FrameStep(engine, job.step_config(roi))
+    frames_out = exporters.FramesWriter(out / "frames.jsonl")
+    writer = AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height)) if job.annotate else None
+
+    def on_step(frame: VideoFrame, outcome: StepResult | Exception) -> None:
+        summary.frames_sampled += 1
+        if isinstance(outcome, Exception):
+            summary.engine_errors += 1
+            frames_out.write({"time": round(frame.time, 3), "frame": frame.index, "error": str(outcome)})
+            return
+        if outcome.skipped:
+            summary.frames_skipped_unchanged += 1
+        else:
+            summary.frames_read += 1
+        frames_out.write({"frame": frame.index, **outcome.to_dict()})
+
+    started = time.monotonic()
+    try:
+        done = run_frames(reader, step, on_step, writer, progress)
+    finally:
+        frames_out.close()
+
+    hold = reader.step / reader.fps
+    tracks = [t for t in step.tracker.finish() if t.frames_seen >= job.min_frames and t.text]
+    cues = exporters.cues(tracks, hold)
     exporters.write_tracks(out / "tracks.json", tracks, hold)
-    stem = path.stem
-    exporters.write_srt(out / f"{stem}.srt", tracks, hold)
-    exporters.write_vtt(out / f"{stem}.vtt", tracks, hold)
-    summary.error = reader_state["error"]
+    stem = name or path.stem
+    exporters.write_srt(out / f"{stem}.srt", cues)
+    exporters.write_vtt(out / f"{stem}.vtt", cues)
+    summary.error = reader.error
     if summary.error is None and done == 0:
         summary.error = "no frame could be decoded: the file is corrupt or uses a codec this OpenCV build cannot read"
     summary.tracks = len(tracks)
+    summary.cues = len(cues)
     summary.distinct_texts = sorted({t.text for t in tracks})
     summary.wall_s = round(time.monotonic() - started, 2)
     summary.fps = round(done / summary.wall_s, 2) if summary.wall_s else 0.0
     exporters.write_json(out / "summary.json", summary.to_dict())
     return summary
-
-
-def _shift(det: Detection, dx: float, dy: float) -> Detection:
-    points = tuple((x + dx, y + dy) for x, y in det.points)
-    return Detection(points, det.text, det.confidence, det.track_id)  # type: ignore[arg-type]

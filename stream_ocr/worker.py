@@ -1,8 +1,11 @@
 """The inference worker: one OS thread per loaded engine, serving every stream fairly.
 
-Owns the loop that takes the newest frame of each stream in turn (round-robin), runs the
-engine on it and hands the result on. An error on one frame is logged and counted, and
-the loop goes on. Browser frames arrive encoded and are decoded here, off the event loop.
+Owns the loop that takes the newest frame of each stream in turn (round-robin), runs that
+stream's per-frame step on it (``pipeline.FrameStep``: change gate, engine, tracker) and
+hands the result on. A stream whose frame was skipped as unchanged is not looked at again
+for ``recheck_s``, so still streams leave the engine to the others. An error on one frame
+is logged and counted, and the loop goes on. Browser frames arrive encoded and are
+decoded here, off the event loop.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from stream_ocr.config import ImageLimits
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import BadInputError
 from stream_ocr.images import decode_image
+from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import start_thread, threading, time
 from stream_ocr.slot import LatestSlot
-from stream_ocr.types import Frame, FrameResult
+from stream_ocr.types import Frame
 
 logger = logging.getLogger(__name__)
 
-ResultCallback = Callable[[Frame, FrameResult], None]
+ResultCallback = Callable[[Frame, StepResult], None]
 ErrorCallback = Callable[[Frame, Exception], None]
 
 
@@ -35,13 +39,19 @@ class InferenceWorker:
         on_result: ResultCallback,
         on_error: ErrorCallback,
         image_limits: ImageLimits | None = None,
+        step_config: StepConfig | None = None,
+        recheck_s: float = 0.2,
     ) -> None:
         self.engine = engine
         self.on_result = on_result
         self.on_error = on_error
         self.image_limits = image_limits or ImageLimits()
+        self.step_config = step_config or StepConfig()
+        self.recheck_s = recheck_s
         self.wakeup = threading.Event()
         self._slots: dict[str, LatestSlot[Frame]] = {}
+        self._steps: dict[str, FrameStep] = {}
+        self._not_before: dict[str, float] = {}
         self._slots_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None  # type: ignore[name-defined]
@@ -52,11 +62,14 @@ class InferenceWorker:
         slot: LatestSlot[Frame] = LatestSlot(stream_id, self.wakeup)
         with self._slots_lock:
             self._slots[stream_id] = slot
+            self._steps[stream_id] = FrameStep(self.engine, self.step_config)
         return slot
 
     def remove_slot(self, stream_id: str) -> None:
         with self._slots_lock:
             self._slots.pop(stream_id, None)
+            self._steps.pop(stream_id, None)
+            self._not_before.pop(stream_id, None)
 
     def start(self) -> None:
         self._thread = start_thread(self._run, f"inference:{self.engine.name}")
@@ -71,8 +84,11 @@ class InferenceWorker:
         """The newest frame of the next stream that has one, round-robin."""
         with self._slots_lock:
             slots = list(self._slots.values())
+            waiting = {k for k, t in self._not_before.items() if t > time.monotonic()}
         for i in range(len(slots)):
             slot = slots[(self._next + i) % len(slots)]
+            if slot.name in waiting:
+                continue  # still, and looked at a moment ago: its newest frame can wait
             frame = slot.take_nowait()
             if frame is not None:
                 self._next = (self._next + i + 1) % len(slots)
@@ -90,12 +106,17 @@ class InferenceWorker:
                 self.process(frame)
 
     def process(self, frame: Frame) -> None:
-        """Run the engine on one frame; report the result or the error, never raise."""
+        """Run the stream's step on one frame; report the result or the error, never raise."""
+        with self._slots_lock:
+            step = self._steps.get(frame.stream_id)
+            if step is None:
+                step = self._steps[frame.stream_id] = FrameStep(self.engine, self.step_config)
         try:
             image = frame.image
             if not isinstance(image, np.ndarray):
                 image = decode_image(bytes(image), self.image_limits)
-            result = self.engine.read(image)
+            # Wall-clock time: a looped file's position starts again, the clock does not.
+            result = step(image, frame.captured_at)
         except BadInputError as e:
             logger.warning("stream %s frame %d: %s", frame.stream_id, frame.frame_id, e)
             self.on_error(frame, e)
@@ -104,8 +125,7 @@ class InferenceWorker:
             logger.exception("stream %s frame %d: engine failed", frame.stream_id, frame.frame_id)
             self.on_error(frame, e)
             return
+        if result.skipped:
+            with self._slots_lock:
+                self._not_before[frame.stream_id] = time.monotonic() + self.recheck_s
         self.on_result(frame, result)
-
-
-def latency_ms(frame: Frame) -> float:
-    return (time.time() - frame.captured_at) * 1000

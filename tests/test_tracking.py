@@ -67,10 +67,14 @@ def test_carry_forward_extends_the_tracks_on_screen():
 
 def test_live_mode_memory_is_bounded():
     tracker = Tracker(TrackerConfig(keep_history=False, recent_boxes=5, max_gap_s=1.0))
+    word = "WAREHOUSE"
     for i in range(200):
-        tracker.update([det(10, 10, f"T{i % 7}XT")], i * 0.5)
+        k = i % len(word)  # a different one-letter misreading each frame
+        tracker.update([det(10, 10, word[:k] + "x" + word[k + 1 :], 0.6)], i * 0.5)
         tracker.update([det(500, 500, "GONE")], i * 0.5) if i == 0 else None
+    assert len(tracker.active) == 1
     assert len(tracker.active[0].boxes) == 5
+    assert len(tracker.active[0].votes) <= 10
     assert tracker.finished == []
 
 
@@ -78,3 +82,76 @@ def test_similarity():
     assert similarity("Exit", "EXIT") == 1.0
     assert similarity("", "x") == 0.0
     assert 0.7 < similarity("REPORT", "REP0RT") < 0.9
+
+
+def test_new_text_in_the_same_place_starts_a_new_track_and_ends_the_old():
+    tracker = Tracker()
+    slides = ["A"] * 4 + ["B"] * 4 + ["C"] * 4
+    counters = ["1/5"] * 4 + ["2/5"] * 4 + ["3/5"] * 4
+    seen = []
+    for i, (letter, counter) in enumerate(zip(slides, counters)):
+        out = tracker.update([det(300, 100, letter, w=60, h=80), det(560, 320, counter, w=40, h=20)], i * 0.5)
+        seen.append([(o.text, o.track_id) for o in out])
+    # The label changes on the first frame of the new text, never keeping the old one.
+    assert [s[0][0] for s in seen] == slides
+    assert [s[1][0] for s in seen] == counters
+    tracks = tracker.finish()
+    assert sorted(t.text for t in tracks) == ["1/5", "2/5", "3/5", "A", "B", "C"]
+    by_text = {t.text: t for t in tracks}
+    # Each ends at its last sighting, not when the next one's gap runs out.
+    assert by_text["A"].last_time == 1.5 and by_text["B"].first_time == 2.0 and by_text["B"].last_time == 3.5
+    assert by_text["1/5"].last_time == 1.5 and by_text["3/5"].first_time == 4.0
+
+
+def test_a_changed_subtitle_line_is_a_new_track():
+    tracker = Tracker()
+    lines = ["I've decided, Rem."] * 3 + ["Yes?"] * 2 + ["Where are my keys?"] * 3 + ["Where are my bags?"] * 3
+    for i, text in enumerate(lines):
+        tracker.update([det(200, 300, text, 0.97, w=12 * len(text), h=28)], i * 0.25)
+    assert [t.text for t in tracker.finish()] == [
+        "I've decided, Rem.",
+        "Yes?",
+        "Where are my keys?",
+        "Where are my bags?",
+    ]
+
+
+def test_misreadings_join_the_track_and_fuse():
+    tracker = Tracker()
+    reads = ["WATCH YOUR STEP", "Waich YOUR STEP", "WATCH YOUR 5TEP", "WATCH Y0UR STEP", "WATCH YOUR STEP"]
+    ids = {tracker.update([det(100, 100, r, 0.8, w=300)], i * 0.5)[0].track_id for i, r in enumerate(reads)}
+    assert len(ids) == 1
+    (track,) = tracker.finish()
+    assert track.text == "WATCH YOUR STEP"
+    assert set(track.votes) == set(reads)  # every raw read is kept
+
+
+def test_an_unsure_garbled_read_joins_only_where_the_track_is():
+    def garbled(x, y):
+        return det(x, y, "comr garden", 0.8, w=340, h=45)
+
+    here, there = Tracker(), Tracker()
+    for tracker in (here, there):
+        tracker.update([det(100, 200, "community garden", 0.99, w=340, h=45)], 0.0)
+    assert here.update([garbled(104, 202)], 0.5)[0].track_id == 1
+    assert there.update([garbled(600, 20)], 0.5)[0].track_id == 2
+
+
+def test_a_line_split_by_a_hidden_word_stays_one_track():
+    tracker = Tracker()
+    first = tracker.update([det(100, 100, "WATCH YOUR STEP", w=420, h=40)], 0.0)[0].track_id
+    # Glare hides YOUR: the line is read as two pieces.
+    pieces = tracker.update([det(100, 100, "WATCH", w=150, h=40), det(400, 100, "STEP", w=120, h=40)], 0.5)
+    assert {p.track_id for p in pieces} == {first}
+    tracker.update([det(100, 100, "WATCH YOUR STEP", w=420, h=40)], 1.0)
+    (track,) = tracker.finish()
+    assert track.text == "WATCH YOUR STEP" and track.frames_seen == 3 and track.last_time == 1.0
+
+
+def test_a_line_first_seen_in_part_takes_over_its_fragment():
+    tracker = Tracker()
+    tracker.update([det(100, 100, "WATCH", w=150, h=40)], 0.0)
+    tracker.update([det(100, 100, "WATCH YOUR STEP", w=420, h=40)], 0.5)
+    tracker.update([det(100, 100, "WATCH YOUR STEP", w=420, h=40)], 1.0)
+    (track,) = tracker.finish()
+    assert track.text == "WATCH YOUR STEP" and track.first_time == 0.0

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from stream_ocr.evaluation_video import cer
 from stream_ocr.exporters import parse_srt, parse_vtt
 
 from .conftest import ROOT, SAMPLES
@@ -33,28 +34,26 @@ def timeline(tmp_path_factory):
     return out, proc
 
 
-def test_every_known_text_is_one_track_with_the_right_span(timeline):
+def test_every_known_line_is_one_track_with_the_right_span(timeline):
     out, _ = timeline
     tracks = json.loads((out / "tracks.json").read_text())["tracks"]
-    by_text = {}
-    for track in tracks:
-        by_text.setdefault(track["text"].upper(), []).append(track)
-    for truth in TRUTH["texts"]:
-        found = by_text.get(truth["text"], [])
-        assert len(found) == 1, f"{truth['text']}: {len(found)} tracks; all: {sorted(by_text)}"
+    for truth in TRUTH["lines"]:
+        found = [t for t in tracks if cer(truth["text"], t["text"]) <= 0.1]
+        assert len(found) == 1, f"{truth['text']}: {len(found)} tracks; all: {[t['text'] for t in tracks]}"
         (track,) = found
         assert abs(track["first_time"] - truth["start"]) <= TOLERANCE_S, (truth, track["first_time"])
         assert abs(track["end_time"] - truth["end"]) <= TOLERANCE_S, (truth, track["end_time"])
         assert track["boxes"] and all(len(b["points"]) == 4 for b in track["boxes"])
+        # The line's words stay available inside it.
+        assert [w["text"] for w in track["words"]] == track["text"].split()
         assert 0 < track["confidence"] <= 1
 
 
 def test_no_phantom_tracks(timeline):
     out, _ = timeline
     tracks = json.loads((out / "tracks.json").read_text())["tracks"]
-    known = {t["text"] for t in TRUTH["texts"]}
-    unknown = [t["text"] for t in tracks if t["text"].upper() not in known]
-    assert len(unknown) <= 2, unknown
+    unknown = [t["text"] for t in tracks if min(cer(line["text"], t["text"]) for line in TRUTH["lines"]) > 0.1]
+    assert len(unknown) <= 1, unknown
 
 
 def test_subtitles_parse_and_match_tracks(timeline):
@@ -62,9 +61,10 @@ def test_subtitles_parse_and_match_tracks(timeline):
     tracks = json.loads((out / "tracks.json").read_text())["tracks"]
     srt = parse_srt((out / "signs.srt").read_text())
     vtt = parse_vtt((out / "signs.vtt").read_text())
-    assert len(srt) == len(vtt) == len(tracks)
-    assert [c[2] for c in srt] == [c[2] for c in vtt]
-    assert {c[2].upper() for c in srt} >= {t["text"] for t in TRUTH["texts"]}
+    assert srt == vtt
+    cue_lines = [line for _, _, text in srt for line in text.split("\n")]
+    # One cue line per track, none twice.
+    assert sorted(cue_lines) == sorted(t["text"] for t in tracks)
     assert all(end > start for start, end, _ in srt)
 
 
@@ -116,7 +116,7 @@ def test_roi_and_time_range(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     tracks = json.loads((tmp_path / "tracks.json").read_text())["tracks"]
     texts = {t["text"].upper() for t in tracks}
-    assert {"LAUNCH"} <= texts and "GATE" not in texts and "FRESH" not in texts
+    assert "LAUNCH PAD" in texts and not any("GATE" in t or "FRESH" in t for t in texts)
     assert all(6.0 <= t["first_time"] <= 12.0 for t in tracks)
     for t in tracks:
         for b in t["boxes"]:

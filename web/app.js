@@ -91,6 +91,7 @@ socket.on("metrics", (m) => {
   $("hud-inference").textContent = m.inference_fps.toFixed(2);
   $("hud-latency").textContent = `${Math.round(m.latency_p50_ms)} / ${Math.round(m.latency_p95_ms)}`;
   $("hud-dropped").textContent = m.dropped;
+  $("hud-skipped").textContent = m.skipped;
 });
 
 function median(values) {
@@ -138,7 +139,8 @@ function drawBoxes(result, sx, sy) {
   ctx.lineWidth = Math.max(2, view.width / 400);
   ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
   ctx.textBaseline = "bottom";
-  for (const d of result.detections) {
+  const items = result.lines || result.detections;
+  for (const d of items) {
     const pts = d.points.map(([x, y]) => [x * sx, y * sy]);
     ctx.strokeStyle = "#3f3";
     ctx.beginPath();
@@ -152,7 +154,7 @@ function drawBoxes(result, sx, sy) {
     ctx.fillStyle = "#fff";
     ctx.fillText(d.text, x + 4, y - 2);
   }
-  return result.detections.length;
+  return items.length;
 }
 
 function noteBoxes(n) {
@@ -193,8 +195,9 @@ requestAnimationFrame(render);
 function renderTexts(result) {
   const list = $("texts");
   list.innerHTML = "";
-  const sorted = [...result.detections].sort((a, b) => (a.points[0][1] - b.points[0][1]) || (a.points[0][0] - b.points[0][0]));
-  for (const d of sorted) {
+  // Lines come in reading order from the server.
+  const items = result.lines || result.detections;
+  for (const d of items) {
     const li = document.createElement("li");
     li.textContent = d.text;
     const small = document.createElement("small");
@@ -298,7 +301,7 @@ async function showStill(dataUrl, body) {
   }
   const list = $("still-texts");
   list.innerHTML = "";
-  for (const d of body.detections) {
+  for (const d of body.lines || body.detections) {
     const li = document.createElement("li");
     li.textContent = d.text;
     li.addEventListener("click", () => copy(d.text, li));
@@ -362,18 +365,19 @@ socket.on("video_done", (j) => {
   const s = j.summary;
   const status = $("video-status");
   status.className = j.error ? "error" : "";
-  status.textContent = `${s.tracks} texts; ${s.frames_read} frames read, ${s.frames_skipped_unchanged} skipped as unchanged, in ${s.wall_s} s` + (j.error ? ` (${j.error})` : "");
+  status.textContent = `${s.cues} lines; ${s.frames_read} frames read, ${s.frames_skipped_unchanged} skipped as unchanged, in ${s.wall_s} s` + (j.error ? ` (${j.error})` : "");
   const list = $("timeline");
   list.innerHTML = "";
-  for (const t of j.tracks || []) {
+  // One entry per on-screen line or block (as the subtitle files have them), in time and reading order.
+  for (const c of j.cues || []) {
     const li = document.createElement("li");
-    li.textContent = t.text;
-    li.dataset.start = t.first_time;
+    li.textContent = c.text;
+    li.dataset.start = c.start;
     const span = document.createElement("span");
     span.className = "time";
-    span.textContent = `${fmtTime(t.first_time)}–${fmtTime(t.end_time)}`;
+    span.textContent = `${fmtTime(c.start)}–${fmtTime(c.end)}`;
     li.appendChild(span);
-    li.addEventListener("click", () => { const p = $("video-player"); p.currentTime = t.first_time; p.play().catch(() => {}); });
+    li.addEventListener("click", () => { const p = $("video-player"); p.currentTime = c.start; p.play().catch(() => {}); });
     list.appendChild(li);
   }
   showDownloads(j);

@@ -1,8 +1,10 @@
 """The one engine interface: a BGR uint8 frame in, a ``FrameResult`` out.
 
-Owns the frame contract (checked once, here, for every engine) and the lock that lets
-one engine be shared by the still-image API and the live streams. Engines implement
-``_read``; they never see a frame that breaks the contract.
+Owns the frame contract (checked once, here, for every engine), the lock that lets one
+engine be shared by the still-image API and the live streams, and the stages every
+engine's words go through after it: junk dropped (``plausibility``), words grouped into
+lines (``lines``). Engines implement ``_read``; they never see a frame that breaks the
+contract.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.lines import LineConfig, group_lines
+from stream_ocr.plausibility import JunkConfig, is_junk_line, is_junk_word
 from stream_ocr.realthreads import threading, time
 from stream_ocr.types import Detection, FrameResult
 
@@ -33,9 +37,11 @@ class Engine(ABC):
 
     name: str = "engine"
 
-    def __init__(self) -> None:
+    def __init__(self, junk: JunkConfig | None = None, lines: LineConfig | None = None) -> None:
         # On a small CPU, two concurrent inferences only slow each other down; one at a time.
         self._lock = threading.Lock()
+        self.junk = junk or JunkConfig()
+        self.line_config = lines or LineConfig()
 
     def read(self, frame: np.ndarray) -> FrameResult:
         """Find and read the text in one BGR frame."""
@@ -43,7 +49,13 @@ class Engine(ABC):
         with self._lock:
             start = time.perf_counter()
             timings: dict[str, float] = {}
-            detections = self._read(np.ascontiguousarray(frame), timings)
+            lines = group_lines(
+                self._read(np.ascontiguousarray(frame), timings),
+                self.line_config,
+                lambda word: is_junk_word(word, self.junk),
+                lambda line: is_junk_line(line, self.junk),
+            )
+            detections = [word for line in lines for word in line.words]
             timings["total"] = (time.perf_counter() - start) * 1000
         return FrameResult(
             width=frame.shape[1],
@@ -51,11 +63,9 @@ class Engine(ABC):
             detections=tuple(detections),
             engine=self.name,
             timings_ms=timings,
+            lines=lines,
         )
 
     @abstractmethod
     def _read(self, frame: np.ndarray, timings: dict[str, float]) -> list[Detection]:
         """Detections in ``frame``'s pixels; add per-stage milliseconds to ``timings``."""
-
-    def close(self) -> None:
-        """Release what the engine holds. The default holds nothing that needs it."""

@@ -12,6 +12,7 @@ STREAM_METRICS = [
     ("captured", CounterMetricFamily, "stream_ocr_frames_captured", "Frames read from the source"),
     ("dropped", CounterMetricFamily, "stream_ocr_frames_dropped", "Frames replaced before inference took them"),
     ("inferred", CounterMetricFamily, "stream_ocr_frames_inferred", "Frames read by the OCR engine"),
+    ("skipped", CounterMetricFamily, "stream_ocr_frames_skipped", "Frames not read because nothing had changed"),
     ("errors", CounterMetricFamily, "stream_ocr_inference_errors", "Frames the engine failed on"),
     ("capture_fps", GaugeMetricFamily, "stream_ocr_capture_fps", "Capture frames per second"),
     ("inference_fps", GaugeMetricFamily, "stream_ocr_inference_fps", "Inference frames per second"),

@@ -1,0 +1,107 @@
+"""Score a video's text timeline against ground truth lines with their time spans.
+
+Owns the protocol only; it runs no engine. Used by the tests and ``benchmarks/video.py``.
+
+* Texts are compared after case folding, with punctuation removed and spaces collapsed.
+* A truth line is **found** when a cue overlapping its time span has a line (or, for a
+  block, the whole cue) within character error rate 0.2 of it; its timing error is the
+  distance between the cue's start and end and the truth's.
+* **Cue CER** is, per truth line, the best such CER among overlapping cues (1 if none).
+* A **duplicate** is a second cue that also finds the same truth line.
+* **Word recall**: a truth word is found when a track overlapping its line's span holds
+  it exactly (after normalisation). **Track CER**: per truth line, the best CER among
+  overlapping tracks' fused texts.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+FOUND_CER = 0.2
+_PUNCT = re.compile("[" + re.escape(string.punctuation + "“”‘’«»…") + "]")
+
+
+def normalise(text: str) -> str:
+    return " ".join(_PUNCT.sub(" ", text.casefold()).split())
+
+
+def cer(truth: str, read: str) -> float:
+    t, r = normalise(truth), normalise(read)
+    return Levenshtein.distance(t, r) / max(1, len(t))
+
+
+def truth_lines(truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """A sample's truth as lines with spans: its ``lines``, or the lines of its ``cues``."""
+    if "lines" in truth:
+        return list(truth["lines"])
+    return [{"text": line, "start": c["start"], "end": c["end"]} for c in truth.get("cues", []) for line in c["lines"]]
+
+
+def _overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+@dataclass(frozen=True)
+class TimelineScores:
+    lines: int
+    lines_found: int
+    line_recall: float
+    cue_cer: float
+    duplicates: int
+    timing_error_s: float
+    words: int
+    words_found: int
+    word_recall: float
+    track_cer: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def score_timeline(
+    cues: list[tuple[float, float, str]], tracks: list[dict[str, Any]], truth: list[dict[str, Any]]
+) -> TimelineScores:
+    """Score ``cues`` (start, end, text) and ``tracks`` (dicts with text, first_time, end_time)."""
+    found = duplicates = 0
+    cers, timing = [], []
+    for line in truth:
+        best, best_cue, hits = 1.0, None, 0
+        for start, end, text in cues:
+            if not _overlaps(start, end, line["start"], line["end"]):
+                continue
+            value = min(cer(line["text"], part) for part in [*text.split("\n"), text])
+            hits += value <= FOUND_CER
+            if value < best:
+                best, best_cue = value, (start, end)
+        cers.append(min(best, 1.0))
+        if best <= FOUND_CER and best_cue is not None:
+            found += 1
+            duplicates += max(0, hits - 1)
+            timing += [abs(best_cue[0] - line["start"]), abs(best_cue[1] - line["end"])]
+    words = words_found = 0
+    track_cers = []
+    for line in truth:
+        near = [t for t in tracks if _overlaps(t["first_time"], t["end_time"], line["start"], line["end"])]
+        track_cers.append(min([cer(line["text"], t["text"]) for t in near] + [1.0]))
+        held = {w for t in near for w in normalise(t["text"]).split()}
+        for w in normalise(line["text"]).split():
+            words += 1
+            words_found += w in held
+    n = max(1, len(truth))
+    return TimelineScores(
+        lines=len(truth),
+        lines_found=found,
+        line_recall=found / n,
+        cue_cer=sum(cers) / n,
+        duplicates=duplicates,
+        timing_error_s=sum(timing) / len(timing) if timing else 0.0,
+        words=words,
+        words_found=words_found,
+        word_recall=words_found / max(1, words),
+        track_cer=sum(track_cers) / n,
+    )

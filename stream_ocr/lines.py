@@ -1,0 +1,180 @@
+"""Words to lines and blocks, in reading order: the stage after every engine.
+
+Owns the grouping only: words that share a text line (overlapping vertical extent,
+similar height, a gap that fits the text's size, the same angle) become a ``Line``;
+stacked lines that belong together (a two-line subtitle, a paragraph) share a block.
+"Vertical" is the text's own direction, so a page held sideways groups the same way.
+It reads no pixels and runs no model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stream_ocr.types import Detection, Line, reading_order, text_angle
+
+
+@dataclass(frozen=True)
+class LineConfig:
+    # Two words share a line when their vertical extents overlap by this share of the
+    # smaller height, their heights differ by at most this ratio, and the gap between
+    # them is at most this many times the line's height.
+    min_overlap: float = 0.5
+    max_height_ratio: float = 1.8
+    max_gap: float = 1.5
+    max_angle_deg: float = 12.0
+    # Two stacked lines share a block when the gap between them is at most this many
+    # times their height and they overlap horizontally by this share of the narrower one.
+    block_gap: float = 0.8
+    block_overlap: float = 0.3
+
+
+@dataclass
+class _Extent:
+    """A word's box in the text's own frame (rotated so that the text runs along x)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def height(self) -> float:
+        return max(self.y1 - self.y0, 1.0)
+
+
+def _edge_angle(det: Detection) -> float:
+    (x0, y0), (x1, y1) = det.points[0], det.points[1]
+    return math.atan2(y1 - y0, x1 - x0)
+
+
+def _rotate(points, angle: float) -> list[tuple[float, float]]:
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    return [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
+
+
+def _extent(det: Detection, angle: float) -> _Extent:
+    pts = _rotate(det.points, angle)
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return _Extent(min(xs), min(ys), max(xs), max(ys))
+
+
+def _angle_gap(a: float, b: float) -> float:
+    d = abs(a - b) % (2 * math.pi)
+    return math.degrees(min(d, 2 * math.pi - d))
+
+
+def _enclosing(words: list[Detection], angle: float) -> tuple:
+    """The box around ``words`` in the text's frame, as 4 points clockwise from its top-left."""
+    pts = [p for w in words for p in _rotate(w.points, angle)]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    corners = [(min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys))]
+    return tuple(_rotate(corners, -angle))
+
+
+def _confidence(words: list[Detection]) -> float | None:
+    if any(w.confidence is None for w in words):
+        return None
+    total = sum(max(1, len(w.text)) for w in words)
+    return sum(w.confidence * max(1, len(w.text)) for w in words) / total  # type: ignore[operator]
+
+
+def group_lines(
+    words: tuple[Detection, ...] | list[Detection],
+    config: LineConfig | None = None,
+    junk_word: Callable[[Detection], bool] | None = None,
+    junk_line: Callable[[Line], bool] | None = None,
+) -> tuple[Line, ...]:
+    """Group ``words`` into lines, in reading order, each numbered with its block.
+
+    Lines are found with every word; then words for which ``junk_word`` is true leave
+    their line (which keeps its place and its other words), and lines for which
+    ``junk_line`` is true go.
+    """
+    config = config or LineConfig()
+    words = [w for w in words if w.text.strip()]
+    if not words:
+        return ()
+    angle = text_angle(words)
+    extents = {id(w): _extent(w, angle) for w in words}
+    rows: list[list[Detection]] = []
+    for word in sorted(words, key=lambda w: extents[id(w)].x0):
+        e = extents[id(word)]
+        best, best_gap = None, math.inf
+        for row in rows:
+            last = extents[id(row[-1])]
+            overlap = min(e.y1, last.y1) - max(e.y0, last.y0)
+            low, high = sorted((e.height, last.height))
+            gap = e.x0 - last.x1
+            if (
+                overlap >= config.min_overlap * low
+                and high / low <= config.max_height_ratio
+                and -0.5 * low <= gap <= config.max_gap * high
+                and _angle_gap(_edge_angle(word), _edge_angle(row[-1])) <= config.max_angle_deg
+                and gap < best_gap
+            ):
+                best, best_gap = row, gap
+        if best is None:
+            rows.append([word])
+        else:
+            best.append(word)
+    lines = []
+    for row in rows:
+        kept = [w for w in row if junk_word is None or not junk_word(w)]
+        if not kept:
+            continue
+        line = Line(
+            points=_enclosing(kept, angle),  # type: ignore[arg-type]
+            text=" ".join(w.text.strip() for w in kept),
+            confidence=_confidence(kept),
+            words=tuple(kept),
+        )
+        if junk_line is None or not junk_line(line):
+            lines.append(line)
+    if not lines:
+        return ()
+    ordered = reading_order(lines)
+    return _number_blocks(ordered, angle, config)  # type: ignore[arg-type]
+
+
+def _number_blocks(lines: list[Line], angle: float, config: LineConfig) -> tuple[Line, ...]:
+    """Give stacked lines that belong together one block number (union-find over pairs)."""
+    extents = [_extent(line, angle) for line in lines]
+    parent = list(range(len(lines)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(extents):
+        for j in range(i + 1, len(lines)):
+            b = extents[j]
+            upper, lower = (a, b) if a.y0 <= b.y0 else (b, a)
+            height = max(upper.height, lower.height)
+            gap = lower.y0 - upper.y1
+            overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+            narrower = min(a.x1 - a.x0, b.x1 - b.x0)
+            if (
+                -0.3 * height <= gap <= config.block_gap * height
+                and overlap >= config.block_overlap * narrower
+                and max(a.height, b.height) / min(a.height, b.height) <= 1.5
+            ):
+                parent[root(j)] = root(i)
+    numbers: dict[int, int] = {}
+    out = []
+    for i, line in enumerate(lines):
+        block = numbers.setdefault(root(i), len(numbers))
+        out.append(Line(line.points, line.text, line.confidence, line.track_id, line.words, block))
+    return tuple(out)
+
+
+def blocks(lines: tuple[Line, ...] | list[Line]) -> list[list[Line]]:
+    """Lines grouped by block, each block in reading order."""
+    out: dict[int, list[Line]] = {}
+    for line in lines:
+        out.setdefault(line.block, []).append(line)
+    return list(out.values())

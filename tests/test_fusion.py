@@ -1,0 +1,93 @@
+"""Text identity and fusion: which reads are one text, and what many reads of one text say."""
+
+import pytest
+
+from stream_ocr.fusion import DIFFERENT, SAME, UNSURE, fuse, is_fragment, relation, repair_case, same_text
+
+
+@pytest.mark.parametrize(
+    "known, read, confidence",
+    [
+        ("WATCH", "Waich", 0.9),
+        ("community", "communiiy", 0.9),
+        ("PROTECTED", "PROTECTeD", 0.95),
+        ("OPEN", "0PEN", 0.6),
+        ("I'm going grocery shopping.", "Tm going grocery shopping:", 0.9),
+        ("I'm going grocery shopping.", "I'm going shopping.", 0.9),  # a word missed on one frame
+        ("HOME 1 - 0 AWAY", "HOME 1 -0 AWAY", 0.9),
+        ("8/10", "B/10", 0.6),  # B read for 8
+    ],
+)
+def test_misreadings_are_the_same_text(known, read, confidence):
+    assert same_text(known, read, confidence)
+    assert relation(known, read, confidence) == SAME
+
+
+@pytest.mark.parametrize(
+    "known, read",
+    [
+        ("A", "B"),  # a slide's letter
+        ("Chapter A", "Chapter B"),
+        ("1/5", "2/5"),  # a page counter
+        ("HOME 1 - 0 AWAY", "HOME 1 - 1 AWAY"),  # a score
+        ("LAP 7/10", "LAP 8/10"),
+        ("I've decided, Rem.", "Yes?"),  # subtitles
+        ("Yes?", "Yes, I know."),
+        ("Where are my keys?", "Where are my bags?"),
+        ("Where are my keys?", "On the table."),
+        ("10:59", "11:00"),  # a clock
+    ],
+)
+def test_other_texts_are_different_even_in_the_same_place(known, read):
+    assert not same_text(known, read, 0.99)
+    assert relation(known, read, 0.99) == DIFFERENT
+
+
+def test_an_unsure_garbled_read_is_left_to_geometry():
+    # Glare hid most of a word: far from the text, but the recognizer was unsure of it.
+    assert relation("community garden", "comr garden", 0.85) == UNSURE
+    # The same read, confidently made, is another text.
+    assert relation("community garden", "comr garden", 0.99) == DIFFERENT
+    # A lesser garbling from an unsure recognizer is simply the same text.
+    assert relation("community garden", "commur garden", 0.85) == SAME
+    # Digits never become unsure.
+    assert relation("LAP 7/10", "LAP 8/10", 0.3) == DIFFERENT
+
+
+def test_fragments():
+    assert is_fragment("WATCH", "WATCH YOUR STEP")
+    assert is_fragment("STEP", "WATCH YOUR STEP")
+    assert not is_fragment("WATCH YOUR STEP", "WATCH")
+    assert not is_fragment("EXIT", "WATCH YOUR STEP")
+
+
+def test_fusion_recovers_text_no_single_read_has():
+    # Each read lost or garbled a different letter, as glare moving across a sign does.
+    reads = {
+        "WATCH YOUR STEP": 0.0,
+        "VATCH YOUR STEP": 1.9,
+        "WATCH YOUI STEP": 1.9,
+        "WATCH YOUR ST P": 1.9,
+        "WATC 4 YOUR STEP": 1.0,
+        "ATCH YOUR STEP": 1.0,
+        "WATCH OUR STEP": 2.0,
+    }
+    fused = fuse(reads)
+    assert fused.text == "WATCH YOUR STEP"
+    # The old rule, the read with the largest summed confidence, is wrong here.
+    assert max(reads, key=reads.get) != "WATCH YOUR STEP"
+    assert 0.5 < fused.confidence < 1.0
+
+
+def test_fusion_of_agreeing_reads_is_confident_and_single_reads_pass_through():
+    assert fuse({"OPEN": 3.0}).text == "OPEN"
+    assert fuse({"OPEN": 3.0}).confidence == 1.0
+    assert fuse({}).text == ""
+    fused = fuse({"community": 2.0, "communiiy": 0.9, "comunity": 0.8})
+    assert fused.text == "community"
+
+
+def test_case_repair():
+    assert repair_case("PROTECTeD AREA") == "PROTECTED AREA"
+    assert repair_case("iPhone") == "iPhone"
+    assert repair_case("I'm going") == "I'm going"
