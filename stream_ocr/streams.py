@@ -1,8 +1,8 @@
 """The stream hub: every live stream, from capture through inference to outgoing events.
 
-Owns the wiring for each stream (source -> slot -> worker -> tracker -> events), the
-browser-camera streams that clients add and remove, preview JPEGs for viewers, and an
-outgoing event queue. It never imports Flask or Socket.IO: the server drains
+Owns the wiring for each stream (source -> slot -> worker and its per-frame step ->
+events), the browser-camera streams that clients add and remove, viewers (whose preview
+video ``preview.py`` makes), and an outgoing event queue. It never imports Flask or Socket.IO: the server drains
 ``events`` and emits them.
 """
 
@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
-
 from stream_ocr.capture import ENDED, ERROR, CaptureConfig, CaptureLoop
 from stream_ocr.change import ChangeConfig
 from stream_ocr.config import ImageLimits
@@ -21,6 +19,7 @@ from stream_ocr.engines.base import Engine
 from stream_ocr.errors import BadInputError
 from stream_ocr.metrics import StreamStats
 from stream_ocr.pipeline import StepConfig, StepResult
+from stream_ocr.preview import PreviewConfig, StreamPreview
 from stream_ocr.realthreads import queue, threading, time
 from stream_ocr.slot import LatestSlot
 from stream_ocr.sources import SourceSpec
@@ -38,9 +37,7 @@ class HubConfig:
     """The hub's limits: preview rate, size and quality, browser cameras, event queue, capture,
     change detection and tracking."""
 
-    preview_fps: float = 12.0
-    preview_max_side: int = 960
-    preview_jpeg_quality: int = 75
+    preview: PreviewConfig = field(default_factory=PreviewConfig)
     max_browser_streams: int = 8
     event_queue_size: int = 2000
     capture: CaptureConfig = field(default_factory=CaptureConfig)
@@ -62,25 +59,17 @@ def room_of(stream_id: str) -> str:
     return f"stream:{stream_id}"
 
 
-@dataclass
-class Preview:
-    frame_id: int
-    captured_at: float
-    jpeg: bytes
-    width: int
-    height: int
-
-
 class _Stream:
-    def __init__(self, stream_id: str, spec: SourceSpec | None, slot: LatestSlot[Frame]) -> None:
+    def __init__(
+        self, stream_id: str, spec: SourceSpec | None, slot: LatestSlot[Frame], preview: PreviewConfig
+    ) -> None:
         self.stream_id = stream_id
         self.spec = spec
         self.slot = slot
         self.stats = StreamStats(stream_id, slot)
+        self.preview = StreamPreview(stream_id, preview)
         self.capture: CaptureLoop | None = None
-        self.previews: LatestSlot[Preview] = LatestSlot(f"preview:{stream_id}")
         self.viewers = 0
-        self.last_preview = 0.0
         self.status = "connecting"
         self.reason = ""
         self.next_browser_frame = 0
@@ -125,7 +114,7 @@ class StreamHub:
 
     # -- streams -------------------------------------------------------------------------
     def _add(self, stream_id: str, spec: SourceSpec | None) -> _Stream:
-        stream = _Stream(stream_id, spec, self.worker.new_slot(stream_id))
+        stream = _Stream(stream_id, spec, self.worker.new_slot(stream_id), self.config.preview)
         with self._lock:
             self._streams[stream_id] = stream
         return stream
@@ -225,23 +214,11 @@ class StreamHub:
             self.publish("streams", {"streams": self.configured_streams()}, None)
 
     def _on_frame(self, frame: Frame) -> None:
-        """In the capture thread: encode a preview JPEG now and then, if anyone watches."""
+        """In the capture thread: a preview frame now and then, if anyone watches."""
         with self._lock:
             stream = self._streams.get(frame.stream_id)
-        if stream is None or stream.viewers == 0:
-            return
-        now = time.monotonic()
-        if now - stream.last_preview < 1.0 / self.config.preview_fps:
-            return
-        stream.last_preview = now
-        image = frame.image
-        h, w = image.shape[:2]
-        scale = min(1.0, self.config.preview_max_side / max(h, w))
-        if scale < 1.0:
-            image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.config.preview_jpeg_quality])
-        if ok:
-            stream.previews.put(Preview(frame.frame_id, frame.captured_at, jpeg.tobytes(), w, h))
+        if stream is not None and stream.viewers:
+            stream.preview.on_frame(frame)
 
     def _on_result(self, frame: Frame, step: StepResult) -> None:
         with self._lock:
@@ -254,6 +231,8 @@ class StreamHub:
             stream.stats.frame_skipped()
         else:
             stream.stats.frame_inferred(latency)
+            if stream.viewers:
+                stream.preview.on_result(frame, step.lines)
         payload = {
             **step.to_dict(),
             "stream_id": frame.stream_id,
@@ -290,17 +269,9 @@ class StreamHub:
         with self._lock:
             streams = list(self._streams.values())
         for stream in streams:
-            preview = stream.previews.take_nowait()
+            preview = stream.preview.ready.take_nowait()
             if preview is not None:
-                payload = {
-                    "stream_id": stream.stream_id,
-                    "frame_id": preview.frame_id,
-                    "captured_at": preview.captured_at,
-                    "width": preview.width,
-                    "height": preview.height,
-                    "jpeg": preview.jpeg,
-                }
-                out.append(Event("frame", payload, room_of(stream.stream_id)))
+                out.append(Event("frame", preview.to_dict(), room_of(stream.stream_id)))
         return out
 
     def metrics(self) -> list[dict[str, Any]]:

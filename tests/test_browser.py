@@ -154,8 +154,13 @@ def test_video_upload_progress_timeline_and_seek(server, playwright, tmp_path):
         page.wait_for_function("/frames/.test(document.getElementById('video-status').innerText)", timeout=60_000)
         page.wait_for_function("document.getElementById('timeline').children.length > 0", timeout=180_000)
         timeline = page.inner_text("#timeline").upper()
-        assert "FRESH" in timeline and "COFFEE" in timeline
-        assert "tracks.json" in page.inner_text("#downloads")
+        assert "FRESH COFFEE" in timeline  # a line, not two one-word entries
+        entries = [t.upper() for t in page.locator("#timeline li").all_inner_texts()]
+        assert not any(e.startswith(("FRESH\n", "COFFEE\n")) for e in entries), entries
+        downloads = page.inner_text("#downloads")
+        assert "tracks.json" in downloads
+        # Subtitle files are named after the uploaded video.
+        assert "clip.srt" in downloads and "clip.vtt" in downloads and "input" not in downloads
         item = page.locator("#timeline li", has_text="COFFEE").first
         start = float(item.get_attribute("data-start"))
         page.evaluate("document.getElementById('video-player').muted = true")

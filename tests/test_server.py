@@ -149,6 +149,10 @@ def test_socketio_stream_results(server):
     assert all("track_id" in d for d in result["detections"])
     frame, _ = _received(sio, "frame", 10)
     assert frame["jpeg"][:2] == b"\xff\xd8"
+    # Preview frames carry the last result's line boxes, moved onto them by optical flow.
+    followed, _ = _received(sio, "frame", 20, lambda p: p["boxes"])
+    assert followed is not None
+    assert all(len(b["points"]) == 4 and b["track_id"] is not None for b in followed["boxes"])
     metrics, _ = _received(sio, "metrics", 10)
     assert metrics["capture_fps"] > 20
     sio.disconnect()

@@ -71,7 +71,7 @@ socket.on("frame_error", (e) => console.warn("frame error", e));
 // ---- incoming frames and results ---------------------------------------------------------
 socket.on("frame", (f) => {
   if (f.stream_id !== state.streamId) return;
-  state.frames.push({ frameId: f.frame_id, capturedAt: f.captured_at, blob: new Blob([f.jpeg], { type: "image/jpeg" }), arrival: performance.now(), width: f.width, height: f.height });
+  state.frames.push({ frameId: f.frame_id, capturedAt: f.captured_at, blob: new Blob([f.jpeg], { type: "image/jpeg" }), arrival: performance.now(), width: f.width, height: f.height, boxes: f.boxes || [] });
   if (state.frames.length > 150) state.frames.splice(0, state.frames.length - 150);
 });
 
@@ -134,14 +134,19 @@ function pickResult(frame) {
   return chosen;
 }
 
-function drawBoxes(result, sx, sy) {
+// With "follow motion" on, a line is drawn where the server's optical flow carried its box
+// on this very frame (the frame's `boxes`, by track id), so boxes move with the picture
+// between results; otherwise where it was read.
+function drawBoxes(result, sx, sy, followed) {
   if (!result) return 0;
   ctx.lineWidth = Math.max(2, view.width / 400);
   ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
   ctx.textBaseline = "bottom";
   const items = result.lines || result.detections;
+  const moved = new Map();
+  if (followed && $("follow").checked) for (const b of followed) moved.set(b.track_id, b.points);
   for (const d of items) {
-    const pts = d.points.map(([x, y]) => [x * sx, y * sy]);
+    const pts = (moved.get(d.track_id) || d.points).map(([x, y]) => [x * sx, y * sy]);
     ctx.strokeStyle = "#3f3";
     ctx.beginPath();
     pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
@@ -179,7 +184,7 @@ async function render() {
     try {
       const bitmap = await createImageBitmap(frame.blob);
       if (state.shown) state.shown.bitmap.close();
-      state.shown = { frameId: frame.frameId, capturedAt: frame.capturedAt, bitmap, width: frame.width, height: frame.height };
+      state.shown = { frameId: frame.frameId, capturedAt: frame.capturedAt, bitmap, width: frame.width, height: frame.height, boxes: frame.boxes };
       // Frames older than the one shown are never needed again.
       state.frames = state.frames.filter((f) => f.frameId >= frame.frameId);
     } finally { state.decoding = false; }
@@ -187,7 +192,7 @@ async function render() {
   const shown = state.shown;
   if (view.width !== shown.bitmap.width) { view.width = shown.bitmap.width; view.height = shown.bitmap.height; }
   ctx.drawImage(shown.bitmap, 0, 0);
-  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height));
+  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height, shown.boxes));
 }
 requestAnimationFrame(render);
 

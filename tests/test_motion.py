@@ -1,0 +1,73 @@
+"""Boxes that follow the picture between inferences: optical flow on real frames."""
+
+import cv2
+import numpy as np
+import pytest
+
+from stream_ocr.motion import BoxFollower
+from stream_ocr.preview import StreamPreview
+from stream_ocr.types import Frame
+
+from .conftest import SAMPLES
+
+
+def frames(name, start, end, fps=12.0):
+    capture = cv2.VideoCapture(str(SAMPLES / f"{name}.mp4"))
+    out, t = [], start
+    while t <= end + 1e-6:
+        capture.set(cv2.CAP_PROP_POS_MSEC, t * 1000)
+        ok, frame = capture.read()
+        assert ok
+        out.append(frame)
+        t += 1.0 / fps
+    return out
+
+
+def iou(a, b):
+    ax0, ay0 = np.min(a, axis=0)
+    ax1, ay1 = np.max(a, axis=0)
+    bx0, by0 = np.min(b, axis=0)
+    bx1, by1 = np.max(b, axis=0)
+    inter = max(0, min(ax1, bx1) - max(ax0, bx0)) * max(0, min(ay1, by1) - max(ay0, by0))
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union
+
+
+def test_a_box_follows_a_shifted_picture():
+    image = frames("glare", 1.0, 1.0)[0]
+    box = ((160.0, 100.0), (590.0, 100.0), (590.0, 140.0), (160.0, 140.0))
+    follower = BoxFollower()
+    follower.reset(image, [(7, box)])
+    shifted = np.roll(image, (12, -30), axis=(0, 1))  # 30 px left, 12 px down
+    (moved,) = follower.advance(shifted)
+    assert moved.track_id == 7
+    expected = np.array(box) + [-30, 12]
+    assert np.abs(np.array(moved.points) - expected).max() < 2.0
+
+
+def test_nothing_to_follow_and_a_new_frame_size_are_harmless():
+    follower = BoxFollower()
+    image = frames("glare", 1.0, 1.0)[0]
+    assert follower.advance(image) == []
+    follower.reset(image, [(1, ((0, 0), (50, 0), (50, 20), (0, 20)))])
+    assert follower.advance(cv2.resize(image, (320, 180))) == []
+
+
+@pytest.mark.slow
+def test_following_keeps_boxes_on_a_panning_sign(keras_engine):
+    # signs.mp4 pans and zooms over a sign for its first 6 s: read at 1.0 s, then 0.75 s later.
+    clip = frames("signs", 1.0, 1.75)
+    first, last = keras_engine.read(clip[0]), keras_engine.read(clip[-1])
+    (line,) = [x for x in first.lines if "COFFEE" in x.text]
+    (truth,) = [x for x in last.lines if "COFFEE" in x.text]
+    preview = StreamPreview("s")
+    preview.on_result(Frame("s", 0, clip[0], 0.0), (line,))
+    for k, image in enumerate(clip[1:], 1):
+        preview._last = 0.0  # every frame is a preview frame here
+        preview.on_frame(Frame("s", k, image, k / 12))
+    moved = preview.ready.take_nowait()
+    assert moved is not None and moved.frame_id == len(clip) - 1
+    (box,) = moved.boxes
+    still = iou(np.array(line.points), np.array(truth.points))
+    followed = iou(np.array(box["points"]), np.array(truth.points))
+    assert followed > 0.8 and followed > still + 0.1, (still, followed)
