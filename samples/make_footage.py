@@ -114,7 +114,7 @@ def make_subtitles(fps: int = 15) -> None:
     import skimage.data
 
     canvas = cv2.resize(skimage.data.astronaut(), (1100, 1100), interpolation=cv2.INTER_CUBIC)
-    face, cjk = font(SANS, 24), font(CJK, 24)
+    face, cjk = font(SANS, 24), font(CJK, 32)
     frames = []
     for i in range(24 * fps):
         t = i / fps
@@ -126,11 +126,11 @@ def make_subtitles(fps: int = 15) -> None:
             page = Image.fromarray(image)
             draw = ImageDraw.Draw(page)
             rows = ([(CHINESE[cue], cjk)] if cue in CHINESE else []) + [(line, face) for line in CUES[cue][2]]
-            y = SIZE[1] - 22 - 32 * len(rows)
+            y = SIZE[1] - 22 - 34 * len(rows)
             for text, f in rows:
                 width = draw.textlength(text, font=f)
                 draw_outlined(draw, ((SIZE[0] - width) / 2, y), text, f)
-                y += 32
+                y += 34
             image = np.array(page)
         frames.append(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     truth = {

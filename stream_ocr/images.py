@@ -24,38 +24,64 @@ from stream_ocr.errors import BadInputError, InputTooLargeError
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,", re.IGNORECASE)
 
 
+# Conversions go this many rows at a time, so that their temporaries stay small whatever
+# the image's size: a 40 MP RGBA image never needs a float copy of itself.
+_ROWS = 256
+
+
+def _to_uint8(block: np.ndarray) -> np.ndarray:
+    if block.dtype == np.uint16:
+        return (block // 257).astype(np.uint8)
+    if block.dtype in (np.float32, np.float64):
+        return (np.clip(block, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+    if block.dtype == np.bool_:
+        return block.astype(np.uint8) * 255
+    return block
+
+
 def to_bgr8(image: np.ndarray) -> np.ndarray:
     """Convert a decoded image (grey, BGR, BGRA; 8/16-bit or float) to BGR uint8."""
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
         raise BadInputError(f"unsupported image layout {image.shape}")
-    if image.dtype == np.uint16:
-        image = (image.astype(np.uint32) * 255 // 65535).astype(np.uint8)
-    elif image.dtype in (np.float32, np.float64):
-        image = (np.clip(image, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
-    elif image.dtype == np.bool_:
-        image = image.astype(np.uint8) * 255
-    elif image.dtype != np.uint8:
+    if image.dtype not in (np.uint8, np.uint16, np.float32, np.float64, np.bool_):
         raise BadInputError(f"unsupported pixel type {image.dtype}")
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.shape[2] == 4:
-        # Composite over white: dark text on a transparent background stays readable.
-        alpha = image[:, :, 3:4].astype(np.float32) / 255
-        rgb = image[:, :, :3].astype(np.float32)
-        return (rgb * alpha + 255 * (1 - alpha) + 0.5).astype(np.uint8)
-    return image
+    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
+        return image
+    out = np.empty((image.shape[0], image.shape[1], 3), np.uint8)
+    for top in range(0, image.shape[0], _ROWS):
+        block = _to_uint8(image[top : top + _ROWS])
+        if block.ndim == 2:
+            out[top : top + _ROWS] = cv2.cvtColor(block, cv2.COLOR_GRAY2BGR)
+        elif block.shape[2] == 4:
+            # Composite over white: dark text on a transparent background stays readable.
+            alpha = block[:, :, 3:4].astype(np.uint16)
+            rgb = block[:, :, :3].astype(np.uint16)
+            out[top : top + _ROWS] = ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+        else:
+            out[top : top + _ROWS] = block
+    return out
 
 
 def _check_header(data: bytes, limits: ImageLimits) -> None:
+    """Refuse, from the header alone, an image over the pixel limit or whose size cannot be read.
+
+    Nothing is decoded here, so a small file that would unpack to gigabytes (a
+    decompression bomb) costs nothing. Pillow reads the size of every format OpenCV is
+    asked to decode below; a file whose size it cannot read is refused, not decoded.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 width, height = probe.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
-        return  # Not a format Pillow knows; OpenCV gets the last word, and checks size after.
+    except Image.DecompressionBombError as e:
+        raise InputTooLargeError(f"image is too large to decode safely ({e})") from e
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise BadInputError(
+            "the data is not an image in a format we can read (JPEG, PNG, TIFF, BMP, WebP), or its header is corrupt"
+        ) from e
     if width * height > limits.max_pixels:
         raise InputTooLargeError(
             f"image is {width}x{height} = {width * height:,} pixels, over the limit of {limits.max_pixels:,}"

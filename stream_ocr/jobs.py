@@ -25,6 +25,28 @@ logger = logging.getLogger(__name__)
 
 OUTPUT_FILES = ("tracks.json", "frames.jsonl", "summary.json", "annotated.mp4")
 
+# The containers an upload may be, told from their first bytes (never from the name the
+# client gave): playlists, HTML, SVG and anything else are refused before FFmpeg sees them.
+CONTAINERS = (
+    ("video/mp4", lambda b: b[4:8] == b"ftyp"),  # MP4, MOV, 3GP, M4V
+    ("video/webm", lambda b: b[:4] == b"\x1a\x45\xdf\xa3"),  # Matroska, WebM
+    ("video/x-msvideo", lambda b: b[:4] == b"RIFF" and b[8:12] == b"AVI "),
+    ("video/mpeg", lambda b: b[:4] in (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")),
+    ("video/mp2t", lambda b: len(b) >= 377 and b[0] == b[188] == b[376] == 0x47),
+    ("video/x-flv", lambda b: b[:3] == b"FLV"),
+    ("video/x-ms-asf", lambda b: b[:4] == b"\x30\x26\xb2\x75"),
+    ("video/ogg", lambda b: b[:4] == b"OggS"),
+)
+SNIFF_BYTES = 4096
+
+
+def sniff_container(head: bytes) -> str | None:
+    """The media type of a video container from its first bytes, or None if not one we take."""
+    for media_type, matches in CONTAINERS:
+        if matches(head):
+            return media_type
+    return None
+
 
 @dataclass
 class JobState:
@@ -38,6 +60,7 @@ class JobState:
     summary: dict[str, Any] | None = None
     error: str | None = None
     files: list[str] = field(default_factory=list)
+    media_type: str = "application/octet-stream"
 
     @property
     def stem(self) -> str:
@@ -47,7 +70,8 @@ class JobState:
 
     @property
     def video_path(self) -> Path:
-        return self.folder / ("input" + Path(self.filename).suffix.lower())
+        """Where the upload is kept: a fixed name, whatever the client called it."""
+        return self.folder / "input.video"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,15 +109,26 @@ class VideoJobs:
 
     def submit(self, filename: str, stream) -> JobState:
         """Save an upload and queue it. ``stream`` is a file-like object."""
-        name = Path(filename or "video").name or "video"
-        job_id = secrets.token_hex(6)
-        state = JobState(job_id, name, self.root / job_id)
-        state.folder.mkdir(parents=True)
-        with open(state.video_path, "wb") as f:
-            shutil.copyfileobj(stream, f, 1 << 20)
-        if state.video_path.stat().st_size == 0:
-            shutil.rmtree(state.folder, ignore_errors=True)
+        name = (Path(filename or "video").name or "video")[:200]
+        head = stream.read(SNIFF_BYTES)
+        if not head:
             raise BadInputError("the uploaded video is empty (0 bytes)")
+        media_type = sniff_container(head)
+        if media_type is None:
+            raise BadInputError(
+                "the upload is not a video container we read (MP4/MOV, WebM/MKV, AVI, MPEG, MPEG-TS, FLV, ASF, Ogg); "
+                "playlists and other files are refused"
+            )
+        job_id = secrets.token_hex(6)
+        state = JobState(job_id, name, self.root / job_id, media_type=media_type)
+        state.folder.mkdir(parents=True)
+        try:
+            with open(state.video_path, "wb") as f:
+                f.write(head)
+                shutil.copyfileobj(stream, f, 1 << 20)
+        except BaseException:
+            shutil.rmtree(state.folder, ignore_errors=True)
+            raise
         with self._lock:
             self._jobs[job_id] = state
             self._forget_old()

@@ -20,7 +20,13 @@ def wants_eventlet(argv: list[str]) -> bool:
     return os.environ.get("STREAM_OCR_ASYNC_MODE") == "eventlet"
 
 
+# OpenCV's own cap on the pixels of an image it decodes (its default is 2^30): a backstop
+# behind the header checks in stream_ocr.images, set before OpenCV is first imported.
+OPENCV_MAX_IMAGE_PIXELS = str(1 << 28)
+
+
 def main() -> int:
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", OPENCV_MAX_IMAGE_PIXELS)
     if wants_eventlet(sys.argv[1:]):
         import eventlet
 

@@ -33,6 +33,14 @@ class SourceSpec:
             raise BadInputError(f"stream name {self.name!r} must be 1-40 letters, digits, '.', '_' or '-'")
         if not self.uri:
             raise BadInputError(f"stream {self.name!r} has no URI")
+        if self.kind == "url":
+            parsed = urlparse(self.uri)
+            try:
+                parsed.port  # noqa: B018  (raises on a port out of range or not a number)
+            except ValueError as e:
+                raise BadInputError(f"stream {self.name!r}: bad URL {self.describe_unchecked()!r}: {e}") from e
+            if not parsed.hostname:
+                raise BadInputError(f"stream {self.name!r}: the URL names no host")
 
     @property
     def kind(self) -> str:
@@ -54,6 +62,10 @@ class SourceSpec:
         if not sep:
             raise BadInputError(f"a source is NAME=URI (for example lobby=rtsp://cam/stream), got {text!r}")
         return cls(name.strip(), uri.strip(), loop)
+
+    def describe_unchecked(self) -> str:
+        """The URI with any credentials cut out, without parsing its port."""
+        return re.sub(r"//[^/@]*@", "//", self.uri)
 
     def describe(self) -> str:
         """The URI without credentials, safe to show to browser clients."""

@@ -56,10 +56,28 @@ def panel_words(page, selector="#texts"):
     return {w.strip().upper() for t in texts for w in t.split()}
 
 
+# The tests below wait with page.wait_for_function, which evaluates its string in the
+# page: the page's Content-Security-Policy forbids that (no 'unsafe-eval'), so they bypass
+# it. This test does not: the page itself must work under its policy.
+def test_page_works_under_its_content_security_policy(server, playwright):
+    browser = launch(playwright)
+    try:
+        page = browser.new_page()
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        response = page.goto(server.url + "/")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_selector("#status[data-status='live']", timeout=30_000)
+        page.wait_for_selector("#texts li", timeout=90_000)  # OCR results came over Socket.IO
+        assert violations == []
+    finally:
+        browser.close()
+
+
 def test_live_stream_overlay_and_text_panel(server, playwright):
     browser = launch(playwright)
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page = browser.new_page(bypass_csp=True, viewport={"width": 1280, "height": 800})
         page.goto(server.url + "/")
         page.wait_for_function("document.getElementById('status').dataset.status === 'live'", timeout=30_000)
         # The video shows: the canvas holds a real frame, not black.
@@ -85,7 +103,7 @@ def test_live_stream_overlay_and_text_panel(server, playwright):
 def test_still_image_upload(server, playwright):
     browser = launch(playwright)
     try:
-        page = browser.new_page()
+        page = browser.new_page(bypass_csp=True)
         page.goto(server.url + "/")
         page.set_input_files("#file-input", str(SAMPLES / "coffee_sign.jpg"))
         page.wait_for_function("document.getElementById('still-texts').innerText.includes('COFFEE')", timeout=60_000)
@@ -120,7 +138,7 @@ def test_browser_camera(server, playwright, tmp_path):
         f"--use-file-for-fake-video-capture={clip}",
     )
     try:
-        page = browser.new_page()
+        page = browser.new_page(bypass_csp=True)
         page.goto(server.url + "/")
         page.wait_for_function("document.getElementById('stream-select').options.length > 2", timeout=30_000)
         page.select_option("#stream-select", "__camera__")
@@ -148,7 +166,7 @@ def test_video_upload_progress_timeline_and_seek(server, playwright, tmp_path):
     clip = webm_clip(tmp_path / "clip.webm")
     browser = launch(playwright)
     try:
-        page = browser.new_page()
+        page = browser.new_page(bypass_csp=True)
         page.goto(server.url + "/")
         page.set_input_files("#video-input", str(clip))
         page.wait_for_function("/frames/.test(document.getElementById('video-status').innerText)", timeout=60_000)

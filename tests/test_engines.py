@@ -95,6 +95,18 @@ def test_a_tightly_boxed_word_reads_upright(keras_engine, word, quality):
     assert [d.text.upper() for d in keras_engine.read(frame).detections] == [word]
 
 
+def test_one_glyph_of_another_script_does_not_turn_the_frame_over(keras_engine):
+    # subtitles.mp4 at 11.4 s: "Where are my keys?" under a Chinese line. The Chinese
+    # glyphs read better upside down; the English words read well upright and fairly
+    # well upside down. The frame must be read upright.
+    capture = cv2.VideoCapture(str(SAMPLES / "subtitles.mp4"))
+    capture.set(cv2.CAP_PROP_POS_MSEC, 11400)
+    ok, frame = capture.read()
+    assert ok
+    texts = [line.text for line in keras_engine.read(frame).lines]
+    assert "Where are my keys?" in texts, texts
+
+
 def test_recognizer_works_inside_stock_keras_ocr_pipeline(keras_engine):
     from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 

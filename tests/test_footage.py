@@ -12,6 +12,7 @@ import pytest
 
 from stream_ocr.evaluation_video import cer, score_timeline, truth_lines
 from stream_ocr.exporters import parse_srt
+from stream_ocr.plausibility import JunkConfig
 from stream_ocr.video import VideoJob, process_video, subtitle_job
 
 from .conftest import SAMPLES
@@ -130,9 +131,24 @@ def test_screen_recording_lines_in_reading_order(timelines):
 
 def test_junk_from_a_script_the_recognizer_cannot_read_is_dropped(keras_engine, tmp_path):
     # The whole frame, not only the subtitle band: the Chinese lines sit above the English.
-    summary, cues, tracks = run(keras_engine, "subtitles", tmp_path, VideoJob(sample_fps=4.0, merge_gap_s=0.6))
-    foreign = truth("subtitles")["foreign"]
-    for line in foreign:
+    job = VideoJob(sample_fps=4.0, merge_gap_s=0.6)
+    lines = truth_lines(truth("subtitles"))
+
+    def extra_cues(cues):
+        return [c[2] for c in cues if min(cer(line["text"], part) for line in lines for part in c[2].split("\n")) > 0.5]
+
+    try:
+        keras_engine.junk = JunkConfig(enabled=False)
+        _, unfiltered, _ = run(keras_engine, "subtitles", tmp_path / "unfiltered", job)
+    finally:
+        keras_engine.junk = JunkConfig()
+    summary, cues, tracks = run(keras_engine, "subtitles", tmp_path / "filtered", job)
+    # The sample is hard enough: without the filter, the Chinese glyphs leave junk cues.
+    assert extra_cues(unfiltered), unfiltered
+    # With it, nothing but the English lines, each once.
+    assert extra_cues(cues) == [], cues
+    assert len(cues) == len(truth("subtitles")["cues"]), cues
+    for line in truth("subtitles")["foreign"]:
         near = [t for t in tracks if t["first_time"] < line["end"] and line["start"] < t["end_time"]]
         english = [text for cue in truth("subtitles")["cues"] if cue["start"] == line["start"] for text in cue["lines"]]
         # Whatever is on screen then reads as the English line(s), and nothing else.

@@ -1,4 +1,8 @@
 import base64
+import struct
+import subprocess
+import sys
+import zlib
 
 import cv2
 import numpy as np
@@ -7,6 +11,8 @@ import pytest
 from stream_ocr.config import ImageLimits
 from stream_ocr.errors import BadInputError, InputTooLargeError
 from stream_ocr.images import decode_data_url, decode_image, read_image, to_bgr8
+
+from .conftest import ROOT
 
 
 def _encode(image: np.ndarray, ext: str = ".png") -> bytes:
@@ -120,3 +126,67 @@ def test_reads_1_bit_tiff(eval_dir):
     page = read_image(eval_dir / "printed" / "phototest.tif")
     assert page.shape == (480, 640, 3) and page.dtype == np.uint8
     assert set(np.unique(page)) <= {0, 255}
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A grey PNG of all zeros: a few MB that unpack to width x height bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (width + 1)
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+BOMB_SCRIPT = """
+import resource, sys
+from stream_ocr.config import ImageLimits
+from stream_ocr.errors import InputTooLargeError
+from stream_ocr.images import decode_image
+
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for limits in (ImageLimits(), ImageLimits(max_pixels=10**10, max_bytes=10**9)):
+    try:
+        decode_image(data, limits)
+        print("decoded")
+    except InputTooLargeError as e:
+        print("refused:", e)
+print("grew_mb", (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def test_a_decompression_bomb_is_refused_before_any_decoder_allocates(tmp_path):
+    # 30000 x 30000 (900 MP, 900 MB decoded) in about 1 MB. Refused from its header, with our
+    # limit and with a limit raised past it (Pillow's own bomb limit then refuses it), in a
+    # fresh process whose peak memory shows that nothing was decoded.
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bomb_png(30000, 30000))
+    assert path.stat().st_size < 3_000_000
+    proc = subprocess.run(
+        [sys.executable, "-c", BOMB_SCRIPT, str(path)], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("refused:") == 2, proc.stdout
+    grew = float(proc.stdout.split("grew_mb")[1].split()[0])
+    assert grew < 100, proc.stdout
+
+
+def test_an_image_whose_size_cannot_be_read_is_refused():
+    with pytest.raises(BadInputError, match="not an image"):
+        decode_image(b"P6\n" + b"9" * 64)  # a PPM header cut to garbage
+
+
+def test_rgba_and_16_bit_convert_without_multiplying_memory():
+    rgba = np.zeros((600, 500, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[100:200, :, :3] = 40
+    out = to_bgr8(rgba)
+    assert out.dtype == np.uint8 and out.shape == (600, 500, 3) and out[150, 10, 0] == 40 and out[0, 0, 0] == 0
+    transparent = np.zeros((10, 10, 4), np.uint8)
+    assert (to_bgr8(transparent) == 255).all()  # over white
+    deep = np.full((700, 300), 65535, np.uint16)
+    assert (to_bgr8(deep) == 255).all()

@@ -214,6 +214,18 @@ def decode(probs: np.ndarray) -> tuple[str, float]:
     return "".join(chars), min(1.0, confidence)
 
 
+def _reads_better(reads: list[tuple[str, float]], than: list[tuple[str, float]]) -> bool:
+    """Whether one orientation's reads beat another's: more confident in total, and on most boxes.
+
+    Both are needed. This recognizer reads upright words upside down with fair confidence,
+    so one box that reads well only upside down (a glyph of another script, a symbol)
+    could tip a total alone; a page really turned over reads better on most of its boxes.
+    """
+    wins = sum(a[1] > b[1] for a, b in zip(reads, than))
+    losses = sum(a[1] < b[1] for a, b in zip(reads, than))
+    return sum(r[1] for r in reads) > sum(r[1] for r in than) and wins > losses
+
+
 class EnglishG2Recognizer:
     """Recognize text in boxes. Thread-compatible: callers serialize (the engine does)."""
 
@@ -291,7 +303,7 @@ class EnglishG2Recognizer:
             for k in choices:
                 reads = self.read_turned(gray, [boxes[i] for i in members], k)
                 # Ties go to the first choice, the upright reading.
-                if chosen_reads is None or sum(r[1] for r in reads) > sum(r[1] for r in chosen_reads):
+                if chosen_reads is None or _reads_better(reads, chosen_reads):
                     chosen, chosen_reads = k, reads
                 if np.mean([r[1] for r in chosen_reads]) >= CONFIDENT:
                     break  # Reads well as it is: no need to try the other way round.

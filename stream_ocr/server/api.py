@@ -96,12 +96,26 @@ def video_status(job_id: str):
     return jsonify(state.to_dict())
 
 
+OUTPUT_TYPES = {
+    ".json": "application/json",
+    ".jsonl": "text/plain; charset=utf-8",
+    ".srt": "text/plain; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".mp4": "video/mp4",
+}
+
+
 @api.get("/api/videos/<job_id>/files/<name>")
 def video_file(job_id: str, name: str):
     path = _state().jobs.file_path(job_id, name)
     if path is None or not path.is_file():
         return error(f"no file {name!r} for job {job_id}", 404)
-    return send_file(path, as_attachment=request.args.get("download") == "1", download_name=name)
+    # Only the types this server wrote, by their own suffix; anything else is a download.
+    media_type = OUTPUT_TYPES.get(path.suffix.lower())
+    attachment = media_type is None or request.args.get("download") == "1"
+    return send_file(
+        path, mimetype=media_type or "application/octet-stream", as_attachment=attachment, download_name=name
+    )
 
 
 @api.get("/api/videos/<job_id>/input")
@@ -109,7 +123,8 @@ def video_input(job_id: str):
     state = _state().jobs.get(job_id)
     if state is None or not state.video_path.is_file():
         return error(f"no such video job: {job_id}", 404)
-    return send_file(state.video_path, conditional=True)
+    # Served as the container type its bytes showed at upload, never as what its name claims.
+    return send_file(state.video_path, mimetype=state.media_type, conditional=True)
 
 
 @api.get("/healthz")

@@ -17,6 +17,7 @@ from stream_ocr.config import ServerConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.jobs import VideoJobs
 from stream_ocr.realthreads import threading
+from stream_ocr.server import security
 from stream_ocr.server.api import api
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.prometheus import HubCollector
@@ -105,6 +106,7 @@ def create_app(
     registry = CollectorRegistry()
     registry.register(HubCollector(hub))
     app.register_blueprint(api)
+    security.install(app)
 
     @app.get("/")
     def index():
