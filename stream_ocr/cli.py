@@ -43,6 +43,12 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         default=EngineConfig.min_confidence,
         help="drop reads below this confidence (default %(default)s)",
     )
+    group.add_argument(
+        "--recognizer-weights",
+        default=EngineConfig.recognizer_weights,
+        choices=("icdar15", "easyocr"),
+        help="english_g2 weights: fine-tuned on ICDAR 2015 training words, or EasyOCR's release (default %(default)s)",
+    )
     group.add_argument("--no-rotate", action="store_true", help="do not try reading text upside down or sideways")
     group.add_argument("--threads", type=int, default=0, help="TensorFlow intra-op threads (0: TensorFlow's choice)")
     group.add_argument(
@@ -69,6 +75,7 @@ def engine_config_from_args(args: argparse.Namespace) -> EngineConfig:
         EngineConfig(),
         name=args.engine,
         recognizer=args.recognizer,
+        recognizer_weights=args.recognizer_weights,
         detect_max_side=args.detect_max_side,
         min_confidence=args.min_confidence,
         auto_rotate=not args.no_rotate,

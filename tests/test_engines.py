@@ -154,3 +154,20 @@ def test_crop_widths_go_to_the_smallest_bucket_that_holds_them():
     from stream_ocr.engines.english_g2 import WIDTH_BUCKETS, bucket
 
     assert [bucket(w, WIDTH_BUCKETS) for w in (1, 64, 65, 200, 1536, 5000)] == [64, 64, 128, 256, 1536, 1536]
+
+
+def test_finetuned_weights_are_checked(tmp_path, keras_engine):
+    from stream_ocr.engines.english_g2 import FINETUNED_WEIGHTS, load_finetuned
+    from stream_ocr.errors import WeightsError
+
+    model = keras_engine.recognizer.model
+    with pytest.raises(WeightsError, match="missing"):
+        load_finetuned(model, tmp_path / "nope.npz")
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, np.zeros(3))
+    with pytest.raises(WeightsError, match="does not fit"):
+        load_finetuned(model, wrong, sha256="")
+    with pytest.raises(WeightsError, match="sha256"):
+        load_finetuned(model, wrong)
+    assert FINETUNED_WEIGHTS.is_file()
+    assert keras_engine.config.recognizer_weights == "icdar15"

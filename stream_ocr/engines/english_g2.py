@@ -21,7 +21,7 @@ from stream_ocr.config import EngineConfig
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
 from stream_ocr.errors import WeightsError
 from stream_ocr.torch_checkpoint import load_state_dict
-from stream_ocr.weights import ENGLISH_G2, find_weights
+from stream_ocr.weights import ENGLISH_G2, find_weights, sha256sum
 
 # EasyOCR's character list for english_g2; class 0 is the CTC blank.
 CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -38,6 +38,28 @@ MAX_WIDTH = WIDTH_BUCKETS[-1]
 MARGINS = (0.05, 0.1)
 # A read this confident is kept without trying other margins or orientations.
 CONFIDENT = 0.8
+
+
+# english_g2 fine-tuned on word crops from the 1,000 ICDAR 2015 training photos
+# (tools/finetune_recognizer.py): every layer's weights, in model.get_weights() order.
+FINETUNED_WEIGHTS = Path(__file__).resolve().parent / "weights" / "english_g2_icdar15.npz"
+FINETUNED_SHA256 = "2f3d451fffce6f3f989576bbb7f6a783d65341016b84c68277e4567ed0a12811"
+RECOGNIZER_WEIGHTS = ("icdar15", "easyocr")
+
+
+def load_finetuned(model: Any, path: Path = FINETUNED_WEIGHTS, sha256: str | None = None) -> None:
+    """Put fine-tuned weights (a NumPy archive of ``model.get_weights()``) into ``model``."""
+    sha256 = FINETUNED_SHA256 if sha256 is None else sha256
+    if not path.is_file():
+        raise WeightsError(f"the fine-tuned recognizer weights are missing at {path}; reinstall stream-ocr")
+    if sha256 and sha256sum(path) != sha256:
+        raise WeightsError(f"{path} is not the file this version of stream-ocr ships (sha256 differs)")
+    with np.load(path) as archive:
+        weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
+    expected = [w.shape for w in model.get_weights()]
+    if [w.shape for w in weights] != expected:
+        raise WeightsError(f"{path} does not fit the english_g2 architecture")
+    model.set_weights(weights)
 
 
 @dataclass(frozen=True)
@@ -243,7 +265,11 @@ class EnglishG2Recognizer:
 
     @classmethod
     def load(cls, config: EngineConfig) -> EnglishG2Recognizer:
-        return cls.from_path(find_weights(ENGLISH_G2, config.weights_dir), config.recognizer_batch_size)
+        """EasyOCR's released weights, then (by default) our fine-tuned ones over them."""
+        recognizer = cls.from_path(find_weights(ENGLISH_G2, config.weights_dir), config.recognizer_batch_size)
+        if config.recognizer_weights == "icdar15":
+            load_finetuned(recognizer.model)
+        return recognizer
 
     @classmethod
     def from_path(cls, path: Path, batch_size: int = 32) -> EnglishG2Recognizer:
