@@ -1,0 +1,85 @@
+"""Choose how much of the fine-tuned english_g2 the engine runs: a blend of EasyOCR's release
+and ``tools/finetune_recognizer.py``'s weights, ``(1 - a) x release + a x fine-tuned``.
+
+For each ``a`` it prints word accuracy on the held-out *training* crops (ICDAR 2015
+training photos whose number ends in 0, which fine-tuning never trained on; exact, and
+case-insensitive) and the character error rate of the printed page in its four
+orientations (``../shared/eval/printed/``), each read end to end by the engine's detector
+and recognizer. The rule: the largest held-out accuracy whose page reads no worse than the
+release's in every orientation. The validation photos are not used.
+
+    python tools/blend_recognizer.py [--alphas 0 0.3 0.5 0.7 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import finetune_recognizer as finetune  # noqa: E402
+import numpy as np  # noqa: E402
+
+from stream_ocr.config import EngineConfig  # noqa: E402
+from stream_ocr.engines import create_engine  # noqa: E402
+from stream_ocr.engines.english_g2 import load_finetuned  # noqa: E402
+from stream_ocr.engines.keras_ocr_compat import import_tensorflow  # noqa: E402
+from stream_ocr.evaluation import score_page  # noqa: E402
+from stream_ocr.images import read_image  # noqa: E402
+
+PRINTED = ROOT.parent / "shared" / "eval" / "printed"
+PAGES = ("phototest.tif", "phototest-rotated-180.png", "phototest-rotated-L.png", "phototest-rotated-R.png")
+
+
+def caseless_accuracy(model, items, tf) -> float:
+    right = 0
+    for batch, widths, texts in finetune.batches(items, 32, np.random.default_rng(0), train=False):
+        probs = model(tf.cast(batch, tf.float32) / 127.5 - 1.0, training=False).numpy()
+        for row, (w, text) in enumerate(zip(widths, texts)):
+            steps = max(1, min(probs.shape[1], w // 4))
+            right += finetune.decode(probs[row, :steps])[0].lower() == text.lower()
+    return right / max(1, len(items))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--alphas", type=float, nargs="+", default=[0.0, 0.3, 0.5, 0.7, 1.0])
+    args = parser.parse_args()
+    tf = import_tensorflow()
+    engine = create_engine(EngineConfig(recognizer_weights="easyocr"))
+    model = engine.recognizer.model
+    release = [w.copy() for w in model.get_weights()]
+    held = finetune.word_crops(False, np.random.default_rng(0), [n for n in range(10, 1001, 10)])
+    truth = (PRINTED / "phototest.txt").read_text()
+    pages = {name: read_image(PRINTED / name) for name in PAGES}
+    rows = []
+    for alpha in args.alphas:
+        model.set_weights(release)
+        load_finetuned(model, blend=alpha)
+        page_cer = {
+            name: round(score_page(engine.read(frame).detections, truth).cer, 3) for name, frame in pages.items()
+        }
+        row = {
+            "alpha": alpha,
+            "held_out_crops": len(held),
+            "held_out_word_accuracy": round(finetune.accuracy(model, held, tf), 4),
+            "held_out_caseless": round(caseless_accuracy(model, held, tf), 4),
+            "page_cer": page_cer,
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    baseline = next((r for r in rows if r["alpha"] == 0.0), None)
+    if baseline is not None:
+        fit = [r for r in rows if all(r["page_cer"][p] <= baseline["page_cer"][p] for p in PAGES)]
+        best = max(fit, key=lambda r: r["held_out_word_accuracy"])
+        print("chosen:", json.dumps(best))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
