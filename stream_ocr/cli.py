@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from stream_ocr.config import EngineConfig, ImageLimits
+from stream_ocr.config import EngineConfig, ImageLimits, ServerConfig, ShareConfig
 from stream_ocr.errors import StreamOCRError
 
 logger = logging.getLogger("stream_ocr")
@@ -174,7 +174,6 @@ def cmd_engines(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import json as _json
 
-    from stream_ocr.config import ServerConfig
     from stream_ocr.engines import create_engine
     from stream_ocr.server import create_app
     from stream_ocr.sources import SourceSpec
@@ -193,6 +192,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         image_limits=limits,
         max_video_bytes=args.max_video_bytes,
         jobs_dir=args.jobs_dir,
+        api_rate_limit=args.api_rate_limit,
+        upload_rate_limit=args.upload_rate_limit,
+        max_connections_per_address=args.max_connections_per_address,
+        shares=ShareConfig(api_max_waiting=args.api_max_waiting),
     )
     engine = create_engine(engine_config_from_args(args))
     server = create_app(server_config, engine, sources)
@@ -311,6 +314,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-pixels", type=int, default=ImageLimits.max_pixels, help="largest image in pixels (default %(default)s)"
+    )
+    limits = serve.add_argument_group("limits (see README, Security)")
+    limits.add_argument(
+        "--api-rate-limit",
+        default=ServerConfig.api_rate_limit,
+        help="still-image requests per client address (default %(default)s)",
+    )
+    limits.add_argument(
+        "--upload-rate-limit",
+        default=ServerConfig.upload_rate_limit,
+        help="video uploads per client address (default %(default)s)",
+    )
+    limits.add_argument(
+        "--api-max-waiting",
+        type=int,
+        default=ShareConfig.api_max_waiting,
+        help="still images waiting for the engine at once; more get 503 (default %(default)s)",
+    )
+    limits.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        default=ServerConfig.max_connections_per_address,
+        help="Socket.IO connections open at once per client address (default %(default)s)",
     )
     _add_engine_options(serve)
     serve.set_defaults(func=cmd_serve)

@@ -94,6 +94,30 @@ class EngineConfig:
             raise BadInputError("onnx_intra_op_threads must be at least 1")
 
 
+ENGINE_LANES = ("live", "api", "video")
+
+
+@dataclass(frozen=True)
+class ShareConfig:
+    """How the one engine is shared: each lane's weight (its share of engine time while
+    others wait; see ``sharing.py``), and the bounds of the still-image lane."""
+
+    weights: dict[str, float] = field(default_factory=lambda: {"live": 2.0, "api": 1.0, "video": 1.0})
+    # Still-image requests waiting for the engine at once; one more is told to come back.
+    api_max_waiting: int = 4
+    # How long a still-image request may wait for its turn.
+    api_timeout_s: float = 30.0
+    # How long the engine waits for a one-thread lane (a live stream's worker, a video job)
+    # to come back for the turn it is owed, between its reads.
+    return_window_s: float = 0.05
+
+    def __post_init__(self) -> None:
+        if set(self.weights) != set(ENGINE_LANES) or any(w <= 0 for w in self.weights.values()):
+            raise BadInputError(f"engine shares need a positive weight for each of {', '.join(ENGINE_LANES)}")
+        if self.api_max_waiting < 1 or self.api_timeout_s <= 0:
+            raise BadInputError("api_max_waiting must be >= 1 and api_timeout_s > 0")
+
+
 ASYNC_MODES = ("threading", "eventlet")
 
 
@@ -113,6 +137,14 @@ class ServerConfig:
     # temporary folder removed at exit).
     max_video_bytes: int = 500 * 1024 * 1024
     jobs_dir: Path | None = None
+    shares: ShareConfig = field(default_factory=ShareConfig)
+    # Per client address (flask-limiter's syntax): still-image requests, and video uploads.
+    api_rate_limit: str = "120/minute"
+    upload_rate_limit: str = "30/hour"
+    # Socket.IO connections open at once from one client address.
+    max_connections_per_address: int = 20
+    # /healthz answers 503 when the inference thread has spent this long on one frame.
+    inference_stall_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.async_mode not in ASYNC_MODES:

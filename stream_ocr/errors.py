@@ -27,3 +27,15 @@ class EngineUnavailableError(StreamOCRError):
 
 class SourceUnavailableError(StreamOCRError):
     """A camera, stream or file cannot be opened."""
+
+
+class EngineBusyError(StreamOCRError):
+    """The shared engine has no turn free for this request in time: come back later."""
+
+    def __init__(self, message: str, retry_after_s: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class JobsFullError(StreamOCRError):
+    """Too many video jobs are waiting already: come back when one has finished."""

@@ -7,6 +7,7 @@ fails keeps its partial files and reports why; the server stays up.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stream_ocr.engines.base import Engine
-from stream_ocr.errors import BadInputError, StreamOCRError
+from stream_ocr.engines.base import FrameReader
+from stream_ocr.errors import BadInputError, JobsFullError, StreamOCRError
 from stream_ocr.exporters import parse_srt
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.video import VideoJob, process_video
@@ -87,25 +88,51 @@ class JobState:
 
 
 class VideoJobs:
-    """Accepts uploaded videos and processes them one at a time (``video-jobs`` thread)."""
+    """Accepts uploaded videos and processes them one at a time (``video-jobs`` thread).
 
-    def __init__(self, engine: Engine, root: Path, publish, job: VideoJob | None = None, keep: int = 20) -> None:
+    At most ``max_queued`` jobs wait at once (one more is ``JobsFullError``, the web
+    layer's 429); finished jobs' folders are removed after ``retention_s`` or when more
+    than ``keep`` have finished, whichever comes first.
+    """
+
+    def __init__(
+        self,
+        engine: FrameReader,
+        root: Path,
+        publish,
+        job: VideoJob | None = None,
+        keep: int = 20,
+        max_queued: int = 4,
+        retention_s: float = 24 * 3600,
+    ) -> None:
         self.engine = engine
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.publish = publish  # (event name, payload, room) -> None
         self.job = job or VideoJob(annotate=True)
         self.keep = keep
+        self.max_queued = max_queued
+        self.retention_s = retention_s
         self._jobs: dict[str, JobState] = {}
+        self._finished_at: dict[str, float] = {}
         self._lock = threading.Lock()
         self._pending: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
         self._thread = None
 
     def start(self) -> None:
         self._thread = start_thread(self._run, "video-jobs")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the running job where it is (its partial files are kept) and end the thread."""
+        self._stop.set()
         self._pending.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def queued(self) -> int:
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.state == "queued")
 
     def submit(self, filename: str, stream) -> JobState:
         """Save an upload and queue it. ``stream`` is a file-like object."""
@@ -119,6 +146,8 @@ class VideoJobs:
                 "the upload is not a video container we read (MP4/MOV, WebM/MKV, AVI, MPEG, MPEG-TS, FLV, ASF, Ogg); "
                 "playlists and other files are refused"
             )
+        if self.queued() >= self.max_queued:
+            raise JobsFullError(f"{self.max_queued} videos are already waiting; try again when one has finished")
         job_id = secrets.token_hex(6)
         state = JobState(job_id, name, self.root / job_id, media_type=media_type)
         state.folder.mkdir(parents=True)
@@ -146,19 +175,32 @@ class VideoJobs:
         return state.folder / "out" / name
 
     def _forget_old(self) -> None:
+        """Remove finished jobs past the retention time, then the oldest past ``keep``."""
+        now = time.monotonic()
         finished = [j for j in self._jobs.values() if j.state in ("done", "error")]
-        for old in finished[: max(0, len(finished) - self.keep)]:
+        expired = [j for j in finished if now - self._finished_at.get(j.job_id, now) > self.retention_s]
+        kept = [j for j in finished if j not in expired]
+        for old in expired + kept[: max(0, len(kept) - self.keep)]:
             shutil.rmtree(old.folder, ignore_errors=True)
             del self._jobs[old.job_id]
+            self._finished_at.pop(old.job_id, None)
 
     def _run(self) -> None:
-        while True:
-            job_id = self._pending.get()
+        while not self._stop.is_set():
+            try:
+                job_id = self._pending.get(timeout=60)
+            except queue.Empty:
+                with self._lock:
+                    self._forget_old()  # retention also runs while no uploads come
+                continue
             if job_id is None:
                 return
             state = self.get(job_id)
             if state is not None:
                 self._process(state)
+                with self._lock:
+                    self._finished_at[state.job_id] = time.monotonic()
+                    self._forget_old()
 
     def _process(self, state: JobState) -> None:
         room = f"job:{state.job_id}"
@@ -188,7 +230,9 @@ class VideoJobs:
 
         out = state.folder / "out"
         try:
-            summary = process_video(state.video_path, out, self.engine, self.job, progress, name=state.stem)
+            summary = process_video(
+                state.video_path, out, self.engine, self.job, progress, stop=self._stop, name=state.stem
+            )
         except StreamOCRError as e:
             state.state, state.error = "error", str(e)
         except Exception as e:  # noqa: BLE001  (a bad video must not take the server down)
@@ -200,19 +244,24 @@ class VideoJobs:
             state.state = "done"
         if out.is_dir():
             state.files = sorted(p.name for p in out.iterdir() if p.is_file())
-        payload = state.to_dict()
-        if state.state == "done":
-            tracks_file = out / "tracks.json"
-            if tracks_file.exists():
-                import json
+        self.publish(*self.final_event(state), room)
 
-                payload["tracks"] = [
-                    {k: t[k] for k in ("id", "text", "confidence", "first_time", "last_time", "end_time")}
-                    for t in json.loads(tracks_file.read_text())["tracks"]
-                ]
-            srt_file = out / f"{state.stem}.srt"
-            if srt_file.exists():
-                payload["cues"] = [
-                    {"start": start, "end": end, "text": text} for start, end, text in parse_srt(srt_file.read_text())
-                ]
-        self.publish("video_done" if state.state == "done" else "video_error", payload, room)
+    def final_event(self, state: JobState) -> tuple[str, dict[str, Any]]:
+        """``video_done`` with the timeline, or ``video_error``: what a watcher gets when a job ends
+        (and at once, if it starts watching a job that already has)."""
+        payload = state.to_dict()
+        if state.state != "done":
+            return "video_error", payload
+        out = state.folder / "out"
+        tracks_file = out / "tracks.json"
+        if tracks_file.exists():
+            payload["tracks"] = [
+                {k: t[k] for k in ("id", "text", "confidence", "first_time", "last_time", "end_time")}
+                for t in json.loads(tracks_file.read_text())["tracks"]
+            ]
+        srt_file = out / f"{state.stem}.srt"
+        if srt_file.exists():
+            payload["cues"] = [
+                {"start": start, "end": end, "text": text} for start, end, text in parse_srt(srt_file.read_text())
+            ]
+        return "video_done", payload

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stream_ocr.change import ChangeConfig, ChangeGate
-from stream_ocr.engines.base import Engine
+from stream_ocr.engines.base import FrameReader
 from stream_ocr.tracking import Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line
 
@@ -76,7 +76,7 @@ def shift(det: Detection, dx: float, dy: float) -> Detection:
 class FrameStep:
     """Call with each frame (BGR uint8) and its time, in time order; not thread-safe."""
 
-    def __init__(self, engine: Engine, config: StepConfig | None = None) -> None:
+    def __init__(self, engine: FrameReader, config: StepConfig | None = None) -> None:
         self.engine = engine
         self.config = config or StepConfig()
         self.gate = ChangeGate(self.config.change)

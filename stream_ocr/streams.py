@@ -34,16 +34,19 @@ BROWSER_PREFIX = "cam-"
 
 @dataclass(frozen=True)
 class HubConfig:
-    """The hub's limits: preview rate, size and quality, browser cameras, event queue, capture,
-    change detection and tracking."""
+    """The hub's limits: preview rate, size and quality, browser cameras (count, rate, frame
+    size), event queue, capture, change detection and tracking."""
 
     preview: PreviewConfig = field(default_factory=PreviewConfig)
     max_browser_streams: int = 8
+    # Browser cameras: frames faster than this are dropped (counted) before they reach the
+    # slot, and each frame is held to these limits (a 4K frame at most).
+    camera_max_fps: float = 10.0
+    camera_limits: ImageLimits = field(default_factory=lambda: ImageLimits(4 * 1024 * 1024, 3840 * 2160))
     event_queue_size: int = 2000
     capture: CaptureConfig = field(default_factory=CaptureConfig)
     tracker: TrackerConfig = field(default_factory=lambda: TrackerConfig(keep_history=False))
     change: ChangeConfig = field(default_factory=ChangeConfig)
-    image_limits: ImageLimits = field(default_factory=ImageLimits)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class _Stream:
         self.status = "connecting"
         self.reason = ""
         self.next_browser_frame = 0
+        self.last_browser_frame = 0.0
 
 
 class StreamHub:
@@ -90,7 +94,7 @@ class StreamHub:
         self._lock = threading.Lock()
         self._streams: dict[str, _Stream] = {}
         step = StepConfig(change=self.config.change, tracker=self.config.tracker)
-        self.worker = InferenceWorker(engine, self._on_result, self._on_error, self.config.image_limits, step)
+        self.worker = InferenceWorker(engine, self._on_result, self._on_error, self.config.camera_limits, step)
         for spec in specs:
             stream = self._add(spec.name, spec)
             stream.capture = CaptureLoop(
@@ -165,12 +169,18 @@ class StreamHub:
         """A JPEG or PNG from a browser camera. Never blocks, never decodes (the worker does)."""
         if not stream_id.startswith(BROWSER_PREFIX):
             raise BadInputError("frames can only be sent to your own camera stream")
-        if len(data) > self.config.image_limits.max_bytes:
-            raise BadInputError("camera frame is too large")
+        limit = self.config.camera_limits.max_bytes
+        if len(data) > limit:
+            raise BadInputError(f"camera frame is {len(data):,} bytes, over the limit of {limit:,}")
         with self._lock:
             stream = self._streams.get(stream_id)
         if stream is None:
             raise BadInputError("start your camera stream before sending frames")
+        now = time.monotonic()
+        if now - stream.last_browser_frame < 1.0 / self.config.camera_max_fps:
+            stream.slot.dropped += 1  # faster than the cap: dropped, as a full slot would
+            return
+        stream.last_browser_frame = now
         stream.next_browser_frame += 1
         stream.slot.put(Frame(stream_id, stream.next_browser_frame, bytes(data), time.time()))
         stream.stats.frame_captured()
@@ -273,6 +283,26 @@ class StreamHub:
             if preview is not None:
                 out.append(Event("frame", preview.to_dict(), room_of(stream.stream_id)))
         return out
+
+    def health(self, stall_s: float) -> dict[str, Any]:
+        """Liveness: the inference thread (dead, or stuck on one frame past ``stall_s``) and each
+        configured stream's capture thread. ``ok`` is False when inference cannot serve."""
+        inference = self.worker.health()
+        inference["stalled"] = inference["busy_s"] > stall_s
+        with self._lock:
+            streams = [s for s in self._streams.values() if s.spec is not None]
+        return {
+            "ok": bool(inference["alive"]) and not inference["stalled"],
+            "inference": inference,
+            "streams": [
+                {
+                    "id": s.stream_id,
+                    "status": s.status,
+                    "capture_alive": s.capture is not None and s.capture.alive(),
+                }
+                for s in streams
+            ],
+        }
 
     def metrics(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from stream_ocr.engines.base import Engine
+from stream_ocr.engines.base import FrameReader
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ FALLBACK_SHARE = 0.33
 
 
 def find_subtitle_band(
-    path: str | Path, engine: Engine, start: float = 0.0, end: float | None = None, samples: int = 12
+    path: str | Path, engine: FrameReader, start: float = 0.0, end: float | None = None, samples: int = 12
 ) -> tuple[int, int, int, int]:
     """(x, y, w, h) of the subtitle band of the video at ``path``, from ``samples`` frames."""
     capture = open_capture(SourceSpec("video", str(path)))

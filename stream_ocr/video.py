@@ -23,7 +23,7 @@ import numpy as np
 
 from stream_ocr import exporters
 from stream_ocr.change import ChangeConfig
-from stream_ocr.engines.base import Engine
+from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, SourceUnavailableError
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
@@ -156,8 +156,18 @@ class VideoReader:
     end is recorded in ``error``.
     """
 
-    def __init__(self, path: Path, sample_fps: float, start: float, end: float | None, decode_all: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        sample_fps: float,
+        start: float,
+        end: float | None,
+        decode_all: bool,
+        cancel: Any = None,
+    ) -> None:
         self.path = path
+        # Set by whoever runs the job (a server stopping); ``stop`` is the reader's own.
+        self.cancel = cancel
         self.capture = open_capture(SourceSpec("video", str(path)))
         self.fps = frame_rate(self.capture)
         self.width = int(self.capture.get(cv2.CAP_PROP_FRAME_WIDTH))
@@ -183,7 +193,7 @@ class VideoReader:
     def _run(self) -> None:
         index = self.first
         try:
-            while not self.stop.is_set() and (self.end_index is None or index < self.end_index):
+            while not self._stopped() and (self.end_index is None or index < self.end_index):
                 sampled = (index - self.first) % self.step == 0
                 if sampled or self.decode_all:
                     ok, image = self.capture.read()
@@ -203,6 +213,9 @@ class VideoReader:
             self.error = f"reading the video failed at frame {index}: {e}"
         finally:
             self.frames.put(_END)
+
+    def _stopped(self) -> bool:
+        return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
 
     def __iter__(self) -> Iterator[VideoFrame]:
         while True:
@@ -286,7 +299,7 @@ def run_frames(
 def process_video(
     path: str | Path,
     out_dir: str | Path,
-    engine: Engine,
+    engine: FrameReader,
     job: VideoJob | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,  # type: ignore[name-defined]
@@ -302,9 +315,7 @@ def process_video(
     job = job or VideoJob()
     path, out = Path(path), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    reader = VideoReader(path, job.sample_fps, job.start, job.end, job.annotate)
-    if stop is not None:
-        reader.stop = stop
+    reader = VideoReader(path, job.sample_fps, job.start, job.end, job.annotate, cancel=stop)
     roi = job.roi
     try:
         if roi is not None and (roi[0] + roi[2] > reader.width or roi[1] + roi[3] > reader.height):
@@ -348,6 +359,8 @@ def process_video(
     exporters.write_srt(out / f"{stem}.srt", cues)
     exporters.write_vtt(out / f"{stem}.vtt", cues)
     summary.error = reader.error
+    if summary.error is None and stop is not None and stop.is_set():
+        summary.error = f"stopped at frame {done} of {reader.total} (the server shut down); what was read is kept"
     if summary.error is None and done == 0:
         summary.error = "no frame could be decoded: the file is corrupt or uses a codec this OpenCV build cannot read"
     summary.tracks = len(tracks)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from stream_ocr.config import ImageLimits
-from stream_ocr.engines.base import Engine
+from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError
 from stream_ocr.images import decode_image
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
@@ -35,7 +35,7 @@ class InferenceWorker:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: FrameReader,
         on_result: ResultCallback,
         on_error: ErrorCallback,
         image_limits: ImageLimits | None = None,
@@ -56,6 +56,8 @@ class InferenceWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None  # type: ignore[name-defined]
         self._next = 0
+        # When the frame being read now was taken (monotonic), for the health check.
+        self._busy_since: float | None = None
 
     def new_slot(self, stream_id: str) -> LatestSlot[Frame]:
         """A slot this worker serves; capture puts frames in it."""
@@ -79,6 +81,14 @@ class InferenceWorker:
         self.wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def health(self) -> dict[str, object]:
+        """Whether the inference thread runs, and how long its current frame has taken."""
+        busy_since = self._busy_since
+        return {
+            "alive": self._thread is not None and self._thread.is_alive(),
+            "busy_s": 0.0 if busy_since is None else round(time.monotonic() - busy_since, 1),
+        }
 
     def _next_frame(self) -> Frame | None:
         """The newest frame of the next stream that has one, round-robin."""
@@ -111,6 +121,7 @@ class InferenceWorker:
             step = self._steps.get(frame.stream_id)
             if step is None:
                 step = self._steps[frame.stream_id] = FrameStep(self.engine, self.step_config)
+        self._busy_since = time.monotonic()
         try:
             image = frame.image
             if not isinstance(image, np.ndarray):
@@ -125,6 +136,8 @@ class InferenceWorker:
             logger.exception("stream %s frame %d: engine failed", frame.stream_id, frame.frame_id)
             self.on_error(frame, e)
             return
+        finally:
+            self._busy_since = None
         if result.skipped:
             with self._slots_lock:
                 self._not_before[frame.stream_id] = time.monotonic() + self.recheck_s

@@ -354,7 +354,9 @@ socket.on("video_progress", (p) => {
   $("video-status").textContent = `${p.done}/${p.total || "?"} frames, ${p.fps} fps` + (p.eta_s != null ? `, ${Math.ceil(p.eta_s)} s left` : "");
 });
 
-socket.on("video_state", (s) => { if (s.job_id === currentJob && s.state === "done") socket.emit("watch_job", { job_id: currentJob }); });
+socket.on("video_state", (s) => {
+  if (s.job_id === currentJob && s.state === "running") $("video-status").textContent = "reading…";
+});
 
 socket.on("video_error", (j) => {
   if (j.job_id !== currentJob) return;

@@ -10,6 +10,7 @@ contract.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Protocol
 
 import numpy as np
 
@@ -30,6 +31,15 @@ def check_frame(frame: np.ndarray) -> None:
         raise BadInputError(f"a frame must be H x W x 3 (BGR), got shape {frame.shape}")
     if frame.shape[0] < 1 or frame.shape[1] < 1:
         raise BadInputError(f"a frame must not be empty, got shape {frame.shape}")
+
+
+class FrameReader(Protocol):
+    """What the pipeline needs of an engine: a name and ``read``. An ``Engine`` is one, and so
+    is a ``sharing.SharedEngine`` that waits for its turn first."""
+
+    name: str
+
+    def read(self, frame: np.ndarray) -> FrameResult: ...
 
 
 class Engine(ABC):

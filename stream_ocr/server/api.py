@@ -10,10 +10,11 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from flask_limiter.errors import RateLimitExceeded
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
-from stream_ocr.errors import BadInputError, InputTooLargeError, StreamOCRError
+from stream_ocr.errors import BadInputError, EngineBusyError, InputTooLargeError, JobsFullError, StreamOCRError
 from stream_ocr.images import decode_data_url, decode_image
 from stream_ocr.server.blocking import run_blocking
 from stream_ocr.types import FrameResult
@@ -43,15 +44,39 @@ def _ocr(decode, value):
     state = _state()
 
     def work():
-        return state.engine.read(decode(value, state.config.image_limits))
+        return state.api_engine.read(decode(value, state.config.image_limits))
 
     return _reply(run_blocking(state.config.async_mode, work))
 
 
+# Bodies of routes that take none (GETs, and POSTs to anything but the three below).
+OTHER_BODY_BYTES = 64 * 1024
+
+
+@api.before_app_request
+def limit_body():
+    """Each route's own body limit, enforced by Werkzeug while the body is read, so a body
+    without Content-Length (chunked) is cut off at the limit, never buffered whole."""
+    config = _state().config
+    limits = {
+        "api.ocr_json": config.max_request_bytes,
+        "api.ocr_upload": config.max_request_bytes,
+        "api.video_upload": config.max_video_bytes,
+    }
+    request.max_content_length = limits.get(request.endpoint or "", OTHER_BODY_BYTES)
+
+
 def _check_size():
-    limit = _state().config.max_request_bytes
-    if request.content_length is not None and request.content_length > limit:
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
         raise InputTooLargeError(f"request is {request.content_length:,} bytes, over the limit of {limit:,}")
+
+
+def _check_read_size(data: bytes) -> None:
+    """A body without Content-Length stops at the route's limit: one that reached it was cut."""
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise InputTooLargeError(f"request body is over the limit of {limit:,} bytes")
 
 
 @api.post("/api/")
@@ -60,6 +85,7 @@ def ocr_json():
     _check_size()
     if not request.is_json:
         return error('send JSON with Content-Type: application/json, as {"image": "data:image/jpeg;base64,..."}', 415)
+    _check_read_size(request.get_data(cache=True))
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "image" not in body:
         return error('the JSON body must be an object with an "image" field (a base64 data URL)', 400)
@@ -79,6 +105,7 @@ def ocr_upload():
 
 @api.post("/api/videos")
 def video_upload():
+    _check_size()
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         return error('send multipart/form-data with the video in a field named "video"', 415)
     upload = request.files.get("video")
@@ -129,8 +156,17 @@ def video_input(job_id: str):
 
 @api.get("/healthz")
 def healthz():
+    """200 while inference serves; 503 when its thread died or one frame has taken past the stall limit."""
     state = _state()
-    return jsonify({"status": "ok", "engine": state.engine.name, "streams": state.hub.configured_streams()})
+    health = state.hub.health(state.config.inference_stall_s)
+    body = {
+        "status": "ok" if health["ok"] else "unhealthy",
+        "engine": state.engine.name,
+        "inference": health["inference"],
+        "streams": state.hub.configured_streams(),
+        "capture": health["streams"],
+    }
+    return jsonify(body), 200 if health["ok"] else 503
 
 
 @api.get("/metrics")
@@ -151,6 +187,26 @@ def too_large(e):
 @api.app_errorhandler(BadInputError)
 def bad_input(e):
     return error(str(e), 400)
+
+
+@api.app_errorhandler(EngineBusyError)
+def busy(e: EngineBusyError):
+    response, status = error(str(e), 503)
+    response.headers["Retry-After"] = str(e.retry_after_s)
+    return response, status
+
+
+@api.app_errorhandler(RateLimitExceeded)
+def rate_limited(e: RateLimitExceeded):
+    response, status = error(f"too many requests from your address (limit: {e.description}); slow down", 429)
+    return response, status
+
+
+@api.app_errorhandler(JobsFullError)
+def jobs_full(e: JobsFullError):
+    response, status = error(str(e), 429)
+    response.headers["Retry-After"] = "30"
+    return response, status
 
 
 @api.app_errorhandler(StreamOCRError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import tempfile
@@ -10,17 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, send_from_directory
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
 from prometheus_client import CollectorRegistry
 
-from stream_ocr.config import ServerConfig
+from stream_ocr.config import ImageLimits, ServerConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.jobs import VideoJobs
 from stream_ocr.realthreads import threading
 from stream_ocr.server import security
 from stream_ocr.server.api import api
 from stream_ocr.server.events import pump_events, register_events
-from stream_ocr.server.prometheus import HubCollector
+from stream_ocr.server.prometheus import HubCollector, SharesCollector
+from stream_ocr.sharing import EngineShares, SharedEngine
 from stream_ocr.sources import SourceSpec
 from stream_ocr.streams import HubConfig, StreamHub
 
@@ -43,6 +47,8 @@ class ServerApp:
     config: ServerConfig
     registry: CollectorRegistry
     jobs: VideoJobs
+    # Still images read through the API lane; the hub and jobs hold the other lanes.
+    api_engine: SharedEngine
     _stop: Any = field(default_factory=threading.Event)
     _pump_lock: Any = field(default_factory=threading.Lock)
     _pump_started: bool = False
@@ -90,23 +96,62 @@ class ServerApp:
             self.stop()
 
 
+def _limit_rates(app: Flask, config: ServerConfig) -> None:
+    """Per-address request rates on the routes that cost engine time or disk (flask-limiter,
+    in memory: one process holds them). Over the rate is a JSON 429 with Retry-After."""
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    for endpoint, rate in (
+        ("api.ocr_json", config.api_rate_limit),
+        ("api.ocr_upload", config.api_rate_limit),
+        ("api.video_upload", config.upload_rate_limit),
+    ):
+        app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])
+
+
+def _limit_websocket_messages(socketio: SocketIO, limit: int) -> None:
+    """Close a websocket whose message grows past ``limit`` while it arrives.
+
+    Engine.IO checks ``max_http_buffer_size`` only once a websocket message is whole, so a
+    400 MB message would be buffered first; simple-websocket can stop it on the way in,
+    but Engine.IO does not pass it the limit. Eventlet's websocket has its own frame limit.
+    """
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    eio = socketio.server.eio
+    if eio._async.get("websocket") is SimpleWebSocketWSGI:
+        # A copy: the driver's table is shared by every server in the process.
+        eio._async = {**eio._async, "websocket": functools.partial(SimpleWebSocketWSGI, max_message_size=limit)}
+
+
 def create_app(
     config: ServerConfig,
     engine: Engine,
     sources: list[SourceSpec] | None = None,
     hub_config: HubConfig | None = None,
 ) -> ServerApp:
-    hub_config = hub_config or HubConfig(image_limits=config.image_limits)
-    hub = StreamHub(engine, sources or [], hub_config)
+    if hub_config is None:
+        # Camera frames: the hub's own caps, and never more than a still image may be.
+        camera = HubConfig().camera_limits
+        limits = config.image_limits
+        hub_config = HubConfig(
+            camera_limits=ImageLimits(
+                min(camera.max_bytes, limits.max_bytes), min(camera.max_pixels, limits.max_pixels)
+            )
+        )
+    # One engine, three lanes: live streams keep their share whatever the API and jobs send.
+    shares = EngineShares(config.shares)
+    hub = StreamHub(SharedEngine(engine, shares, "live"), sources or [], hub_config)
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
-    # The largest body of any route; /api/ and /api/ocr check their own, smaller limit.
+    # The largest body of any route; each route sets its own, smaller one (api.limit_body).
     app.config["MAX_CONTENT_LENGTH"] = max(config.max_request_bytes, config.max_video_bytes)
     app.json.sort_keys = False
     registry = CollectorRegistry()
     registry.register(HubCollector(hub))
+    registry.register(SharesCollector(shares))
     app.register_blueprint(api)
     security.install(app)
+    _limit_rates(app, config)
 
     @app.get("/")
     def index():
@@ -123,12 +168,23 @@ def create_app(
         logger=False,
         engineio_logger=False,
     )
+    _limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
     temp_jobs_dir = None
     jobs_dir = config.jobs_dir
     if jobs_dir is None:
         jobs_dir = temp_jobs_dir = Path(tempfile.mkdtemp(prefix="stream-ocr-jobs-"))
-    jobs = VideoJobs(engine, jobs_dir, hub.publish)
-    register_events(socketio, hub, jobs)
-    server = ServerApp(app, socketio, hub, engine, config, registry, jobs, _temp_jobs_dir=temp_jobs_dir)
+    jobs = VideoJobs(SharedEngine(engine, shares, "video"), jobs_dir, hub.publish)
+    register_events(socketio, hub, jobs, config.max_connections_per_address)
+    server = ServerApp(
+        app,
+        socketio,
+        hub,
+        engine,
+        config,
+        registry,
+        jobs,
+        SharedEngine(engine, shares, "api"),
+        _temp_jobs_dir=temp_jobs_dir,
+    )
     app.extensions["stream_ocr"] = server
     return server

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from flask import request
-from flask_socketio import SocketIO, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room, leave_room
 
 from stream_ocr.errors import BadInputError
 from stream_ocr.jobs import VideoJobs
@@ -20,9 +20,11 @@ from stream_ocr.streams import BROWSER_PREFIX, StreamHub, room_of
 logger = logging.getLogger(__name__)
 
 
-def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs) -> None:
+def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per_address: int = 20) -> None:
     # What each client watches, so that leaving or vanishing undoes it exactly.
     watching: dict[str, set[str]] = {}
+    # Open connections per client address; one over ``max_per_address`` is refused.
+    addresses: dict[str, str] = {}
 
     def stop_watching(sid: str, stream_id: str) -> None:
         if stream_id in watching.get(sid, set()):
@@ -32,6 +34,11 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs) -> None
 
     @socketio.on("connect")
     def on_connect(auth: Any = None):
+        address = request.remote_addr or "?"
+        if sum(1 for a in addresses.values() if a == address) >= max_per_address:
+            logger.warning("refused a Socket.IO connection from %s: %d open already", address, max_per_address)
+            raise ConnectionRefusedError(f"too many connections from your address (limit {max_per_address})")
+        addresses[request.sid] = address
         watching[request.sid] = set()
         emit("streams", {"streams": hub.configured_streams()})
 
@@ -99,7 +106,11 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs) -> None
             emit("error", {"error": f"no such video job: {job_id!r}"})
             return
         join_room(f"job:{job_id}")
-        emit("video_state", state.to_dict())
+        if state.state in ("done", "error"):
+            # It ended before the page started watching: its end, once, with the timeline.
+            emit(*jobs.final_event(state))
+        else:
+            emit("video_state", state.to_dict())
 
     @socketio.on("disconnect")
     def on_disconnect(*args: Any):
@@ -107,6 +118,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs) -> None
         for stream_id in list(watching.get(sid, set())):
             stop_watching(sid, stream_id)
         watching.pop(sid, None)
+        addresses.pop(sid, None)
         hub.remove_stream(BROWSER_PREFIX + sid)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from stream_ocr.sharing import EngineShares
 from stream_ocr.streams import StreamHub
 
 # (key in the hub's metrics snapshot, metric family, metric name, help)
@@ -39,3 +40,31 @@ class HubCollector(Collector):
             "Outgoing events dropped because the queue was full",
             value=self.hub.events_dropped,
         )
+
+
+class SharesCollector(Collector):
+    """Each engine lane's turns, engine seconds, waiting callers and refusals."""
+
+    def __init__(self, shares: EngineShares) -> None:
+        self.shares = shares
+
+    def collect(self):
+        families = {
+            "turns": CounterMetricFamily("stream_ocr_engine_turns", "Reads run on the engine", labels=["lane"]),
+            "busy_s": CounterMetricFamily(
+                "stream_ocr_engine_busy_seconds", "Engine time used by each lane", labels=["lane"]
+            ),
+            "refused": CounterMetricFamily(
+                "stream_ocr_engine_refused", "Requests refused because too many were waiting", labels=["lane"]
+            ),
+            "timed_out": CounterMetricFamily(
+                "stream_ocr_engine_timed_out", "Requests that waited too long for a turn", labels=["lane"]
+            ),
+        }
+        waiting = GaugeMetricFamily("stream_ocr_engine_waiting", "Reads waiting for a turn now", labels=["lane"])
+        for lane, stats in self.shares.stats.items():
+            for key, family in families.items():
+                family.add_metric([lane], getattr(stats, key))
+            waiting.add_metric([lane], self.shares.waiting(lane))
+        yield from families.values()
+        yield waiting

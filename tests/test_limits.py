@@ -1,0 +1,209 @@
+"""The server's limits and health, in process: body limits while reading, a busy engine, a
+full job queue, stopping a running job, a job watched after it ended, and /healthz.
+
+Plumbing: a stand-in engine (it waits, or returns nothing) stands for the real one, since
+what is under test is who is refused and when, not OCR.
+"""
+
+import base64
+import io
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from stream_ocr.config import ServerConfig, ShareConfig
+from stream_ocr.engines.base import Engine
+from stream_ocr.jobs import VideoJobs
+from stream_ocr.server import create_app
+
+from .conftest import SAMPLES
+
+
+class StandInEngine(Engine):
+    """Reads nothing; each read waits until ``gate`` is set (set by default) and ``delay_s``."""
+
+    name = "stand-in"
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        super().__init__()
+        self.delay_s = delay_s
+        self.gate = threading.Event()
+        self.gate.set()
+        self.reads = 0
+
+    def _read(self, frame, timings):
+        self.gate.wait(30)
+        time.sleep(self.delay_s)
+        self.reads += 1
+        return []
+
+
+def jpeg(width=64, height=48) -> bytes:
+    return cv2.imencode(".jpg", np.full((height, width, 3), 200, np.uint8))[1].tobytes()
+
+
+def data_url() -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg()).decode()
+
+
+class EndlessBody(io.RawIOBase):
+    """A request body that never ends, counting what the server read of it."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = len(buffer)
+        buffer[:n] = b"\0" * n
+        self.read_bytes += n
+        return n
+
+
+@pytest.fixture
+def served(tmp_path):
+    engine = StandInEngine()
+    config = ServerConfig(
+        jobs_dir=tmp_path / "jobs",
+        max_request_bytes=2 * 1024 * 1024,
+        max_video_bytes=4 * 1024 * 1024,
+        shares=ShareConfig(api_max_waiting=1, api_timeout_s=0.5),
+        inference_stall_s=0.3,
+    )
+    app = create_app(config, engine, [])
+    yield app, engine
+    engine.gate.set()
+    app.stop()
+
+
+@pytest.mark.parametrize(
+    "route, content_type, limit",
+    [
+        ("/api/", "application/json", 2),
+        ("/api/ocr", "multipart/form-data; boundary=x", 2),
+        ("/api/videos", "multipart/form-data; boundary=x", 4),
+    ],
+)
+def test_a_body_without_length_is_cut_off_at_its_routes_limit(served, route, content_type, limit):
+    app, _ = served
+    body = EndlessBody()
+    # As a server hands on a chunked body: no CONTENT_LENGTH, the input marked as ending by itself.
+    environ = EnvironBuilder(path=route, method="POST", content_type=content_type).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"wsgi.input": body, "wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"})
+    _, status, _ = run_wsgi_app(app.app, environ, buffered=True)
+    assert status.startswith("413"), status
+    # Read up to the limit (and a buffer's worth), never the whole endless body.
+    assert body.read_bytes <= (limit + 1) * 1024 * 1024
+
+
+def test_a_body_over_the_limit_by_its_length_is_refused_before_reading(served):
+    app, _ = served
+    body = EndlessBody()
+    environ = EnvironBuilder(path="/api/", method="POST", content_type="application/json").get_environ()
+    environ.update({"wsgi.input": body, "CONTENT_LENGTH": str(50 * 1024 * 1024)})
+    _, status, _ = run_wsgi_app(app.app, environ, buffered=True)
+    assert status.startswith("413"), status
+    assert body.read_bytes == 0
+
+
+def test_a_busy_engine_answers_503_with_retry_after(served):
+    app, engine = served
+    client = app.app.test_client()
+    assert client.post("/api/", json={"image": data_url()}).status_code == 200
+    engine.gate.clear()  # the engine hangs on its next read
+    holder = threading.Thread(target=lambda: client.post("/api/", json={"image": data_url()}))
+    holder.start()
+    time.sleep(0.2)
+    waiting = []
+    waiter = threading.Thread(target=lambda: waiting.append(client.post("/api/", json={"image": data_url()})))
+    waiter.start()
+    time.sleep(0.1)
+    refused = client.post("/api/", json={"image": data_url()})  # one waits already: the bound
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert "busy" in refused.get_json()["error"]
+    waiter.join(5)
+    assert waiting[0].status_code == 503  # waited its 0.5 s, then told to come back
+    engine.gate.set()
+    holder.join(5)
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'stream_ocr_engine_refused_total{lane="api"} 1.0' in metrics
+    assert 'stream_ocr_engine_timed_out_total{lane="api"} 1.0' in metrics
+
+
+def test_healthz_tells_a_stalled_and_a_dead_inference_thread(served):
+    app, engine = served
+    app.start()
+    client = app.app.test_client()
+    assert client.get("/healthz").status_code == 200
+    stream_id = app.hub.add_browser_stream("probe")
+    engine.gate.clear()
+    app.hub.push_browser_frame(stream_id, jpeg())
+    time.sleep(0.8)
+    res = client.get("/healthz")
+    assert res.status_code == 503 and res.get_json()["inference"]["stalled"] is True
+    engine.gate.set()
+    time.sleep(0.3)
+    assert client.get("/healthz").status_code == 200
+    app.hub.worker.stop()
+    res = client.get("/healthz")
+    assert res.status_code == 503
+    assert res.get_json()["inference"]["alive"] is False
+
+
+def upload(client, name="clip.mp4"):
+    data = (SAMPLES / "slides.mp4").read_bytes()
+    return client.post("/api/videos", data={"video": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def test_the_job_queue_is_bounded(tmp_path):
+    config = ServerConfig(jobs_dir=tmp_path / "jobs", max_video_bytes=4 * 1024 * 1024)
+    app = create_app(config, StandInEngine(), [])  # not started: uploads stay queued
+    app.jobs.max_queued = 2
+    client = app.app.test_client()
+    assert [upload(client).status_code for _ in range(2)] == [202, 202]
+    res = upload(client)
+    assert res.status_code == 429 and res.headers["Retry-After"]
+    assert "waiting" in res.get_json()["error"]
+    assert len(list((tmp_path / "jobs").iterdir())) == 2  # the refused one left nothing
+    app.stop()
+
+
+def test_stop_ends_a_running_job_and_keeps_what_it_read(tmp_path):
+    published = []
+    jobs = VideoJobs(StandInEngine(delay_s=0.3), tmp_path, lambda *event: published.append(event))
+    jobs.start()
+    state = jobs.submit("clip.mp4", io.BytesIO((SAMPLES / "slides.mp4").read_bytes()))
+    deadline = time.monotonic() + 30
+    while state.done < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert state.state == "running"
+    started = time.monotonic()
+    jobs.stop(timeout=10)
+    assert time.monotonic() - started < 10
+    assert not jobs._thread.is_alive()
+    assert state.state == "done" and "stopped" in state.error
+    assert 0 < state.done < state.total
+    assert "tracks.json" in state.files
+
+
+def test_a_job_watched_after_it_ended_gets_its_end_once(served):
+    app, _ = served
+    app.start()
+    job_id = upload(app.app.test_client()).get_json()["job_id"]
+    deadline = time.monotonic() + 60
+    while app.jobs.get(job_id).state != "done" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sio = app.socketio.test_client(app.app)
+    sio.get_received()
+    sio.emit("watch_job", {"job_id": job_id})
+    time.sleep(0.2)
+    names = [m["name"] for m in sio.get_received()]
+    assert names.count("video_done") == 1 and "video_state" not in names
+    sio.disconnect()
