@@ -90,9 +90,10 @@ class JobState:
 class VideoJobs:
     """Accepts uploaded videos and processes them one at a time (``video-jobs`` thread).
 
-    At most ``max_queued`` jobs wait at once (one more is ``JobsFullError``, the web
-    layer's 429); finished jobs' folders are removed after ``retention_s`` or when more
-    than ``keep`` have finished, whichever comes first.
+    At most ``max_queued`` jobs wait at once, and all jobs' files take at most
+    ``max_disk_bytes`` (past either, ``JobsFullError``: the web layer's 429); finished jobs'
+    folders are removed after ``retention_s`` or when more than ``keep`` have finished,
+    whichever comes first.
     """
 
     def __init__(
@@ -104,6 +105,7 @@ class VideoJobs:
         keep: int = 20,
         max_queued: int = 4,
         retention_s: float = 24 * 3600,
+        max_disk_bytes: int = 10 * 1024**3,
     ) -> None:
         self.engine = engine
         self.root = Path(root)
@@ -113,6 +115,7 @@ class VideoJobs:
         self.keep = keep
         self.max_queued = max_queued
         self.retention_s = retention_s
+        self.max_disk_bytes = max_disk_bytes
         self._jobs: dict[str, JobState] = {}
         self._finished_at: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -148,13 +151,19 @@ class VideoJobs:
             )
         if self.queued() >= self.max_queued:
             raise JobsFullError(f"{self.max_queued} videos are already waiting; try again when one has finished")
+        if self.disk_bytes() >= self.max_disk_bytes:
+            raise JobsFullError("the server's room for videos is full; try again when older jobs have expired")
         job_id = secrets.token_hex(6)
         state = JobState(job_id, name, self.root / job_id, media_type=media_type)
         state.folder.mkdir(parents=True)
         try:
+            room = self.max_disk_bytes - self.disk_bytes()
             with open(state.video_path, "wb") as f:
                 f.write(head)
-                shutil.copyfileobj(stream, f, 1 << 20)
+                while chunk := stream.read(1 << 20):
+                    f.write(chunk)
+                    if f.tell() > room:
+                        raise JobsFullError("the server's room for videos is full; try a smaller video or later")
         except BaseException:
             shutil.rmtree(state.folder, ignore_errors=True)
             raise
@@ -163,6 +172,10 @@ class VideoJobs:
             self._forget_old()
         self._pending.put(job_id)
         return state
+
+    def disk_bytes(self) -> int:
+        """What every job's files take on disk now."""
+        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
 
     def get(self, job_id: str) -> JobState | None:
         with self._lock:

@@ -17,6 +17,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from stream_ocr.config import ServerConfig, ShareConfig
 from stream_ocr.engines.base import Engine
+from stream_ocr.errors import JobsFullError
 from stream_ocr.jobs import VideoJobs
 from stream_ocr.server import create_app
 
@@ -207,3 +208,14 @@ def test_a_job_watched_after_it_ended_gets_its_end_once(served):
     names = [m["name"] for m in sio.get_received()]
     assert names.count("video_done") == 1 and "video_state" not in names
     sio.disconnect()
+
+
+def test_the_job_folder_has_a_disk_quota(tmp_path):
+    jobs = VideoJobs(StandInEngine(), tmp_path, lambda *event: None, max_disk_bytes=400_000)
+    data = (SAMPLES / "slides.mp4").read_bytes()  # 246 KB
+    jobs.submit("a.mp4", io.BytesIO(data))
+    with pytest.raises(JobsFullError, match="room"):
+        jobs.submit("b.mp4", io.BytesIO(data))  # would pass the quota while it is stored
+    assert len(list(tmp_path.iterdir())) == 1 and jobs.disk_bytes() == len(data)
+    with pytest.raises(JobsFullError, match="room"):
+        VideoJobs(StandInEngine(), tmp_path, lambda *e: None, max_disk_bytes=200_000).submit("c.mp4", io.BytesIO(data))
