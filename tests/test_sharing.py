@@ -40,6 +40,21 @@ def hammer(engine, stop, counts, key, errors):
             time.sleep(0.005)
 
 
+def run_for(seconds, workers):
+    """Hammer each (lane engine, lane name) in ``workers`` from its own thread; reads per lane."""
+    stop = threading.Event()
+    counts = {name: 0 for _, name in workers}
+    errors = dict.fromkeys(counts, 0)
+    threads = [threading.Thread(target=hammer, args=(engine, stop, counts, name, errors)) for engine, name in workers]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(5)
+    return counts
+
+
 def test_live_keeps_its_share_under_an_api_flood_and_a_video_job():
     engine = SleepyEngine(0.01)
     shares = EngineShares(ShareConfig(api_max_waiting=16))
@@ -48,18 +63,8 @@ def test_live_keeps_its_share_under_an_api_flood_and_a_video_job():
         "api": SharedEngine(engine, shares, "api"),
         "video": SharedEngine(engine, shares, "video"),
     }
-    stop = threading.Event()
-    counts = dict.fromkeys(["live", "api", "video"], 0)
-    errors = dict.fromkeys(counts, 0)
-    threads = [threading.Thread(target=hammer, args=(lanes["live"], stop, counts, "live", errors))]
-    threads += [threading.Thread(target=hammer, args=(lanes["video"], stop, counts, "video", errors))]
-    threads += [threading.Thread(target=hammer, args=(lanes["api"], stop, counts, "api", errors)) for _ in range(12)]
-    for t in threads:
-        t.start()
-    time.sleep(2.0)
-    stop.set()
-    for t in threads:
-        t.join(5)
+    workers = [(lanes["live"], "live"), (lanes["video"], "video")] + [(lanes["api"], "api")] * 12
+    counts = run_for(2.0, workers)
     total = sum(counts.values())
     # Weights 2:1:1 -> live half the engine's time, the API and the video job a quarter each.
     assert counts["live"] / total >= 0.4, counts
@@ -120,16 +125,7 @@ def test_an_idle_lane_earns_no_burst():
     live, api = SharedEngine(engine, shares, "live"), SharedEngine(engine, shares, "api")
     for _ in range(30):
         api.read(FRAME)  # the API alone for a while: live was idle
-    stop = threading.Event()
-    counts, errors = {"live": 0, "api": 0}, {"live": 0, "api": 0}
-    threads = [threading.Thread(target=hammer, args=(live, stop, counts, "live", errors))]
-    threads += [threading.Thread(target=hammer, args=(api, stop, counts, "api", errors)) for _ in range(3)]
-    for t in threads:
-        t.start()
-    time.sleep(0.3)
-    stop.set()
-    for t in threads:
-        t.join(5)
+    counts = run_for(0.3, [(live, "live")] + [(api, "api")] * 3)
     # Had live been owed its idle time it would have taken every turn for 0.3 s.
     assert counts["api"] >= 4, counts
 
