@@ -55,8 +55,9 @@ class EngineConfig:
     detection_threshold: float = 0.7
     text_threshold: float = 0.4
     link_threshold: float = 0.4
-    # Reads below this confidence are dropped: on the eval photos they are mostly noise.
-    min_confidence: float = 0.4
+    # Reads below this confidence are dropped: mostly noise. Chosen with the box thresholds
+    # above on ICDAR 2015 *training* photos (tools/tune_engine.py; see BENCHMARKS.md).
+    min_confidence: float = 0.5
     auto_rotate: bool = True
     # Run TensorFlow graphs in bfloat16 where the CPU has native support (oneDNN's
     # auto mixed precision); CPUs without it, and GPUs, are unaffected.
