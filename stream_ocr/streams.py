@@ -298,7 +298,7 @@ class StreamHub:
                 {
                     "id": s.stream_id,
                     "status": s.status,
-                    "capture_alive": s.capture is not None and s.capture.alive(),
+                    "capture_alive": s.capture is not None and s.capture.alive,
                 }
                 for s in streams
             ],

@@ -20,6 +20,7 @@ from stream_ocr.engines.base import Engine
 from stream_ocr.errors import JobsFullError
 from stream_ocr.jobs import VideoJobs
 from stream_ocr.server import create_app
+from stream_ocr.sources import SourceSpec
 
 from .conftest import SAMPLES
 
@@ -219,3 +220,17 @@ def test_the_job_folder_has_a_disk_quota(tmp_path):
     assert len(list(tmp_path.iterdir())) == 1 and jobs.disk_bytes() == len(data)
     with pytest.raises(JobsFullError, match="room"):
         VideoJobs(StandInEngine(), tmp_path, lambda *e: None, max_disk_bytes=200_000).submit("c.mp4", io.BytesIO(data))
+
+
+def test_healthz_lists_each_configured_streams_capture(tmp_path):
+    app = create_app(
+        ServerConfig(jobs_dir=tmp_path / "jobs"), StandInEngine(), [SourceSpec("deck", str(SAMPLES / "slides.mp4"))]
+    )
+    app.start()
+    try:
+        res = app.app.test_client().get("/healthz")
+        assert res.status_code == 200, res.get_json()
+        (capture,) = res.get_json()["capture"]
+        assert capture["id"] == "deck" and capture["capture_alive"] is True
+    finally:
+        app.stop()
