@@ -15,12 +15,14 @@ training photos: 200) and on the 100 validation photos, side by side.
 
     python benchmarks/engines.py [--eval-images 100] [--train-images 200] [--latency-frames 8]
                                  [--engines keras-ocr,keras-ocr-easyocr,rapidocr,stock-pipeline]
+                                 [--baseline OTHER_TREE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -131,6 +133,7 @@ def main() -> int:
     parser.add_argument("--train-images", type=int, default=200, help="training photos (every 1000/N-th)")
     parser.add_argument("--latency-frames", type=int, default=8)
     parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--baseline", type=Path, help="also run the engines from this tree (its own benchmark script)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -138,24 +141,30 @@ def main() -> int:
         return 0
 
     rows = []
-    for name in args.engines.split(","):
+    runs = [(name, ROOT, name) for name in args.engines.split(",")]
+    if args.baseline:
+        # The same engines from another tree (e.g. a worktree of an older commit, beside
+        # ../shared), one after the other with this tree's, in this one run.
+        runs = [(name, args.baseline.resolve(), f"{name} (baseline)") for name in args.engines.split(",")] + runs
+    for name, tree, label in runs:
         cmd = [
             sys.executable,
-            __file__,
+            str(Path(tree) / "benchmarks" / "engines.py"),
             "--one",
             name,
             "--eval-images",
             str(args.eval_images),
             "--latency-frames",
             str(args.latency_frames),
-            "--train-images",
-            str(args.train_images),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if tree == ROOT:
+            cmd += ["--train-images", str(args.train_images)]
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tree, env=env)
         if proc.returncode != 0:
             print(f"{name} failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
             return 1
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        rows.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "engine": label})
         print(json.dumps(rows[-1]), flush=True)
 
     cols = [
