@@ -125,6 +125,10 @@ def group_lines(
         kept = [w for w in row if junk_word is None or not junk_word(w)]
         if not kept:
             continue
+        kept_chars = sum(len(w.text.strip()) for w in kept)
+        junk_chars = sum(len(w.text.strip()) for w in row) - kept_chars
+        if kept_chars <= 2 < junk_chars:
+            continue  # a character or two left over from a line of a script the recognizer cannot read
         line = Line(
             points=_enclosing(kept, angle),  # type: ignore[arg-type]
             text=" ".join(w.text.strip() for w in kept),

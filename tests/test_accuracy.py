@@ -28,10 +28,10 @@ def test_icdar2015_end_to_end(keras_engine, eval_dir):
     # F1 0.495. RapidOCR: F1 0.520. EasyOCR 1.7.2 with the same weights: F1 0.255.
     assert total.ground_truth == 448
     assert total.recall >= 0.50
-    assert total.precision >= 0.72
-    assert total.f1 >= 0.60
+    assert total.precision >= 0.66
+    assert total.f1 >= 0.58
     assert total.detection_recall >= 0.65
-    assert total.cer <= 0.09
+    assert total.cer <= 0.11
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -202,6 +202,7 @@ def test_a_job_watched_after_it_ended_gets_its_end_once(served):
     deadline = time.monotonic() + 60
     while app.jobs.get(job_id).state != "done" and time.monotonic() < deadline:
         time.sleep(0.1)
+    time.sleep(1.0)  # the job's own video_done has gone out, to a room nobody was in
     sio = app.socketio.test_client(app.app)
     sio.get_received()
     sio.emit("watch_job", {"job_id": job_id})
