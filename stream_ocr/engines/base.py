@@ -52,6 +52,12 @@ class Engine(ABC):
         self._lock = threading.Lock()
         self.junk = junk or JunkConfig()
         self.line_config = lines or LineConfig()
+        # Words read below this leave their line after lines are found (like junk), so that a
+        # line of an unreadable script is known as such even where its reads are unsure.
+        self.min_confidence = 0.0
+
+    def _unsure(self, word: Detection) -> bool:
+        return word.confidence is not None and word.confidence < self.min_confidence
 
     def read(self, frame: np.ndarray) -> FrameResult:
         """Find and read the text in one BGR frame."""
@@ -62,7 +68,7 @@ class Engine(ABC):
             lines = group_lines(
                 self._read(np.ascontiguousarray(frame), timings),
                 self.line_config,
-                lambda word: is_junk_word(word, self.junk),
+                lambda word: is_junk_word(word, self.junk) or self._unsure(word),
                 lambda line: is_junk_line(line, self.junk),
             )
             detections = [word for line in lines for word in line.words]

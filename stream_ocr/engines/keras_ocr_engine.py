@@ -85,6 +85,7 @@ class KerasOCREngine(Engine):
             raise BadInputError(f"unknown recognizer {config.recognizer!r}; choose one of {', '.join(RECOGNIZERS)}")
         configure_tensorflow(config.tf_intra_op_threads, config.tf_inter_op_threads, config.cpu_bfloat16)
         self.config = config
+        self.min_confidence = config.min_confidence  # applied by Engine.read, after lines are found
         self.detector = CraftDetector.load(config)
         self.recognizer: Any
         if config.recognizer == "english_g2":
@@ -109,8 +110,6 @@ class KerasOCREngine(Engine):
         for read in reads:
             text = read.text.strip()
             if not text:
-                continue
-            if read.confidence is not None and read.confidence < self.config.min_confidence:
                 continue
             detections.append(Detection.from_array(read.box, text, read.confidence))
         return detections
