@@ -95,19 +95,9 @@ def test_subtitle_cues_text_times_order_and_no_duplicates(timelines):
     assert summary.roi is not None and summary.roi[1] > 0.4 * truth("subtitles")["height"]
 
 
-@pytest.fixture(scope="module")
-def glare_with_the_release(tmp_path_factory):
-    """The glare sample read with EasyOCR's released recognizer, which the highlights garble
-    on many frames; the blended default reads most frames right, so fusion has less to do."""
-    from stream_ocr.config import EngineConfig
-    from stream_ocr.engines import create_engine
-
-    engine = create_engine(EngineConfig(recognizer_weights="easyocr"))
-    return run(engine, "glare", tmp_path_factory.mktemp("glare-release"), VideoJob())
-
-
-def test_fusion_beats_the_single_reads_under_glare(glare_with_the_release):
-    _, _, tracks = glare_with_the_release
+def test_fusion_beats_the_single_reads_under_glare(timelines):
+    # Two highlights on each line of every frame: no frame shows a whole line.
+    _, _, tracks = timelines["glare"]
     lines = truth("glare")["lines"]
     assert len(tracks) == len(lines), [t["text"] for t in tracks]
     better = 0
@@ -148,15 +138,19 @@ def test_junk_from_a_script_the_recognizer_cannot_read_is_dropped(keras_engine, 
     def extra_cues(cues):
         return [c[2] for c in cues if min(cer(line["text"], part) for line in lines for part in c[2].split("\n")) > 0.5]
 
+    # Both defences off: the junk rules, and the confidence cut-off applied to whole lines.
+    cutoff = keras_engine.min_confidence
     try:
         keras_engine.junk = JunkConfig(enabled=False)
+        keras_engine.min_confidence = 0.0
         _, unfiltered, _ = run(keras_engine, "subtitles", tmp_path / "unfiltered", job)
     finally:
         keras_engine.junk = JunkConfig()
+        keras_engine.min_confidence = cutoff
     summary, cues, tracks = run(keras_engine, "subtitles", tmp_path / "filtered", job)
-    # The sample is hard enough: without the filter, the Chinese glyphs leave junk cues.
+    # The sample is hard enough: without them, the Chinese glyphs leave junk cues.
     assert extra_cues(unfiltered), unfiltered
-    # With it, nothing but the English lines, each once.
+    # With them, nothing but the English lines, each once.
     assert extra_cues(cues) == [], cues
     assert len(cues) == len(truth("subtitles")["cues"]), cues
     for line in truth("subtitles")["foreign"]:
