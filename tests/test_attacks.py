@@ -9,6 +9,7 @@ import contextlib
 import http.client
 import io
 import json
+import socket
 import struct
 import threading
 import time
@@ -194,16 +195,26 @@ def test_a_huge_websocket_message_is_stopped_while_it_arrives(server, watched):
 
     ws = socketio_websocket(server)
     assert socketio_connect(ws).startswith("40")
-    closed = False
-    try:
-        ws.send("4" + "x" * (200 << 20))  # 200 MB in one message, far over the 20 MB limit
-        ws.receive(timeout=10)
-    except (simple_websocket.ConnectionClosed, OSError):
-        closed = True
-    closed = closed or not ws.connected
+    outcome = {}
+
+    def send():
+        try:
+            ws.send("4" + "x" * (200 << 20))  # 200 MB in one message, far over the 20 MB limit
+            ws.receive(timeout=10)
+            outcome["closed"] = not ws.connected
+        except (simple_websocket.ConnectionClosed, OSError):
+            outcome["closed"] = True
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    # A server that stops reading but keeps the connection open leaves the sender blocked.
+    sender.join(120)
+    blocked = sender.is_alive()
     with contextlib.suppress(simple_websocket.ConnectionClosed, OSError):
-        ws.close()
-    assert closed
+        ws.sock.shutdown(socket.SHUT_RDWR)  # unblocks the sender if it still waits
+    sender.join(30)
+    assert not blocked, "the server neither read the message nor closed the connection in 120 s"
+    assert outcome.get("closed"), outcome
     assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
 
 

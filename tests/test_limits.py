@@ -6,7 +6,9 @@ what is under test is who is refused and when, not OCR.
 """
 
 import base64
+import contextlib
 import io
+import socket
 import threading
 import time
 
@@ -235,3 +237,63 @@ def test_healthz_lists_each_configured_streams_capture(tmp_path):
         assert capture["id"] == "deck" and capture["capture_alive"] is True
     finally:
         app.stop()
+
+
+@pytest.fixture
+def websocket_server():
+    """A threading-mode Socket.IO server on Werkzeug, on a free loopback port, with the limit."""
+    from flask import Flask
+    from flask_socketio import SocketIO
+    from werkzeug.serving import make_server
+
+    from stream_ocr.server.websocket import limit_websocket_messages
+
+    app = Flask(__name__)
+    socketio = SocketIO(app, async_mode="threading")
+    limit_websocket_messages(socketio, 1 << 20)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-websocket-server", daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join(10)
+
+
+def test_a_too_big_websocket_message_ends_its_connection_even_when_the_reader_wakes_early(
+    websocket_server, monkeypatch
+):
+    """simple-websocket wakes the reader before it marks the connection closed; a reader that
+    wakes in that gap must still see the end (here the gap is widened to 0.5 s)."""
+    import simple_websocket
+    from simple_websocket.ws import Base
+
+    handle_events = Base._handle_events
+
+    def slow_to_mark_closed(self):
+        keep_going = handle_events(self)
+        if not keep_going:
+            time.sleep(0.5)
+        return keep_going
+
+    monkeypatch.setattr(Base, "_handle_events", slow_to_mark_closed)
+    ws = simple_websocket.Client.connect(f"ws://127.0.0.1:{websocket_server}/socket.io/?EIO=4&transport=websocket")
+    assert ws.receive(timeout=10).startswith("0")
+    outcome = {}
+
+    def send():
+        try:
+            ws.send("4" + "x" * (64 << 20))  # 64 MB, over the 1 MB limit
+            ws.receive(timeout=10)
+            outcome["closed"] = not ws.connected
+        except (simple_websocket.ConnectionClosed, OSError):
+            outcome["closed"] = True
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    sender.join(30)
+    blocked = sender.is_alive()
+    with contextlib.suppress(OSError):
+        ws.sock.shutdown(socket.SHUT_RDWR)
+    sender.join(10)
+    assert not blocked, "the server stopped reading but kept the connection open"
+    assert outcome.get("closed"), outcome

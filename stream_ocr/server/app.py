@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from stream_ocr.server import security
 from stream_ocr.server.api import api
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.prometheus import HubCollector, SharesCollector
+from stream_ocr.server.websocket import limit_websocket_messages
 from stream_ocr.sharing import EngineShares, SharedEngine
 from stream_ocr.sources import SourceSpec
 from stream_ocr.streams import HubConfig, StreamHub
@@ -108,21 +108,6 @@ def _limit_rates(app: Flask, config: ServerConfig) -> None:
         app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])
 
 
-def _limit_websocket_messages(socketio: SocketIO, limit: int) -> None:
-    """Close a websocket whose message grows past ``limit`` while it arrives.
-
-    Engine.IO checks ``max_http_buffer_size`` only once a websocket message is whole, so a
-    400 MB message would be buffered first; simple-websocket can stop it on the way in,
-    but Engine.IO does not pass it the limit. Eventlet's websocket has its own frame limit.
-    """
-    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
-
-    eio = socketio.server.eio
-    if eio._async.get("websocket") is SimpleWebSocketWSGI:
-        # A copy: the driver's table is shared by every server in the process.
-        eio._async = {**eio._async, "websocket": functools.partial(SimpleWebSocketWSGI, max_message_size=limit)}
-
-
 def create_app(
     config: ServerConfig,
     engine: Engine,
@@ -168,7 +153,7 @@ def create_app(
         logger=False,
         engineio_logger=False,
     )
-    _limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
+    limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
     temp_jobs_dir = None
     jobs_dir = config.jobs_dir
     if jobs_dir is None:
