@@ -174,7 +174,7 @@ def cmd_engines(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import json as _json
 
-    from stream_ocr.engines import create_engine
+    from stream_ocr.engines import create_engine, engine_info
     from stream_ocr.server import create_app
     from stream_ocr.sources import SourceSpec
 
@@ -196,11 +196,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         upload_rate_limit=args.upload_rate_limit,
         max_connections_per_address=args.max_connections_per_address,
         shares=ShareConfig(api_max_waiting=args.api_max_waiting),
+        dev_server=args.dev_server,
+        server_threads=args.server_threads,
+        server_max_connections=args.max_server_connections,
     )
-    engine = create_engine(engine_config_from_args(args))
-    server = create_app(server_config, engine, sources)
-    _install_signal_handlers()
+    engine_config = engine_config_from_args(args)
+    engine_info(engine_config.name)  # an unknown engine is a set-up error here, not in a worker
+
+    def build():
+        return create_app(server_config, create_engine(engine_config), sources)
+
     print(f"stream-ocr: open http://{args.host}:{args.port}/ in a browser", flush=True)
+    if server_config.async_mode == "threading" and not server_config.dev_server:
+        from stream_ocr.server.gunicorn_server import serve_gunicorn
+
+        return serve_gunicorn(build, server_config)
+    server = build()
+    _install_signal_handlers()
     server.run()
     return 0
 
@@ -305,6 +317,23 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("threading", "eventlet"),
         default=os.environ.get("STREAM_OCR_ASYNC_MODE", "threading"),
         help="Socket.IO event loop (default %(default)s; see README)",
+    )
+    serve.add_argument(
+        "--dev-server",
+        action="store_true",
+        help="threading mode: serve with Werkzeug's development server instead of gunicorn (not for a public address)",
+    )
+    serve.add_argument(
+        "--server-threads",
+        type=int,
+        default=ServerConfig.server_threads,
+        help="threading mode: gunicorn threads, one per open connection (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-server-connections",
+        type=int,
+        default=ServerConfig.server_max_connections,
+        help="threading mode: connections accepted at once; more wait (default %(default)s)",
     )
     serve.add_argument(
         "--max-image-bytes",

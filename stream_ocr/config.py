@@ -147,9 +147,17 @@ class ServerConfig:
     max_connections_per_address: int = 20
     # /healthz answers 503 when the inference thread has spent this long on one frame.
     inference_stall_s: float = 120.0
+    # Threading mode: gunicorn's threaded worker serves, with this many threads (one per
+    # open connection) and at most this many connections accepted at once; Werkzeug's
+    # development server only when ``dev_server`` is set.
+    dev_server: bool = False
+    server_threads: int = 64
+    server_max_connections: int = 1000
 
     def __post_init__(self) -> None:
         if self.async_mode not in ASYNC_MODES:
             raise BadInputError(f"async mode must be one of {', '.join(ASYNC_MODES)}, got {self.async_mode!r}")
         if not 0 <= self.port <= 65535:
             raise BadInputError(f"port must be 0-65535, got {self.port}")
+        if self.server_threads < 1 or self.server_max_connections < self.server_threads:
+            raise BadInputError("--server-threads must be >= 1 and --max-server-connections at least as many")

@@ -30,10 +30,14 @@ LIVE_GROWTH_MB = 150
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children (gunicorn's master and its worker)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+            total += int(line.split()[1]) / 1024
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        total += rss_mb(int(child))
+    return total
 
 
 def inferred(server) -> float:
@@ -234,4 +238,34 @@ def test_connections_per_address_are_capped(server, watched):
                 ws.close()
     # The cap is 5 in this server (a connection of an earlier test may still be closing).
     assert refused >= 3 and 8 - refused >= 4
+    assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
+
+
+def threads_of_tree(pid: int) -> int:
+    """Threads of ``pid`` and its children."""
+    total = len(list(Path(f"/proc/{pid}/task").iterdir()))
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        total += threads_of_tree(int(child))
+    return total
+
+
+def test_it_serves_on_gunicorn_and_idle_connections_get_a_bounded_pool_of_threads(server, watched):
+    with urllib.request.urlopen(server.url + "/healthz", timeout=30) as res:
+        assert res.headers["Server"].startswith("gunicorn")  # not Werkzeug's development server
+    before = threads_of_tree(server.proc.pid)
+    idle = []
+    try:
+        for _ in range(200):  # 200 clients that connect and say nothing
+            idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        time.sleep(2)
+        during = threads_of_tree(server.proc.pid)
+        # Everyone else is still served while they sit there.
+        with urllib.request.urlopen(server.url + "/healthz", timeout=30) as res:
+            assert res.status == 200
+    finally:
+        for sock in idle:
+            sock.close()
+    # Werkzeug's threading server made one thread per connection (820 threads for 200
+    # clients); gunicorn's pool holds 64 (the default --server-threads), whatever comes.
+    assert during - before <= 64 + 4, (before, during)
     assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
