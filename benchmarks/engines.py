@@ -15,7 +15,7 @@ training photos: 200) and on the 100 validation photos, side by side.
 
     python benchmarks/engines.py [--eval-images 100] [--train-images 200] [--latency-frames 8]
                                  [--engines keras-ocr,keras-ocr-easyocr,rapidocr,stock-pipeline]
-                                 [--baseline OTHER_TREE]
+                                 [--baseline OTHER_TREE [--baseline-engines keras-ocr]]
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def main() -> int:
     parser.add_argument("--train-images", type=int, default=200, help="training photos (every 1000/N-th)")
     parser.add_argument("--latency-frames", type=int, default=8)
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--baseline", type=Path, help="also run the engines from this tree (its own benchmark script)")
+    parser.add_argument("--baseline", type=Path, help="also run engines from this tree (its own benchmark script)")
+    parser.add_argument("--baseline-engines", default="keras-ocr", help="the engines to run from the baseline tree")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -145,7 +146,8 @@ def main() -> int:
     if args.baseline:
         # The same engines from another tree (e.g. a worktree of an older commit, beside
         # ../shared), one after the other with this tree's, in this one run.
-        runs = [(name, args.baseline.resolve(), f"{name} (baseline)") for name in args.engines.split(",")] + runs
+        baseline = args.baseline.resolve()
+        runs = [(name, baseline, f"{name} (baseline)") for name in args.baseline_engines.split(",")] + runs
     for name, tree, label in runs:
         cmd = [
             sys.executable,
