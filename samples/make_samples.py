@@ -47,7 +47,9 @@ def paste_warped(scene: np.ndarray, card: np.ndarray, corners: np.ndarray) -> np
     return (scene * (1 - mask) + warped * mask).astype(np.uint8)
 
 
-def camera_look(rgb: np.ndarray, blur: float = 0.8, noise: float = 4.0, rng: np.random.Generator | None = None) -> np.ndarray:
+def camera_look(
+    rgb: np.ndarray, blur: float = 0.8, noise: float = 4.0, rng: np.random.Generator | None = None
+) -> np.ndarray:
     out = cv2.GaussianBlur(rgb, (0, 0), blur) if blur > 0 else rgb
     out = out.astype(np.float32) + (rng or RNG).normal(0, noise, out.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
