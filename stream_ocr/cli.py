@@ -191,6 +191,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_request_bytes=args.max_image_bytes * 2,
         image_limits=limits,
         max_video_bytes=args.max_video_bytes,
+        max_video_seconds=args.max_video_seconds,
         jobs_dir=args.jobs_dir,
         api_rate_limit=args.api_rate_limit,
         upload_rate_limit=args.upload_rate_limit,
@@ -305,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument(
         "--max-video-bytes", type=int, default=500 * 1024 * 1024, help="largest video upload (default %(default)s)"
+    )
+    serve.add_argument(
+        "--max-video-seconds",
+        type=float,
+        default=ServerConfig.max_video_seconds,
+        help="longest video upload, in seconds; frames over --max-pixels are refused too (default %(default)s)",
     )
     serve.add_argument(
         "--jobs-dir",

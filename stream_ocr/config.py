@@ -139,6 +139,9 @@ class ServerConfig:
     # temporary folder removed at exit).
     max_video_bytes: int = 500 * 1024 * 1024
     jobs_dir: Path | None = None
+    # An uploaded video declared longer than this is refused before it is read (frames over
+    # ``image_limits.max_pixels`` too); one that declares no length is read up to it.
+    max_video_seconds: float = 4 * 3600
     shares: ShareConfig = field(default_factory=ShareConfig)
     # Per client address (flask-limiter's syntax): still-image requests, and video uploads.
     api_rate_limit: str = "120/minute"

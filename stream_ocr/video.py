@@ -24,7 +24,7 @@ import numpy as np
 from stream_ocr import exporters
 from stream_ocr.change import ChangeConfig
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.errors import BadInputError, SourceUnavailableError
+from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailableError
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
@@ -58,6 +58,11 @@ class VideoJob:
     # ``SUBTITLE_FPS`` or more, and merge only short gaps.
     subtitles: bool = False
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    # Refused before any frame is read (the server's uploads; none for the CLI): frames of
+    # more pixels than this, and videos declared longer than this; a video that declares no
+    # length is read up to it.
+    max_pixels: int | None = None
+    max_duration_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.sample_fps <= 0:
@@ -296,6 +301,22 @@ def run_frames(
     return done
 
 
+def check_limits(reader: VideoReader, job: VideoJob) -> None:
+    """Raise InputTooLargeError for a video over ``job``'s pixel or duration limit, from its header."""
+    pixels = reader.width * reader.height
+    if job.max_pixels is not None and pixels > job.max_pixels:
+        raise InputTooLargeError(
+            f"the video's frames are {reader.width}x{reader.height} = {pixels:,} pixels, "
+            f"over the limit of {job.max_pixels:,}"
+        )
+    declared_s = reader.declared / reader.fps if reader.declared and reader.fps else None
+    if job.max_duration_s is not None and declared_s is not None and declared_s > job.max_duration_s:
+        raise InputTooLargeError(
+            f"the video lasts {declared_s:,.0f} s, over the limit of {job.max_duration_s:,.0f} s; "
+            "cut it shorter (or process it with the stream-ocr video command)"
+        )
+
+
 def process_video(
     path: str | Path,
     out_dir: str | Path,
@@ -315,9 +336,13 @@ def process_video(
     job = job or VideoJob()
     path, out = Path(path), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    reader = VideoReader(path, job.sample_fps, job.start, job.end, job.annotate, cancel=stop)
+    end = job.end
+    if job.max_duration_s is not None:
+        end = job.max_duration_s if end is None else min(end, job.max_duration_s)
+    reader = VideoReader(path, job.sample_fps, job.start, end, job.annotate, cancel=stop)
     roi = job.roi
     try:
+        check_limits(reader, job)
         if roi is not None and (roi[0] + roi[2] > reader.width or roi[1] + roi[3] > reader.height):
             x, y, w, h = roi
             raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {reader.width}x{reader.height} frame")

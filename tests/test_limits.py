@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from stream_ocr.config import ServerConfig, ShareConfig
+from stream_ocr.config import ImageLimits, ServerConfig, ShareConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import JobsFullError
 from stream_ocr.jobs import VideoJobs
@@ -297,3 +297,28 @@ def test_a_too_big_websocket_message_ends_its_connection_even_when_the_reader_wa
     sender.join(10)
     assert not blocked, "the server stopped reading but kept the connection open"
     assert outcome.get("closed"), outcome
+
+
+@pytest.mark.parametrize(
+    "limits, message",
+    [
+        ({"image_limits": ImageLimits(max_pixels=640 * 360 - 1)}, "pixels, over the limit"),
+        ({"max_video_seconds": 10.0}, "lasts 20 s, over the limit of 10 s"),
+    ],
+)
+def test_an_uploaded_video_over_the_pixel_or_duration_limit_is_refused_unread(tmp_path, limits, message):
+    engine = StandInEngine()
+    config = ServerConfig(jobs_dir=tmp_path / "jobs", max_video_bytes=4 * 1024 * 1024, **limits)
+    app = create_app(config, engine, [])
+    app.start()
+    try:
+        res = upload(app.app.test_client())
+        assert res.status_code == 202, res.get_json()
+        state = app.jobs.get(res.get_json()["job_id"])
+        deadline = time.monotonic() + 30
+        while state.state in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state.state == "error" and message in state.error, state.error
+        assert engine.reads == 0 and state.done == 0  # not one frame was read
+    finally:
+        app.stop()

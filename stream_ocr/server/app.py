@@ -27,6 +27,7 @@ from stream_ocr.server.websocket import limit_websocket_messages
 from stream_ocr.sharing import EngineShares, SharedEngine
 from stream_ocr.sources import SourceSpec
 from stream_ocr.streams import HubConfig, StreamHub
+from stream_ocr.video import VideoJob
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ def create_app(
     jobs_dir = config.jobs_dir
     if jobs_dir is None:
         jobs_dir = temp_jobs_dir = Path(tempfile.mkdtemp(prefix="stream-ocr-jobs-"))
-    jobs = VideoJobs(SharedEngine(engine, shares, "video"), jobs_dir, hub.publish)
+    job = VideoJob(annotate=True, max_pixels=config.image_limits.max_pixels, max_duration_s=config.max_video_seconds)
+    jobs = VideoJobs(SharedEngine(engine, shares, "video"), jobs_dir, hub.publish, job)
     register_events(socketio, hub, jobs, config.max_connections_per_address)
     server = ServerApp(
         app,
