@@ -11,3 +11,36 @@ def wait_for(predicate, timeout=10.0, interval=0.02):
             return True
         time.sleep(interval)
     return False
+
+
+def send_too_much(ws, message: str, wait_s: float) -> tuple[bool, bool]:
+    """Send ``message`` on a simple-websocket client from another thread; return (blocked, closed).
+
+    ``blocked``: the send had not ended after ``wait_s`` (the server stopped reading but kept
+    the connection open; the socket is then shut down to free the thread). ``closed``: the
+    server closed the connection.
+    """
+    import contextlib
+    import socket
+    import threading
+
+    import simple_websocket
+
+    outcome = {"closed": False}
+
+    def send():
+        try:
+            ws.send(message)
+            ws.receive(timeout=10)
+            outcome["closed"] = not ws.connected
+        except (simple_websocket.ConnectionClosed, OSError):
+            outcome["closed"] = True
+
+    sender = threading.Thread(target=send, name="test-websocket-sender", daemon=True)
+    sender.start()
+    sender.join(wait_s)
+    blocked = sender.is_alive()
+    with contextlib.suppress(OSError):
+        ws.sock.shutdown(socket.SHUT_RDWR)
+    sender.join(10)
+    return blocked, outcome["closed"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SAMPLES
+from .helpers import send_too_much
 from .serverproc import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -195,30 +196,13 @@ def socketio_connect(ws) -> str:
 
 
 def test_a_huge_websocket_message_is_stopped_while_it_arrives(server, watched):
-    import simple_websocket
 
     ws = socketio_websocket(server)
     assert socketio_connect(ws).startswith("40")
-    outcome = {}
-
-    def send():
-        try:
-            ws.send("4" + "x" * (200 << 20))  # 200 MB in one message, far over the 20 MB limit
-            ws.receive(timeout=10)
-            outcome["closed"] = not ws.connected
-        except (simple_websocket.ConnectionClosed, OSError):
-            outcome["closed"] = True
-
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    # A server that stops reading but keeps the connection open leaves the sender blocked.
-    sender.join(120)
-    blocked = sender.is_alive()
-    with contextlib.suppress(simple_websocket.ConnectionClosed, OSError):
-        ws.sock.shutdown(socket.SHUT_RDWR)  # unblocks the sender if it still waits
-    sender.join(30)
+    # 200 MB in one message, far over the 20 MB limit.
+    blocked, closed = send_too_much(ws, "4" + "x" * (200 << 20), wait_s=120)
     assert not blocked, "the server neither read the message nor closed the connection in 120 s"
-    assert outcome.get("closed"), outcome
+    assert closed
     assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
 
 

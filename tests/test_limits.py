@@ -6,9 +6,7 @@ what is under test is who is refused and when, not OCR.
 """
 
 import base64
-import contextlib
 import io
-import socket
 import threading
 import time
 
@@ -25,6 +23,7 @@ from stream_ocr.server import create_app
 from stream_ocr.sources import SourceSpec
 
 from .conftest import SAMPLES
+from .helpers import send_too_much
 
 
 class StandInEngine(Engine):
@@ -278,25 +277,9 @@ def test_a_too_big_websocket_message_ends_its_connection_even_when_the_reader_wa
     monkeypatch.setattr(Base, "_handle_events", slow_to_mark_closed)
     ws = simple_websocket.Client.connect(f"ws://127.0.0.1:{websocket_server}/socket.io/?EIO=4&transport=websocket")
     assert ws.receive(timeout=10).startswith("0")
-    outcome = {}
-
-    def send():
-        try:
-            ws.send("4" + "x" * (64 << 20))  # 64 MB, over the 1 MB limit
-            ws.receive(timeout=10)
-            outcome["closed"] = not ws.connected
-        except (simple_websocket.ConnectionClosed, OSError):
-            outcome["closed"] = True
-
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    sender.join(30)
-    blocked = sender.is_alive()
-    with contextlib.suppress(OSError):
-        ws.sock.shutdown(socket.SHUT_RDWR)
-    sender.join(10)
+    blocked, closed = send_too_much(ws, "4" + "x" * (64 << 20), wait_s=30)  # 64 MB, over the 1 MB limit
     assert not blocked, "the server stopped reading but kept the connection open"
-    assert outcome.get("closed"), outcome
+    assert closed
 
 
 @pytest.mark.parametrize(
