@@ -23,6 +23,7 @@ import pytest
 from .conftest import SAMPLES
 from .helpers import send_too_much
 from .serverproc import ServerProcess
+from .test_hostile import NOT_VIDEO_IDS, NOT_VIDEOS
 
 pytestmark = pytest.mark.slow
 # What the live stream itself may add while a test runs: in its first minutes the recognizer
@@ -252,4 +253,19 @@ def test_it_serves_on_gunicorn_and_idle_connections_get_a_bounded_pool_of_thread
     # Werkzeug's threading server made one thread per connection (820 threads for 200
     # clients); gunicorn's pool holds 64 (the default --server-threads), whatever comes.
     assert during - before <= 64 + 4, (before, during)
+    assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
+
+
+@pytest.mark.parametrize("name, data", NOT_VIDEOS, ids=NOT_VIDEO_IDS)
+def test_an_upload_that_is_not_a_video_is_refused(server, watched, name, data):
+    body, content_type = multipart("video", name, data)
+    status, reply, _ = post(server, "/api/videos", body, content_type)
+    assert status == 400, reply
+    assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
+
+
+@pytest.mark.parametrize("route", ["/api/", "/api/ocr", "/api/videos"])
+def test_a_post_from_another_sites_page_is_refused(server, watched, route):
+    status, reply, _ = post(server, route, b"x", "text/plain", {"Origin": "http://evil.example"})
+    assert status == 403, reply
     assert rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
