@@ -38,9 +38,12 @@ class IdentityConfig:
     # same line when it covers at least this share of the longer one's characters.
     min_partial_cover: float = 0.5
     # A read whose least sure word is below this confidence, and which is closer than
-    # this normalised distance, may be a misreading: where it lies decides.
+    # this normalised distance, may be a misreading: where it lies decides. A sure read
+    # may be one too within the narrower band (glare garbles letters with confidence),
+    # unless a word of it was replaced.
     sure_read: float = 0.9
     max_unsure_distance: float = 0.5
+    max_sure_distance: float = 0.4
 
 
 def _key(text: str) -> str:
@@ -59,9 +62,10 @@ def relation(known: str, read: str, confidence: float | None, config: IdentityCo
     """Whether ``read`` is a reading of ``known``: ``SAME``, ``DIFFERENT``, or ``UNSURE``.
 
     ``confidence`` is the recognizer's, for its least sure word. A read that is neither
-    close enough to be the same text nor far enough to be plainly another, from a
-    recognizer that was unsure of it (glare, blur), is ``UNSURE``: the tracker lets
-    place decide.
+    close enough to be the same text nor far enough to be plainly another is ``UNSURE``:
+    the tracker lets place decide. The band is wider for a read the recognizer was
+    unsure of; a sure read is unsure only when close and no word of it was replaced
+    (glare makes confident misreads: "ommunity arden", "commun garden").
     """
     config = config or IdentityConfig()
     if same_text(known, read, confidence, config):
@@ -69,8 +73,15 @@ def relation(known: str, read: str, confidence: float | None, config: IdentityCo
     if _hard_difference(known, read, config):
         return DIFFERENT
     a, b = _key(known), _key(read)
+    if not a or not b:
+        return DIFFERENT
     sure = 0.5 if confidence is None else confidence
-    if a and b and sure < config.sure_read and Levenshtein.normalized_distance(a, b) < config.max_unsure_distance:
+    distance = Levenshtein.normalized_distance(a, b)
+    if sure < config.sure_read and distance < config.max_unsure_distance:
+        return UNSURE
+    tokens_a, tokens_b = _tokens(known), _tokens(read)
+    replaced = len(tokens_a) == len(tokens_b) and any(_replaced(x, y) for x, y in zip(tokens_a, tokens_b))
+    if distance <= config.max_sure_distance and not replaced:
         return UNSURE
     return DIFFERENT
 

@@ -54,6 +54,14 @@ def test_an_unsure_garbled_read_is_left_to_geometry():
     assert relation("LAP 7/10", "LAP 8/10", 0.3) == DIFFERENT
 
 
+def test_a_confident_close_misread_is_left_to_geometry_unless_a_word_was_replaced():
+    # Two reads of "community garden" under glare, each made with confidence 0.95-1.0.
+    assert relation("ommunity arden", "commun garden", 0.95) == UNSURE
+    assert relation("communit garden", "comm ity garder", 1.0) == UNSURE
+    # A word put for another stays another text, however sure and however close.
+    assert relation("Where are my keys?", "Where are my bags?", 1.0) == DIFFERENT
+
+
 def test_fragments():
     assert is_fragment("WATCH", "WATCH YOUR STEP")
     assert is_fragment("STEP", "WATCH YOUR STEP")
