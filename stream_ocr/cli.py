@@ -17,6 +17,7 @@ from pathlib import Path
 
 from stream_ocr.config import EngineConfig, ImageLimits, ServerConfig, ShareConfig
 from stream_ocr.errors import StreamOCRError
+from stream_ocr.realthreads import give_logging_real_locks
 
 logger = logging.getLogger("stream_ocr")
 
@@ -393,6 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # TensorFlow's deprecation notices are for keras-ocr's authors, not our users.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    give_logging_real_locks()
     try:
         return int(args.func(args) or 0)
     except StreamOCRError as e:

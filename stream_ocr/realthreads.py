@@ -32,3 +32,30 @@ def start_thread(target, name: str, *args) -> threading.Thread:  # type: ignore[
     thread = threading.Thread(target=target, name=name, args=args, daemon=True)
     thread.start()
     return thread
+
+
+def give_logging_real_locks() -> None:
+    """Under eventlet, make logging's locks real ones (call once logging is configured).
+
+    Monkey-patching makes every lock logging creates green. A capture or inference thread
+    (a real OS thread) that logs while a green thread holds such a lock hands the lock
+    over on its own thread's hub, which cannot switch to a green thread of the main one
+    ("greenlet.error: Cannot switch to a different thread"): the server hung at start-up.
+    """
+    if threading is sys.modules.get("threading"):
+        return  # not monkey-patched: logging's locks are real already
+    import logging
+
+    logging._lock = threading.RLock()  # type: ignore[attr-defined]
+    handlers = [
+        h
+        for lg in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+        for h in getattr(lg, "handlers", [])
+    ]
+    for handler in handlers:
+        handler.lock = threading.RLock()
+
+    def create_lock(self) -> None:
+        self.lock = threading.RLock()
+
+    logging.Handler.createLock = create_lock  # type: ignore[method-assign]
