@@ -40,7 +40,9 @@ class ServerProcess:
                     return json.loads(res.read())
             except OSError:
                 time.sleep(0.3)
-        raise TimeoutError(f"server not ready in {timeout} s:\n{self.log()[-3000:]}")
+        log = self.log()[-3000:]
+        self.stop()  # a fixture that fails here never reaches its teardown
+        raise TimeoutError(f"server not ready in {timeout} s:\n{log}")
 
     def log(self) -> str:
         if not self._log.closed:
