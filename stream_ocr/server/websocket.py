@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import socket
+import struct
 
 import simple_websocket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
@@ -27,6 +28,11 @@ class BoundedWebSocket(SimpleWebSocketWSGI):
     and the sender, whose bytes nobody reads any more, blocks (seen on a loaded 2-core
     machine). Here the reader looks again every ``POLL_S``, and the socket is shut down
     when the handler ends, whoever else still holds it.
+
+    A connection closed for a too-big message is reset, not closed politely: the sender's
+    bytes fill the server's receive window once nobody reads them, and a closed socket with
+    a zero window answers the sender's window probes until the kernel's FIN timeout
+    (a minute), so the sender stayed blocked that long (seen in CI).
     """
 
     def __call__(self, environ, start_response):
@@ -36,6 +42,9 @@ class BoundedWebSocket(SimpleWebSocketWSGI):
             ws = getattr(self, "ws", None)
             if ws is not None:
                 with contextlib.suppress(OSError):
+                    if ws.max_message_size and ws.incoming_message_len > ws.max_message_size:
+                        # Linger 0: the final close of the socket sends a reset.
+                        ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     ws.sock.shutdown(socket.SHUT_RDWR)
 
     def wait(self):
