@@ -131,7 +131,22 @@ def cmd_video(args: argparse.Namespace) -> int:
         job = subtitle_job(job)
     if args.merge_gap is not None:
         job = replace(job, merge_gap_s=args.merge_gap)
-    engine = create_engine(engine_config_from_args(args))
+    if args.ray is not None:
+        from stream_ocr.cluster.runtime import connect
+
+        connect(args.ray)
+        from stream_ocr.cluster.video_chunks import process_video_on_ray
+
+        def run(path, out_dir, progress):
+            return process_video_on_ray(
+                path, out_dir, engine_config_from_args(args), job, args.workers, args.worker_cpus, progress
+            )
+    else:
+        engine = create_engine(engine_config_from_args(args))
+
+        def run(path, out_dir, progress):
+            return process_video(path, out_dir, engine, job, progress)
+
     failures = 0
     for path in args.inputs:
         out_dir = args.out / path.stem if len(args.inputs) > 1 else args.out
@@ -143,7 +158,7 @@ def cmd_video(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         try:
-            summary = process_video(path, out_dir, engine, job, progress)
+            summary = run(path, out_dir, progress)
         except StreamOCRError as e:
             bar.close()
             failures += 1
@@ -201,12 +216,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         dev_server=args.dev_server,
         server_threads=args.server_threads,
         server_max_connections=args.max_server_connections,
+        message_queue=args.message_queue,
+        ray_address=args.ray,
+        engine_actors=args.engine_actors,
+        engine_actor_cpus=args.engine_actor_cpus,
+        engine_actor_gpus=args.engine_actor_gpus,
     )
     engine_config = engine_config_from_args(args)
     engine_info(engine_config.name)  # an unknown engine is a set-up error here, not in a worker
 
     def build():
-        return create_app(server_config, create_engine(engine_config), sources)
+        if server_config.ray_address is None:
+            return create_app(server_config, create_engine(engine_config), sources)
+        # Engines run as Ray actors; this process only sends them frames.
+        from stream_ocr.cluster.runtime import connect
+
+        connect(server_config.ray_address)
+        from stream_ocr.cluster.engine_actors import EnginePool, ensure_engine_actors
+
+        names = ensure_engine_actors(
+            server_config.engine_actors, engine_config, server_config.engine_actor_cpus, server_config.engine_actor_gpus
+        )
+        return create_app(server_config, EnginePool(names), sources)
 
     print(f"stream-ocr: open http://{args.host}:{args.port}/ in a browser", flush=True)
     if server_config.async_mode == "threading" and not server_config.dev_server:
@@ -286,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
         f"{SUBTITLE_FPS:g} fps, one cue per subtitle line or block",
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
+    video.add_argument(
+        "--ray",
+        metavar="ADDRESS|auto",
+        help="read time chunks in parallel on the Ray cluster whose head is at ADDRESS (auto: a local Ray "
+        "instance); the video must be readable at the same path on every node",
+    )
+    video.add_argument(
+        "--workers", type=int, default=2, help="with --ray: engine actors reading chunks (default %(default)s)"
+    )
+    video.add_argument(
+        "--worker-cpus", type=float, default=1.0, help="with --ray: CPUs each worker reserves (default %(default)s)"
+    )
     _add_engine_options(video)
     video.set_defaults(func=cmd_video)
 
@@ -374,6 +417,36 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=ServerConfig.max_connections_per_address,
         help="Socket.IO connections open at once per client address (default %(default)s)",
+    )
+    cluster = serve.add_argument_group("scaling out (see README, Scaling out)")
+    cluster.add_argument(
+        "--message-queue",
+        metavar="redis://HOST:PORT/0",
+        help="send Socket.IO events through this Redis, so that several web processes serve the same streams",
+    )
+    cluster.add_argument(
+        "--ray",
+        metavar="ADDRESS|auto",
+        help="run the streams and engines on the Ray cluster whose head is at ADDRESS (auto: a local Ray "
+        "instance); needs --message-queue",
+    )
+    cluster.add_argument(
+        "--engine-actors",
+        type=int,
+        default=1,
+        help="with --ray: engine actors to start, unless the cluster has them already (0: use those it has; default %(default)s)",
+    )
+    cluster.add_argument(
+        "--engine-actor-cpus",
+        type=float,
+        default=1.0,
+        help="with --ray: CPUs each engine actor reserves (default %(default)s)",
+    )
+    cluster.add_argument(
+        "--engine-actor-gpus",
+        type=float,
+        default=0.0,
+        help="with --ray: GPUs each engine actor reserves (default %(default)s)",
     )
     _add_engine_options(serve)
     serve.set_defaults(func=cmd_serve)

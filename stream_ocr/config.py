@@ -156,8 +156,26 @@ class ServerConfig:
     dev_server: bool = False
     server_threads: int = 64
     server_max_connections: int = 1000
+    # Scaling out (README "Scaling out"): Socket.IO events between web processes through
+    # this Redis URL, and the streams' stages on the Ray cluster at ``ray_address``
+    # (``auto``: a local Ray instance) with this many engine actors, each with this share.
+    message_queue: str | None = None
+    ray_address: str | None = None
+    engine_actors: int = 1
+    engine_actor_cpus: float = 1.0
+    engine_actor_gpus: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.ray_address is not None and not self.message_queue:
+            raise BadInputError(
+                "--ray needs --message-queue redis://HOST:PORT/0: stream actors send their events there"
+            )
+        if self.ray_address is not None and self.async_mode != "threading":
+            raise BadInputError("--ray runs in the threading mode only (Ray's calls would block eventlet's loop)")
+        if self.message_queue is not None and not self.message_queue.startswith(("redis://", "rediss://")):
+            raise BadInputError(f"--message-queue takes a redis:// URL, got {self.message_queue!r}")
+        if self.engine_actors < 0:
+            raise BadInputError("--engine-actors must be >= 0")
         if self.async_mode not in ASYNC_MODES:
             raise BadInputError(f"async mode must be one of {', '.join(ASYNC_MODES)}, got {self.async_mode!r}")
         if not 0 <= self.port <= 65535:

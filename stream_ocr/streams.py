@@ -1,27 +1,28 @@
-"""The stream hub: every live stream, from capture through inference to outgoing events.
+"""The stream registry: every live stream of this process, and the one inference worker.
 
-Owns the wiring for each stream (source -> slot -> worker and its per-frame step ->
-events), the browser-camera streams that clients add and remove, viewers (whose preview
-video ``preview.py`` makes), and an outgoing event queue. It never imports Flask or Socket.IO: the server drains
-``events`` and emits them.
+Owns which streams exist (configured sources, browser cameras that clients add and
+remove, and, with a Ray cluster, the stream actors it can see), their viewers, and the
+outgoing event queue. Each stream's own state and events are a ``livestream.LiveStream``;
+the per-frame work is ``worker.InferenceWorker`` running ``pipeline.FrameStep``. It never
+imports Flask or Socket.IO: the server drains ``drain()`` and emits.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from stream_ocr.capture import ENDED, ERROR, CaptureConfig, CaptureLoop
+from stream_ocr.capture import CaptureConfig, CaptureLoop
 from stream_ocr.change import ChangeConfig
 from stream_ocr.config import ImageLimits
-from stream_ocr.engines.base import Engine
+from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError
-from stream_ocr.metrics import StreamStats
+from stream_ocr.livestream import LiveStream
 from stream_ocr.pipeline import StepConfig, StepResult
-from stream_ocr.preview import PreviewConfig, StreamPreview
-from stream_ocr.realthreads import queue, threading, time
-from stream_ocr.slot import LatestSlot
+from stream_ocr.preview import PreviewConfig
+from stream_ocr.realthreads import threading, time
+from stream_ocr.sinks import Event, EventQueue, room_of
 from stream_ocr.sources import SourceSpec
 from stream_ocr.tracking import TrackerConfig
 from stream_ocr.types import Frame
@@ -30,6 +31,8 @@ from stream_ocr.worker import InferenceWorker
 logger = logging.getLogger(__name__)
 
 BROWSER_PREFIX = "cam-"
+
+__all__ = ["BROWSER_PREFIX", "Event", "HubConfig", "RemoteStreams", "StreamHub", "room_of"]
 
 
 @dataclass(frozen=True)
@@ -48,109 +51,102 @@ class HubConfig:
     tracker: TrackerConfig = field(default_factory=lambda: TrackerConfig(keep_history=False))
     change: ChangeConfig = field(default_factory=ChangeConfig)
 
-
-@dataclass(frozen=True)
-class Event:
-    """An outgoing event: name, payload, and the Socket.IO room it is for (None: everyone)."""
-
-    name: str
-    payload: dict[str, Any]
-    room: str | None = None
+    def step_config(self) -> StepConfig:
+        return StepConfig(change=self.change, tracker=self.tracker)
 
 
-def room_of(stream_id: str) -> str:
-    return f"stream:{stream_id}"
+class RemoteStreams(Protocol):
+    """Streams whose stages run elsewhere (a Ray cluster), as this process sees them."""
 
-
-class _Stream:
-    def __init__(
-        self, stream_id: str, spec: SourceSpec | None, slot: LatestSlot[Frame], preview: PreviewConfig
-    ) -> None:
-        self.stream_id = stream_id
-        self.spec = spec
-        self.slot = slot
-        self.stats = StreamStats(stream_id, slot)
-        self.preview = StreamPreview(stream_id, preview)
-        self.capture: CaptureLoop | None = None
-        self.viewers = 0
-        self.status = "connecting"
-        self.reason = ""
-        self.next_browser_frame = 0
-        self.last_browser_frame = 0.0
+    def describe(self) -> list[dict[str, Any]]: ...
+    def add_viewer(self, stream_id: str) -> None: ...
+    def remove_viewer(self, stream_id: str) -> None: ...
+    def health(self) -> dict[str, Any]: ...
+    def metrics(self) -> list[dict[str, Any]]: ...
 
 
 class StreamHub:
-    """Runs the configured streams and any browser cameras on one engine."""
+    """Runs the configured streams and any browser cameras on one engine (``FrameReader``)."""
 
-    def __init__(self, engine: Engine, specs: list[SourceSpec], config: HubConfig | None = None) -> None:
+    def __init__(
+        self,
+        engine: FrameReader,
+        specs: list[SourceSpec],
+        config: HubConfig | None = None,
+        remote: RemoteStreams | None = None,
+    ) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise BadInputError(f"stream names must be unique, got {names}")
         self.engine = engine
         self.config = config or HubConfig()
-        self.specs = {s.name: s for s in specs}
-        self.events: queue.Queue[Event] = queue.Queue(maxsize=self.config.event_queue_size)
-        self.events_dropped = 0
+        self.remote = remote
+        self.queue = EventQueue(self.config.event_queue_size)
         self._lock = threading.Lock()
-        self._streams: dict[str, _Stream] = {}
-        step = StepConfig(change=self.config.change, tracker=self.config.tracker)
-        self.worker = InferenceWorker(engine, self._on_result, self._on_error, self.config.camera_limits, step)
+        self._streams: dict[str, LiveStream] = {}
+        self.worker = InferenceWorker(
+            engine, self._on_result, self._on_error, self.config.camera_limits, self.config.step_config()
+        )
         for spec in specs:
             stream = self._add(spec.name, spec)
             stream.capture = CaptureLoop(
-                spec, stream.slot, stream.stats, self._on_status, self._on_frame, self.config.capture
+                spec, stream.slot, stream.stats, stream.on_status, stream.on_frame, self.config.capture
             )
-        self._started = False
+            stream.on_ended = self._announce_streams
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
         self.worker.start()
-        for stream in list(self._streams.values()):
+        for stream in self._local():
             if stream.capture is not None:
                 stream.capture.start()
-        self._started = True
 
     def stop(self, timeout: float = 10.0) -> None:
-        for stream in list(self._streams.values()):
+        for stream in self._local():
             if stream.capture is not None:
                 stream.capture.stop(timeout)
         self.worker.stop(timeout)
 
     # -- streams -------------------------------------------------------------------------
-    def _add(self, stream_id: str, spec: SourceSpec | None) -> _Stream:
-        stream = _Stream(stream_id, spec, self.worker.new_slot(stream_id), self.config.preview)
+    def _add(self, stream_id: str, spec: SourceSpec | None) -> LiveStream:
+        stream = LiveStream(stream_id, spec, self.worker.new_slot(stream_id), self.config.preview, self.publish)
         with self._lock:
             self._streams[stream_id] = stream
         return stream
 
-    def configured_streams(self) -> list[dict[str, Any]]:
-        """What a browser may pick from: names, kinds and status, never credentials."""
+    def _local(self) -> list[LiveStream]:
         with self._lock:
-            streams = [s for s in self._streams.values() if s.spec is not None]
-        return [
-            {
-                "id": s.stream_id,
-                "kind": s.spec.kind,
-                "source": s.spec.describe(),
-                "status": s.status,
-                "reason": s.reason,
-            }
-            for s in streams
-            if s.spec is not None
-        ]
+            return list(self._streams.values())
+
+    def _get(self, stream_id: str) -> LiveStream | None:
+        with self._lock:
+            return self._streams.get(stream_id)
+
+    def _remote_streams(self) -> list[dict[str, Any]]:
+        return self.remote.describe() if self.remote is not None else []
+
+    def configured_streams(self) -> list[dict[str, Any]]:
+        """What a browser may pick from: names, kinds, status and node, never credentials."""
+        local = [s.describe() for s in self._local() if s.spec is not None]
+        return local + self._remote_streams()
+
+    def _remote(self, stream_id: str) -> dict[str, Any] | None:
+        return next((s for s in self._remote_streams() if s["id"] == stream_id), None)
 
     def has_stream(self, stream_id: str) -> bool:
-        with self._lock:
-            return stream_id in self._streams
+        return self._get(stream_id) is not None or self._remote(stream_id) is not None
 
     def stream_ids(self) -> list[str]:
-        with self._lock:
-            return list(self._streams)
+        return [s.stream_id for s in self._local()] + [s["id"] for s in self._remote_streams()]
 
     def status_of(self, stream_id: str) -> tuple[str, str]:
-        with self._lock:
-            stream = self._streams[stream_id]
+        stream = self._get(stream_id)
+        if stream is not None:
             return stream.status, stream.reason
+        remote = self._remote(stream_id)
+        if remote is None:
+            raise KeyError(stream_id)
+        return remote["status"], remote["reason"]
 
     def add_browser_stream(self, client_id: str) -> str:
         """A stream fed by a browser's camera; its id is ``cam-<client id>``."""
@@ -172,8 +168,7 @@ class StreamHub:
         limit = self.config.camera_limits.max_bytes
         if len(data) > limit:
             raise BadInputError(f"camera frame is {len(data):,} bytes, over the limit of {limit:,}")
-        with self._lock:
-            stream = self._streams.get(stream_id)
+        stream = self._get(stream_id)
         if stream is None:
             raise BadInputError("start your camera stream before sending frames")
         now = time.monotonic()
@@ -195,116 +190,73 @@ class StreamHub:
         self.worker.remove_slot(stream_id)
 
     def add_viewer(self, stream_id: str) -> None:
-        with self._lock:
-            if stream_id in self._streams:
-                self._streams[stream_id].viewers += 1
+        stream = self._get(stream_id)
+        if stream is not None:
+            stream.add_viewer()
+        elif self.remote is not None:
+            self.remote.add_viewer(stream_id)
 
     def remove_viewer(self, stream_id: str) -> None:
-        with self._lock:
-            if stream_id in self._streams:
-                stream = self._streams[stream_id]
-                stream.viewers = max(0, stream.viewers - 1)
+        stream = self._get(stream_id)
+        if stream is not None:
+            stream.remove_viewer()
+        elif self.remote is not None:
+            self.remote.remove_viewer(stream_id)
 
-    # -- callbacks from capture and inference threads -----------------------------------
+    # -- events ----------------------------------------------------------------------------
     def publish(self, name: str, payload: dict[str, Any], room: str | None) -> None:
         """Queue an outgoing event; never blocks (a full queue drops it, counted)."""
-        try:
-            self.events.put_nowait(Event(name, payload, room))
-        except queue.Full:
-            self.events_dropped += 1
+        self.queue.publish(name, payload, room)
 
-    def _on_status(self, stream_id: str, status: str, reason: str) -> None:
-        with self._lock:
-            stream = self._streams.get(stream_id)
-            if stream is not None:
-                stream.status, stream.reason = status, reason
-        payload = {"stream_id": stream_id, "status": status, "reason": reason, "time": time.time()}
-        self.publish("stream_status", payload, room_of(stream_id))
-        if status in (ENDED, ERROR):
-            self.publish("streams", {"streams": self.configured_streams()}, None)
+    @property
+    def events_dropped(self) -> int:
+        return self.queue.dropped
 
-    def _on_frame(self, frame: Frame) -> None:
-        """In the capture thread: a preview frame now and then, if anyone watches."""
-        with self._lock:
-            stream = self._streams.get(frame.stream_id)
-        if stream is not None and stream.viewers:
-            stream.preview.on_frame(frame)
+    def _announce_streams(self) -> None:
+        self.publish("streams", {"streams": self.configured_streams()}, None)
 
     def _on_result(self, frame: Frame, step: StepResult) -> None:
-        with self._lock:
-            stream = self._streams.get(frame.stream_id)
-        if stream is None:
-            return  # a browser stream whose client has left
-        now = time.time()
-        latency = (now - frame.captured_at) * 1000
-        if step.skipped:
-            stream.stats.frame_skipped()
-        else:
-            stream.stats.frame_inferred(latency)
-            if stream.viewers:
-                stream.preview.on_result(frame, step.lines)
-        payload = {
-            **step.to_dict(),
-            "stream_id": frame.stream_id,
-            "frame_id": frame.frame_id,
-            "captured_at": frame.captured_at,
-            "result_at": now,
-            "latency_ms": round(latency, 1),
-            "position_s": frame.position_s,
-        }
-        del payload["time"]
-        self.publish("ocr_result", payload, room_of(frame.stream_id))
+        stream = self._get(frame.stream_id)
+        if stream is not None:  # None: a browser stream whose client has left
+            stream.on_result(frame, step)
 
     def _on_error(self, frame: Frame, error: Exception) -> None:
-        with self._lock:
-            stream = self._streams.get(frame.stream_id)
+        stream = self._get(frame.stream_id)
         if stream is not None:
-            stream.stats.inference_failed()
-        if isinstance(error, BadInputError):
-            self.publish(
-                "frame_error",
-                {"stream_id": frame.stream_id, "frame_id": frame.frame_id, "error": str(error)},
-                room_of(frame.stream_id),
-            )
+            stream.on_error(frame, error)
 
-    # -- for the server's event pump ------------------------------------------------------
     def drain(self, max_events: int = 500) -> list[Event]:
         """Pending events, oldest first, then the newest preview of each watched stream."""
-        out: list[Event] = []
-        for _ in range(max_events):
-            try:
-                out.append(self.events.get_nowait())
-            except queue.Empty:
-                break
-        with self._lock:
-            streams = list(self._streams.values())
-        for stream in streams:
-            preview = stream.preview.ready.take_nowait()
+        out = self.queue.drain(max_events)
+        for stream in self._local():
+            preview = stream.newest_preview()
             if preview is not None:
-                out.append(Event("frame", preview.to_dict(), room_of(stream.stream_id)))
+                out.append(preview)
         return out
 
+    # -- health and metrics ----------------------------------------------------------------
     def health(self, stall_s: float) -> dict[str, Any]:
-        """Liveness: the inference thread (dead, or stuck on one frame past ``stall_s``) and each
-        configured stream's capture thread. ``ok`` is False when inference cannot serve."""
+        """Liveness: the inference thread (dead, or stuck on one frame past ``stall_s``), each
+        configured stream's capture, and on a cluster its actors. ``ok`` is False when
+        inference cannot serve."""
         inference = self.worker.health()
         inference["stalled"] = inference["busy_s"] > stall_s
-        with self._lock:
-            streams = [s for s in self._streams.values() if s.spec is not None]
-        return {
+        out: dict[str, Any] = {
             "ok": bool(inference["alive"]) and not inference["stalled"],
             "inference": inference,
-            "streams": [
-                {
-                    "id": s.stream_id,
-                    "status": s.status,
-                    "capture_alive": s.capture is not None and s.capture.alive,
-                }
-                for s in streams
-            ],
+            "streams": [s.health() for s in self._local() if s.spec is not None],
         }
+        if self.remote is not None:
+            cluster = self.remote.health()
+            out["cluster"] = cluster
+            out["streams"] += cluster["streams"]
+            out["ok"] = out["ok"] and cluster["ok"]
+        return out
+
+    def local_metrics(self) -> list[dict[str, Any]]:
+        """This process's streams' counters (a stream actor sends its own ``metrics`` events)."""
+        return [s.stats.snapshot().to_dict() for s in self._local()]
 
     def metrics(self) -> list[dict[str, Any]]:
-        with self._lock:
-            streams = list(self._streams.values())
-        return [s.stats.snapshot().to_dict() for s in streams]
+        """Every stream's counters, those of the cluster's stream actors included."""
+        return self.local_metrics() + (self.remote.metrics() if self.remote is not None else [])

@@ -28,7 +28,7 @@ from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailab
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
-from stream_ocr.tracking import TrackerConfig
+from stream_ocr.tracking import Track, TrackerConfig
 from stream_ocr.types import Detection
 
 logger = logging.getLogger(__name__)
@@ -301,6 +301,19 @@ def run_frames(
     return done
 
 
+def frame_record(frame: VideoFrame, outcome: StepResult | Exception, summary: VideoSummary) -> dict[str, Any]:
+    """A sampled frame's frames.jsonl record; counts it in ``summary`` (read, skipped or failed)."""
+    summary.frames_sampled += 1
+    if isinstance(outcome, Exception):
+        summary.engine_errors += 1
+        return {"time": round(frame.time, 3), "frame": frame.index, "error": str(outcome)}
+    if outcome.skipped:
+        summary.frames_skipped_unchanged += 1
+    else:
+        summary.frames_read += 1
+    return {"frame": frame.index, **outcome.to_dict()}
+
+
 def check_limits(reader: VideoReader, job: VideoJob) -> None:
     """Raise InputTooLargeError for a video over ``job``'s pixel or duration limit, from its header."""
     pixels = reader.width * reader.height
@@ -359,16 +372,7 @@ def process_video(
     writer = AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height)) if job.annotate else None
 
     def on_step(frame: VideoFrame, outcome: StepResult | Exception) -> None:
-        summary.frames_sampled += 1
-        if isinstance(outcome, Exception):
-            summary.engine_errors += 1
-            frames_out.write({"time": round(frame.time, 3), "frame": frame.index, "error": str(outcome)})
-            return
-        if outcome.skipped:
-            summary.frames_skipped_unchanged += 1
-        else:
-            summary.frames_read += 1
-        frames_out.write({"frame": frame.index, **outcome.to_dict()})
+        frames_out.write(frame_record(frame, outcome, summary))
 
     started = time.monotonic()
     try:
@@ -376,22 +380,29 @@ def process_video(
     finally:
         frames_out.close()
 
-    hold = reader.step / reader.fps
-    tracks = [t for t in step.tracker.finish() if t.frames_seen >= job.min_frames and t.text]
-    cues = exporters.cues(tracks, hold)
-    exporters.write_tracks(out / "tracks.json", tracks, hold)
-    stem = name or path.stem
-    exporters.write_srt(out / f"{stem}.srt", cues)
-    exporters.write_vtt(out / f"{stem}.vtt", cues)
+    write_timeline(out, name or path.stem, step.tracker.finish(), reader.step / reader.fps, job, summary)
     summary.error = reader.error
     if summary.error is None and stop is not None and stop.is_set():
         summary.error = f"stopped at frame {done} of {reader.total} (the server shut down); what was read is kept"
     if summary.error is None and done == 0:
         summary.error = "no frame could be decoded: the file is corrupt or uses a codec this OpenCV build cannot read"
-    summary.tracks = len(tracks)
-    summary.cues = len(cues)
-    summary.distinct_texts = sorted({t.text for t in tracks})
     summary.wall_s = round(time.monotonic() - started, 2)
     summary.fps = round(done / summary.wall_s, 2) if summary.wall_s else 0.0
     exporters.write_json(out / "summary.json", summary.to_dict())
     return summary
+
+
+def write_timeline(
+    out: Path, stem: str, tracks: list[Track], hold: float, job: VideoJob, summary: VideoSummary
+) -> None:
+    """Write tracks.json, ``stem``.srt and ``stem``.vtt from every finished track (those on
+    fewer than ``job.min_frames`` frames, or without text, left out), and count them in ``summary``.
+    ``hold`` is the sample interval: how long past its last sighting a text is shown."""
+    kept = [t for t in tracks if t.frames_seen >= job.min_frames and t.text]
+    cues = exporters.cues(kept, hold)
+    exporters.write_tracks(out / "tracks.json", kept, hold)
+    exporters.write_srt(out / f"{stem}.srt", cues)
+    exporters.write_vtt(out / f"{stem}.vtt", cues)
+    summary.tracks = len(kept)
+    summary.cues = len(cues)
+    summary.distinct_texts = sorted({t.text for t in kept})

@@ -166,6 +166,8 @@ def healthz():
         "streams": state.hub.configured_streams(),
         "capture": health["streams"],
     }
+    if "cluster" in health:
+        body["engine_actors"] = health["cluster"]["engines"]
     return jsonify(body), 200 if health["ok"] else 503
 
 

@@ -71,6 +71,10 @@ class ServerApp:
         self._stop.set()
         self.jobs.stop()
         self.hub.stop()
+        if self.config.ray_address is not None:
+            import ray
+
+            ray.shutdown()  # this process's stream and engine actors end with it
         if self._temp_jobs_dir is not None:
             shutil.rmtree(self._temp_jobs_dir, ignore_errors=True)
 
@@ -126,7 +130,14 @@ def create_app(
         )
     # One engine, three lanes: live streams keep their share whatever the API and jobs send.
     shares = EngineShares(config.shares)
-    hub = StreamHub(SharedEngine(engine, shares, "live"), sources or [], hub_config)
+    local_sources, remote = list(sources or []), None
+    if config.ray_address is not None:
+        # The configured streams run as Ray actors; this process shows them.
+        from stream_ocr.cluster.stream_actors import ClusterStreams, start_stream_actors
+
+        start_stream_actors(local_sources, hub_config, config.message_queue or "", getattr(engine, "names", []))
+        local_sources, remote = [], ClusterStreams()
+    hub = StreamHub(SharedEngine(engine, shares, "live"), local_sources, hub_config, remote)
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
     # The largest body of any route; each route sets its own, smaller one (api.limit_body).
@@ -135,6 +146,10 @@ def create_app(
     registry = CollectorRegistry()
     registry.register(HubCollector(hub))
     registry.register(SharesCollector(shares))
+    if remote is not None:
+        from stream_ocr.server.prometheus import ClusterCollector
+
+        registry.register(ClusterCollector(remote))
     app.register_blueprint(api)
     security.install(app)
     _limit_rates(app, config)
@@ -151,6 +166,8 @@ def create_app(
         app,
         async_mode=config.async_mode,
         max_http_buffer_size=config.image_limits.max_bytes + 1024,
+        # Several web processes: every emit goes through Redis to the clients of all of them.
+        message_queue=config.message_queue,
         logger=False,
         engineio_logger=False,
     )

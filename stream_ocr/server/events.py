@@ -138,7 +138,7 @@ def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, s
             now = _monotonic()
             if now - last_metrics >= metrics_interval_s:
                 last_metrics = now
-                for snapshot in hub.metrics():
+                for snapshot in hub.local_metrics():
                     socketio.emit("metrics", snapshot, to=room_of(snapshot["stream_id"]))
         except Exception:  # noqa: BLE001  (the pump must outlive any one bad event)
             logger.exception("event pump: emitting failed")

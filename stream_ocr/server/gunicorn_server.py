@@ -43,6 +43,9 @@ class _Application(BaseApplication):
             # A set-up error (weights missing, a source that cannot be opened): said once,
             # plainly, and the master stops instead of restarting the worker.
             print(f"stream-ocr: {e}", file=sys.stderr, flush=True)
+            ray = sys.modules.get("ray")
+            if ray is not None and ray.is_initialized():
+                ray.shutdown()  # else Ray's exit hooks replace the exit code, and the master retries
             sys.exit(Arbiter.WORKER_BOOT_ERROR)
         self.served.start()
         return self.served.app

@@ -68,3 +68,35 @@ class SharesCollector(Collector):
             waiting.add_metric([lane], self.shares.waiting(lane))
         yield from families.values()
         yield waiting
+
+
+class ClusterCollector(Collector):
+    """Each Ray engine actor's frames, errors, rate, liveness and restarts, by actor and node."""
+
+    def __init__(self, cluster) -> None:
+        self.cluster = cluster
+
+    def collect(self):
+        families = {
+            "frames": CounterMetricFamily(
+                "stream_ocr_engine_actor_frames", "Frames read by the engine actor", labels=["actor", "node"]
+            ),
+            "errors": CounterMetricFamily(
+                "stream_ocr_engine_actor_errors", "Frames the engine actor failed on", labels=["actor", "node"]
+            ),
+            "fps": GaugeMetricFamily(
+                "stream_ocr_engine_actor_fps", "Engine actor frames per second", labels=["actor", "node"]
+            ),
+            "alive": GaugeMetricFamily(
+                "stream_ocr_engine_actor_alive", "1 if the engine actor answers", labels=["actor", "node"]
+            ),
+            "restarts": CounterMetricFamily(
+                "stream_ocr_engine_actor_restarts", "Restarts this web process has seen", labels=["actor", "node"]
+            ),
+        }
+        for actor in self.cluster.engines():
+            labels = [actor["name"], actor.get("node", "")]
+            for key, family in families.items():
+                value = actor.get(key, 0)
+                family.add_metric(labels, float(value) if key != "alive" else float(bool(value)))
+        yield from families.values()

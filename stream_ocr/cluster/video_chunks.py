@@ -1,0 +1,267 @@
+"""A recorded video on a Ray cluster: time chunks read in parallel, tracks joined at the seams.
+
+The sampled frames are split into contiguous chunks, one per worker (more for long
+videos, at most ``MAX_CHUNK_S`` each), cut on sample boundaries so that every chunk
+samples exactly the frames a single run would. Each ``VideoWorker`` actor loads the
+engine once and runs the same per-frame step as a single run (``pipeline.FrameStep``)
+over its chunks. A track that ends near a seam and one that starts near it with the
+same text in the same place become one track (``join_chunks``), so the timeline is the
+single run's, within a sample interval. The video file must be readable at the same
+path on every node (shared storage).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import ray
+
+from stream_ocr import exporters
+from stream_ocr.cluster.runtime import node_label
+from stream_ocr.config import EngineConfig
+from stream_ocr.errors import BadInputError
+from stream_ocr.fusion import same_text
+from stream_ocr.pipeline import FrameStep
+from stream_ocr.realthreads import time
+from stream_ocr.tracking import Track, _bbox, _iou
+from stream_ocr.video import VideoJob, VideoReader, VideoSummary, frame_record, run_frames, write_timeline
+
+logger = logging.getLogger(__name__)
+
+# The longest chunk: a long video is cut finer than one chunk per worker, so that a
+# worker that finishes early takes another, and progress shows.
+MAX_CHUNK_S = 300.0
+# Boxes on either side of a seam must overlap this much (IoU) to be the same text.
+SEAM_MIN_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Frames ``first`` (sampled) up to ``end`` (exclusive) of the video."""
+
+    index: int
+    first: int
+    end: int
+
+
+@dataclass
+class ChunkResult:
+    """What a worker read in one chunk: frames.jsonl records, every track, and its counts."""
+
+    index: int
+    start_time: float
+    records: list[dict[str, Any]] = field(default_factory=list)
+    tracks: list[Track] = field(default_factory=list)
+    frames: int = 0
+    summary: VideoSummary | None = None
+    error: str | None = None
+    node: str = ""
+
+
+def split(first: int, end: int, step: int, fps: float, workers: int) -> list[Chunk]:
+    """Chunks of ``first`` .. ``end`` cut on multiples of ``step`` after ``first``."""
+    samples = math.ceil((end - first) / step)
+    if samples <= 0:
+        return []
+    count = max(workers, math.ceil((end - first) / fps / MAX_CHUNK_S))
+    count = min(count, samples)
+    cuts = [first + round(samples * k / count) * step for k in range(count)] + [end]
+    return [Chunk(k, cuts[k], cuts[k + 1]) for k in range(count) if cuts[k] < cuts[k + 1]]
+
+
+class VideoWorker:
+    """One loaded engine that reads chunks of videos."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        from stream_ocr.engines import create_engine
+
+        self.engine = create_engine(config)
+        self.node = node_label()
+
+    def subtitle_band(self, path: str, start: float, end: float | None) -> tuple[int, int, int, int] | None:
+        from stream_ocr.subtitles import find_subtitle_band
+
+        return find_subtitle_band(Path(path), self.engine, start, end)
+
+    def run(self, path: str, job: VideoJob, roi: tuple[int, int, int, int] | None, chunk: Chunk) -> ChunkResult:
+        probe = VideoReader(Path(path), job.sample_fps, 0.0, None, False)
+        fps = probe.fps
+        probe.capture.release()
+        reader = VideoReader(Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False)
+        summary = VideoSummary(video=path, out_dir="")
+        out = ChunkResult(chunk.index, chunk.first / fps, summary=summary, node=self.node)
+        step = FrameStep(self.engine, job.step_config(roi))
+
+        def on_step(frame, outcome) -> None:
+            out.records.append(frame_record(frame, outcome, summary))
+
+        out.frames = run_frames(reader, step, on_step)
+        out.tracks = step.tracker.finish()
+        out.error = reader.error
+        return out
+
+
+RemoteVideoWorker = ray.remote(VideoWorker)
+
+
+def join_chunks(results: list[ChunkResult], max_gap_s: float) -> tuple[list[Track], dict[tuple[int, int], int]]:
+    """Every chunk's tracks as one list, those that meet at a seam joined; ids renumbered in
+    order of first sighting. Also returns (chunk index, old id) -> new id."""
+    merged: list[Track] = []
+    owner: dict[tuple[int, int], Track] = {}
+    for res in sorted(results, key=lambda r: r.index):
+        seam = res.start_time
+        tails = [t for t in merged if t.last_time >= seam - max_gap_s]
+        taken: set[int] = set()
+        for track in sorted(res.tracks, key=lambda t: t.first_time):
+            target = _seam_partner(tails, taken, track, max_gap_s) if track.first_time <= seam + max_gap_s else None
+            if target is None:
+                merged.append(track)
+                owner[(res.index, track.track_id)] = track
+            else:
+                taken.add(id(target))
+                _absorb(target, track)
+                owner[(res.index, track.track_id)] = target
+    merged.sort(key=lambda t: (t.first_time, t.track_id))
+    new_ids = {id(t): i for i, t in enumerate(merged, 1)}
+    for t in merged:
+        t.track_id = new_ids[id(t)]
+    return merged, {key: t.track_id for key, t in owner.items()}
+
+
+def _seam_partner(tails: list[Track], taken: set[int], track: Track, max_gap_s: float) -> Track | None:
+    """The track before the seam that ``track`` continues: same text, same place, short gap."""
+    best, best_iou = None, SEAM_MIN_IOU
+    first_box = _bbox(track.boxes[0].points)
+    for tail in tails:
+        gap = track.first_time - tail.last_time
+        if id(tail) in taken or not 0 <= gap <= max_gap_s or not tail.boxes:
+            continue
+        if not same_text(tail.text, track.text, track.confidence):
+            continue
+        iou = _iou(_bbox(tail.boxes[-1].points), first_box)
+        if iou >= best_iou:
+            best, best_iou = tail, iou
+    return best
+
+
+def _absorb(track: Track, later: Track) -> None:
+    """``later``'s sightings and reads added to ``track``."""
+    track.last_time = max(track.last_time, later.last_time)
+    track.boxes.extend(later.boxes)
+    for text, weight in later.votes.items():
+        track.votes[text] += weight
+    track.frames_seen += later.frames_seen
+    track.reads += later.reads
+    track.confidence_sum += later.confidence_sum
+    track.velocity = later.velocity
+    track._fused = None
+
+
+def _renumber(records: list[dict[str, Any]], chunk: int, ids: dict[tuple[int, int], int]) -> None:
+    for record in records:
+        for key in ("lines", "detections"):
+            for item in record.get(key, ()):
+                if item.get("track_id") is not None:
+                    item["track_id"] = ids.get((chunk, item["track_id"]), item["track_id"])
+
+
+def process_video_on_ray(
+    path: str | Path,
+    out_dir: str | Path,
+    engine_config: EngineConfig,
+    job: VideoJob | None = None,
+    workers: int = 2,
+    worker_cpus: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
+    name: str | None = None,
+) -> VideoSummary:
+    """``video.process_video`` on the cluster, with ``workers`` engine actors reading chunks.
+
+    Writes the same files (no annotated video). Raises BadInputError for what it cannot do:
+    ``annotate``, or a video that does not declare its length.
+    """
+    job = job or VideoJob()
+    if job.annotate:
+        raise BadInputError("--annotate is not available with --ray: run without --ray for the annotated video")
+    if workers < 1:
+        raise BadInputError("--workers must be at least 1")
+    path, out = Path(path), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    header = VideoReader(path, job.sample_fps, job.start, job.end, False)
+    header.capture.release()
+    if not header.declared:
+        raise BadInputError(
+            f"{path.name} does not declare its length, so it cannot be cut into chunks; run without --ray"
+        )
+    end = header.declared if header.end_index is None else min(header.declared, header.end_index)
+    chunks = split(header.first, end, header.step, header.fps, workers)
+    actors = [
+        RemoteVideoWorker.options(num_cpus=worker_cpus, scheduling_strategy="SPREAD").remote(engine_config)
+        for _ in range(min(workers, max(1, len(chunks))))
+    ]
+    roi = job.roi
+    if roi is None and job.subtitles:
+        roi = ray.get(actors[0].subtitle_band.remote(str(path), job.start, job.end))
+    summary = VideoSummary(
+        video=str(path), out_dir=str(out), frames_total=end - header.first, roi=list(roi) if roi else None
+    )
+    results = _run_chunks(actors, str(path), job, roi, chunks, progress, summary.frames_total)
+    for actor in actors:
+        ray.kill(actor)
+    tracks, ids = join_chunks(results, job.step_config(roi).tracker.max_gap_s)
+    done = 0
+    errors = []
+    frames_out = exporters.FramesWriter(out / "frames.jsonl")
+    try:
+        for res in results:
+            _renumber(res.records, res.index, ids)
+            for record in res.records:
+                frames_out.write(record)
+            done += res.frames
+            part = res.summary or VideoSummary("", "")
+            summary.frames_sampled += part.frames_sampled
+            summary.frames_read += part.frames_read
+            summary.frames_skipped_unchanged += part.frames_skipped_unchanged
+            summary.engine_errors += part.engine_errors
+            if res.error:
+                errors.append(res.error)
+    finally:
+        frames_out.close()
+    write_timeline(out, name or path.stem, tracks, header.step / header.fps, job, summary)
+    summary.error = "; ".join(errors) or None
+    if summary.error is None and done == 0:
+        summary.error = "no frame could be decoded: the file is corrupt or uses a codec this OpenCV build cannot read"
+    summary.wall_s = round(time.monotonic() - started, 2)
+    summary.fps = round(done / summary.wall_s, 2) if summary.wall_s else 0.0
+    exporters.write_json(out / "summary.json", summary.to_dict())
+    return summary
+
+
+def _run_chunks(actors, path, job, roi, chunks, progress, total) -> list[ChunkResult]:
+    """Each free actor takes the next chunk; results in chunk order."""
+    todo = list(chunks)
+    pending: dict[Any, Any] = {}
+    results: list[ChunkResult] = []
+    done = 0
+    for actor in actors:
+        if todo:
+            pending[actor.run.remote(path, replace(job, annotate=False), roi, todo.pop(0))] = actor
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        actor = pending.pop(ready[0])
+        result = ray.get(ready[0])
+        results.append(result)
+        logger.info("chunk %d done on %s: %d frames", result.index, result.node, result.frames)
+        done += result.frames
+        if progress is not None:
+            progress(done, total)
+        if todo:
+            pending[actor.run.remote(path, replace(job, annotate=False), roi, todo.pop(0))] = actor
+    return sorted(results, key=lambda r: r.index)
