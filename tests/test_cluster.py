@@ -239,3 +239,36 @@ def test_a_video_read_on_ray_in_two_chunks_gives_the_single_process_timeline(ray
     assert budget["first_time"] < 10 < budget["last_time"]
     summary = json.loads((tmp_path / "ray" / "summary.json").read_text())
     assert summary["frames_sampled"] == json.loads((tmp_path / "single" / "summary.json").read_text())["frames_sampled"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"ray_address": "auto"}, "--ray needs --message-queue"),
+        ({"ray_address": "auto", "message_queue": "redis://127.0.0.1:1/0", "async_mode": "eventlet"}, "threading"),
+        ({"message_queue": "http://127.0.0.1:6379"}, "redis:// URL"),
+    ],
+)
+def test_scale_out_settings_that_cannot_work_are_refused_with_the_reason(kwargs, message):
+    from stream_ocr.config import ServerConfig
+    from stream_ocr.errors import BadInputError
+
+    with pytest.raises(BadInputError, match=message):
+        ServerConfig(**kwargs)
+
+
+def test_serving_on_a_ray_address_where_none_runs_fails_at_once_with_the_reason():
+    """On gunicorn (the default): the worker's set-up error stops the master, which used to
+    start a new worker for ever (the worker exited 2, not gunicorn's boot-error code)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "stream_ocr", "serve", "--port", str(free_port()), "--ray", f"127.0.0.1:{free_port()}"]
+        + ["--message-queue", "redis://127.0.0.1:1/0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"},
+    )
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert "cannot join the Ray cluster" in out.stderr
+    assert out.stderr.count("cannot join the Ray cluster") == 1, out.stderr[-2000:]

@@ -29,7 +29,8 @@ socket.on("streams", ({ streams }) => {
   const previous = select.value;
   select.innerHTML = '<option value="">choose a stream…</option>';
   for (const s of streams) {
-    const opt = new Option(`${s.id} (${s.source})`, s.id);
+    // On a Ray cluster a stream runs on some node: say which.
+    const opt = new Option(`${s.id} (${s.source}${s.node ? `, on ${s.node}` : ""})`, s.id);
     select.add(opt);
   }
   select.add(new Option("My camera", CAMERA));

@@ -46,12 +46,30 @@ def connect(address: str, num_cpus: int | None = None) -> Any:
         address = ray.get_runtime_context().gcs_address
         logger.info("started a local Ray instance; other processes join it with --ray %s", address)
     else:
+        _check_reachable(address)
         try:
             ray.init(address=address, namespace=NAMESPACE, log_to_driver=True)
         except (ConnectionError, ValueError) as e:
             raise StreamOCRError(f"cannot join the Ray cluster at {address}: {e}") from e
         logger.info("joined the Ray cluster at %s", address)
     return ray
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Raise StreamOCRError unless something listens at ``address`` (host:port): Ray itself
+    would retry for minutes, printing a warning every half-minute."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise StreamOCRError(f"--ray takes HOST:PORT of the cluster's head (or auto), got {address!r}")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            pass
+    except OSError as e:
+        raise StreamOCRError(
+            f"cannot join the Ray cluster at {address}: nothing answers there ({e}); is `ray start --head` running?"
+        ) from None
 
 
 def node_label() -> str:

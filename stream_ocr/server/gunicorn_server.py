@@ -10,6 +10,7 @@ serves; Werkzeug's development server only behind ``--dev-server`` (``ServerApp.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -83,9 +84,14 @@ def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
 
 def serve_gunicorn(build: Callable[[], Any], config: ServerConfig) -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 when the app could not be built."""
+    master = os.getpid()
     try:
         _Application(build, gunicorn_options(config)).run()
     except SystemExit as e:
+        if os.getpid() != master:
+            # The worker, forked inside ``run``: its exit code is for the master to read (a
+            # boot error stops the master; any other code makes it start a new worker).
+            raise
         code = e.code if isinstance(e.code, int) else 1
         if code in (Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR):
             return 2
