@@ -99,9 +99,9 @@ def ensure_engine_actors(count: int, config: EngineConfig, num_cpus: float = 1.0
 
 
 class EnginePool:
-    """A ``FrameReader`` over engine actors: ``read`` runs on the least busy one."""
+    """A ``FrameReader`` over engine actors: ``read`` runs on the home actor, or the least busy."""
 
-    def __init__(self, names: list[str], timeout_s: float = 300.0) -> None:
+    def __init__(self, names: list[str], timeout_s: float = 300.0, home: int | None = None) -> None:
         if not names:
             raise StreamOCRError("no engine actors in the Ray cluster: start some with --engine-actors N")
         self.names = list(names)
@@ -110,10 +110,22 @@ class EnginePool:
         self.name = "ray-pool"
         self._lock = threading.Lock()
         self._in_flight = [0] * len(self.actors)
+        # A stream actor's pool sees only its own stream's frames, so "least busy" would send
+        # every stream to the first actor: each stream has a home actor instead (spread by
+        # the caller), and the others are its fall-backs. A pool shared by many callers (a
+        # web process) takes the least busy actor, equals in turn.
+        self.home = None if home is None else home % len(self.actors)
+        self._next = 0
 
     def _order(self) -> list[int]:
+        """Actors to try, best first: fewest frames in flight from here, then from the home
+        actor (or the next in turn) onwards."""
         with self._lock:
-            return sorted(range(len(self.actors)), key=lambda i: self._in_flight[i])
+            n = len(self.actors)
+            start = self.home if self.home is not None else self._next
+            self._next = (self._next + 1) % n
+            turn = [(start + k) % n for k in range(n)]
+            return sorted(turn, key=lambda i: self._in_flight[i])
 
     def read(self, frame: np.ndarray) -> FrameResult:
         from ray.exceptions import GetTimeoutError, RayActorError

@@ -42,12 +42,13 @@ class StreamActor:
         config: HubConfig,
         message_queue: str,
         engine_names: list[str],
+        home: int = 0,
         metrics_interval_s: float = 1.0,
     ) -> None:
         self.metrics_interval_s = metrics_interval_s
         self._last_metrics = 0.0
         self.emitter = RedisEmitter(message_queue, extra=self._preview)
-        self.pool = EnginePool(engine_names)
+        self.pool = EnginePool(engine_names, home=home)
         self.worker = InferenceWorker(
             self.pool, self._on_result, self._on_error, config.camera_limits, config.step_config()
         )
@@ -108,7 +109,8 @@ RemoteStreamActor = ray.remote(StreamActor)
 def start_stream_actors(
     specs: list[SourceSpec], config: HubConfig, message_queue: str, engine_names: list[str]
 ) -> list[Any]:
-    """One actor per source, spread over the cluster (capture needs little CPU: none is reserved)."""
+    """One actor per source, spread over the cluster (capture needs little CPU: none is reserved).
+    Stream ``i`` reads on engine actor ``i`` modulo their number first."""
     handles = [
         RemoteStreamActor.options(
             name=f"{PREFIX}{spec.name}",
@@ -117,8 +119,8 @@ def start_stream_actors(
             num_cpus=0,
             max_restarts=3,
             scheduling_strategy="SPREAD",
-        ).remote(spec, config, message_queue, engine_names)
-        for spec in specs
+        ).remote(spec, config, message_queue, engine_names, i)
+        for i, spec in enumerate(specs)
     ]
     OWNED.extend(handles)
     return handles
