@@ -1,7 +1,7 @@
 """The ``stream-ocr`` command line: a thin adapter over the library.
 
 Owns argument parsing, logging set-up and printing; all work is done by the modules
-it calls. Subcommands: ``image``, ``engines`` (and those added by later modules).
+it calls. Subcommands: ``image``, ``video``, ``serve`` and ``engines``; each has its parser function.
 """
 
 from __future__ import annotations
@@ -259,26 +259,8 @@ def _install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_video_parser(sub) -> None:
     from stream_ocr.video import SUBTITLE_FPS, SUBTITLE_MERGE_GAP_S, VideoJob
-
-    parser = argparse.ArgumentParser(prog="stream-ocr", description="Read text from images, videos and live streams.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    image = sub.add_parser("image", help="read the text in image files")
-    image.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    image.add_argument(
-        "--json", action="store_true", help="one JSON object per image: boxes, text, confidences, timings"
-    )
-    image.add_argument(
-        "--max-pixels",
-        type=int,
-        default=ImageLimits.max_pixels,
-        help="refuse images with more pixels (default %(default)s)",
-    )
-    _add_engine_options(image)
-    image.set_defaults(func=cmd_image)
 
     video = sub.add_parser("video", help="turn video files into text timelines: JSON, SRT, WebVTT, annotated MP4")
     video.add_argument("inputs", nargs="+", type=Path, metavar="IN")
@@ -332,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(video)
     video.set_defaults(func=cmd_video)
 
+
+def _add_serve_parser(sub) -> None:
     serve = sub.add_parser("serve", help="run the web server: live streams, the page, and the /api/")
     serve.add_argument(
         "--source",
@@ -450,6 +434,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_engine_options(serve)
     serve.set_defaults(func=cmd_serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stream-ocr", description="Read text from images, videos and live streams.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    image = sub.add_parser("image", help="read the text in image files")
+    image.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    image.add_argument(
+        "--json", action="store_true", help="one JSON object per image: boxes, text, confidences, timings"
+    )
+    image.add_argument(
+        "--max-pixels",
+        type=int,
+        default=ImageLimits.max_pixels,
+        help="refuse images with more pixels (default %(default)s)",
+    )
+    _add_engine_options(image)
+    image.set_defaults(func=cmd_image)
+
+    _add_video_parser(sub)
+    _add_serve_parser(sub)
 
     engines = sub.add_parser("engines", help="list the engines and whether their weights are present")
     engines.add_argument("--weights-dir", type=Path, default=None)
