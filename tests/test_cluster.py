@@ -126,7 +126,9 @@ class Watcher:
 
 
 def _reads_one_of(texts: set[str], after: float = 0.0):
-    return lambda r: r["captured_at"] > after and any(line["text"] in texts for line in r["lines"])
+    """A frame captured after ``after`` and read by an engine (not skipped as unchanged, whose
+    lines are carried forward) with a line of ``texts``."""
+    return lambda r: r["captured_at"] > after and not r["skipped"] and any(line["text"] in texts for line in r["lines"])
 
 
 class TestServingOnRay:
