@@ -221,6 +221,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine_actors=args.engine_actors,
         engine_actor_cpus=args.engine_actor_cpus,
         engine_actor_gpus=args.engine_actor_gpus,
+        db_url=args.db,
     )
     engine_config = engine_config_from_args(args)
     engine_info(engine_config.name)  # an unknown engine is a set-up error here, not in a worker
@@ -401,6 +402,12 @@ def _add_serve_parser(sub) -> None:
         type=int,
         default=ServerConfig.max_connections_per_address,
         help="Socket.IO connections open at once per client address (default %(default)s)",
+    )
+    serve.add_argument(
+        "--db",
+        metavar="sqlite:///PATH",
+        help="keep every finished track of the live streams in this database, searchable at /api/search "
+        "(README, History); created with its folder if missing",
     )
     cluster = serve.add_argument_group("scaling out (see README, Scaling out)")
     cluster.add_argument(

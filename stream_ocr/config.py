@@ -164,6 +164,9 @@ class ServerConfig:
     engine_actors: int = 1
     engine_actor_cpus: float = 1.0
     engine_actor_gpus: float = 0.0
+    # The track history (README, History): finished tracks of live streams are stored in
+    # this database and searched by /api/search. None: no history.
+    db_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.ray_address is not None and not self.message_queue:

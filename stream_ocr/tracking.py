@@ -12,6 +12,7 @@ streams). It runs no OCR and draws nothing. Lines or words may be tracked alike.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
@@ -157,6 +158,15 @@ class Tracker:
         self.finished: list[Track] = []
         self._next_id = 1
         self._last_time: float | None = None
+        # Called with each track as it ends (gone past ``max_gap_s``, or replaced by another
+        # text in its place); the live history store listens here.
+        self.on_end: Callable[[Track], None] | None = None
+
+    def _end(self, track: Track) -> None:
+        if self.config.keep_history:
+            self.finished.append(track)
+        if self.on_end is not None:
+            self.on_end(track)
 
     def _relation(self, track: Track, det: Detection) -> str:
         """How ``det``'s text stands to the track's fused text and to its last read: the closer."""
@@ -265,8 +275,8 @@ class Tracker:
                 new.first_time = min(new.first_time, track.first_time)
             elif not same_place or self._relation(track, det) != DIFFERENT:
                 continue
-            elif self.config.keep_history:
-                self.finished.append(track)
+            else:
+                self._end(track)
             self.active.remove(track)
             unmatched.remove(track)
 
@@ -310,8 +320,7 @@ class Tracker:
         still = []
         for track in self.active:
             if t - track.last_time > self.config.max_gap_s:
-                if self.config.keep_history:
-                    self.finished.append(track)
+                self._end(track)
             else:
                 still.append(track)
         self.active = still

@@ -10,6 +10,7 @@ decoded here, off the event loop.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from stream_ocr.images import decode_image
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import start_thread, threading, time
 from stream_ocr.slot import LatestSlot
+from stream_ocr.tracking import Track
 from stream_ocr.types import Frame
 
 logger = logging.getLogger(__name__)
@@ -58,13 +60,21 @@ class InferenceWorker:
         self._next = 0
         # When the frame being read now was taken (monotonic), for the health check.
         self._busy_since: float | None = None
+        # Called with (stream id, track) as each stream's tracks end (the history store).
+        self.on_track_end: Callable[[str, Track], None] | None = None
+
+    def _new_step(self, stream_id: str) -> FrameStep:
+        step = FrameStep(self.engine, self.step_config)
+        if self.on_track_end is not None:
+            step.tracker.on_end = functools.partial(self.on_track_end, stream_id)
+        return step
 
     def new_slot(self, stream_id: str) -> LatestSlot[Frame]:
         """A slot this worker serves; capture puts frames in it."""
         slot: LatestSlot[Frame] = LatestSlot(stream_id, self.wakeup)
         with self._slots_lock:
             self._slots[stream_id] = slot
-            self._steps[stream_id] = FrameStep(self.engine, self.step_config)
+            self._steps[stream_id] = self._new_step(stream_id)
         return slot
 
     def remove_slot(self, stream_id: str) -> None:
@@ -120,7 +130,7 @@ class InferenceWorker:
         with self._slots_lock:
             step = self._steps.get(frame.stream_id)
             if step is None:
-                step = self._steps[frame.stream_id] = FrameStep(self.engine, self.step_config)
+                step = self._steps[frame.stream_id] = self._new_step(frame.stream_id)
         self._busy_since = time.monotonic()
         try:
             image = frame.image

@@ -54,6 +54,8 @@ class ServerApp:
     _pump_lock: Any = field(default_factory=threading.Lock)
     _pump_started: bool = False
     _temp_jobs_dir: Path | None = None
+    # The track history's writer (``--db``), or None.
+    history: Any = None
 
     def start(self) -> None:
         """Start capture, inference and the event pump (once)."""
@@ -71,6 +73,8 @@ class ServerApp:
         self._stop.set()
         self.jobs.stop()
         self.hub.stop()
+        if self.history is not None:
+            self.history.close()
         if self.config.ray_address is not None:
             import ray
 
@@ -137,7 +141,19 @@ def create_app(
 
         start_stream_actors(local_sources, hub_config, config.message_queue or "", getattr(engine, "names", []))
         local_sources, remote = [], ClusterStreams()
-    hub = StreamHub(SharedEngine(engine, shares, "live"), local_sources, hub_config, remote)
+    history = None
+    if config.db_url is not None:
+        from stream_ocr.history.store import TrackStore
+        from stream_ocr.history.writer import HistoryWriter
+
+        history = HistoryWriter(TrackStore(config.db_url))
+    hub = StreamHub(
+        SharedEngine(engine, shares, "live"),
+        local_sources,
+        hub_config,
+        remote,
+        on_track_end=history.record if history is not None else None,
+    )
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
     # The largest body of any route; each route sets its own, smaller one (api.limit_body).
@@ -189,6 +205,7 @@ def create_app(
         jobs,
         SharedEngine(engine, shares, "api"),
         _temp_jobs_dir=temp_jobs_dir,
+        history=history,
     )
     app.extensions["stream_ocr"] = server
     return server
