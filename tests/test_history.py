@@ -144,3 +144,14 @@ def test_without_a_database_search_says_how_to_turn_it_on(keras_engine, tmp_path
     app = create_app(ServerConfig(jobs_dir=tmp_path / "jobs"), keras_engine, [])
     res = app.app.test_client().get("/api/search?q=x")
     assert res.status_code == 404 and "--db" in res.get_json()["error"]
+
+
+def test_a_word_misread_by_one_letter_is_found_by_its_true_spelling(tmp_path):
+    """The street-sign misreading of issue 8 ("Waich" for WATCH): no trigram inside the
+    word is shared, only those at its ends."""
+    from stream_ocr.history.store import TrackRow
+
+    store = TrackStore(f"sqlite:///{tmp_path / 'tracks.db'}")
+    box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
+    store.add([TrackRow("sign", "Waich", 1.0, 2.0, 0.6, box), TrackRow("sign", "PEDESTRIANS", 1.0, 2.0, 0.9, box)])
+    assert [h.text for h in store.search("WATCH")] == ["Waich"]
