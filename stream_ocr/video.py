@@ -384,6 +384,12 @@ def process_video(
     summary.error = reader.error
     if summary.error is None and stop is not None and stop.is_set():
         summary.error = f"stopped at frame {done} of {reader.total} (the server shut down); what was read is kept"
+    return finish_summary(summary, out, done, started)
+
+
+def finish_summary(summary: VideoSummary, out: Path, done: int, started: float) -> VideoSummary:
+    """Time and speed into ``summary`` (``done`` frames since ``started``, monotonic), an
+    error if no frame was decoded, and summary.json written."""
     if summary.error is None and done == 0:
         summary.error = "no frame could be decoded: the file is corrupt or uses a codec this OpenCV build cannot read"
     summary.wall_s = round(time.monotonic() - started, 2)

@@ -29,7 +29,15 @@ from stream_ocr.fusion import same_text
 from stream_ocr.pipeline import FrameStep
 from stream_ocr.realthreads import time
 from stream_ocr.tracking import Track, _bbox, _iou
-from stream_ocr.video import VideoJob, VideoReader, VideoSummary, frame_record, run_frames, write_timeline
+from stream_ocr.video import (
+    VideoJob,
+    VideoReader,
+    VideoSummary,
+    finish_summary,
+    frame_record,
+    run_frames,
+    write_timeline,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -236,12 +244,7 @@ def process_video_on_ray(
         frames_out.close()
     write_timeline(out, name or path.stem, tracks, header.step / header.fps, job, summary)
     summary.error = "; ".join(errors) or None
-    if summary.error is None and done == 0:
-        summary.error = "no frame could be decoded: the file is corrupt or uses a codec this OpenCV build cannot read"
-    summary.wall_s = round(time.monotonic() - started, 2)
-    summary.fps = round(done / summary.wall_s, 2) if summary.wall_s else 0.0
-    exporters.write_json(out / "summary.json", summary.to_dict())
-    return summary
+    return finish_summary(summary, out, done, started)
 
 
 def _run_chunks(actors, path, job, roi, chunks, progress, total) -> list[ChunkResult]:
