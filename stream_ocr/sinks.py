@@ -63,8 +63,8 @@ class RedisEmitter:
     """Publishes events to every web process through Redis (Socket.IO's message queue).
 
     A thread (``emit:redis``) sends what ``publish`` queued, so a slow or absent Redis
-    never holds up a stream; while Redis is away, events are dropped (counted) and the
-    failure is logged once per outage.
+    never holds up a stream; a full queue drops events (counted), and what Redis refuses
+    is logged and dropped by python-socketio's manager.
     """
 
     def __init__(self, url: str, size: int = 2000, extra: Callable[[], list[Event]] | None = None) -> None:
@@ -77,7 +77,6 @@ class RedisEmitter:
         # Flask-SocketIO's channel, on which every web process listens.
         self.manager = socketio.RedisManager(url, channel=CHANNEL, write_only=True)
         self.sent = 0
-        self.failed = 0
         self._stop = threading.Event()
         self._thread = start_thread(self._run, "emit:redis")
 
@@ -86,10 +85,10 @@ class RedisEmitter:
 
     @property
     def dropped(self) -> int:
-        return self.queue.dropped + self.failed
+        return self.queue.dropped
 
     def _run(self) -> None:
-        failing = False
+        # python-socketio's RedisManager logs and drops what it cannot publish itself.
         while not self._stop.is_set():
             events = self.queue.drain()
             if self.extra is not None:
@@ -101,16 +100,8 @@ class RedisEmitter:
                 try:
                     self.manager.emit(event.name, event.payload, namespace="/", room=event.room)
                     self.sent += 1
-                    if failing:
-                        logger.info("Redis at %s is back: events flow again", self.url)
-                        failing = False
-                except Exception as e:  # noqa: BLE001  (Redis down: drop, count, keep going)
-                    self.failed += 1
-                    if not failing:
-                        logger.warning(
-                            "cannot publish to Redis at %s (%s): dropping events until it is back", self.url, e
-                        )
-                        failing = True
+                except Exception:  # noqa: BLE001  (one bad event must not stop the stream's events)
+                    logger.exception("publishing %s failed", event.name)
             time.sleep(0.005 if events else 0.02)
 
     def close(self) -> None:
