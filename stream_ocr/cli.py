@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from stream_ocr.config import EngineConfig, ImageLimits, ServerConfig, ShareConfig
+from stream_ocr.config import EngineConfig, HistoryConfig, ImageLimits, ServerConfig, ShareConfig, WatchConfig
 from stream_ocr.errors import StreamOCRError
+from stream_ocr.history.recorder import check_settings
 from stream_ocr.realthreads import give_logging_real_locks
 
 logger = logging.getLogger("stream_ocr")
@@ -221,10 +222,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine_actors=args.engine_actors,
         engine_actor_cpus=args.engine_actor_cpus,
         engine_actor_gpus=args.engine_actor_gpus,
-        db_url=args.db,
+        history=HistoryConfig(args.db, args.retain_days, args.retain_rows),
+        watch=WatchConfig(
+            tuple(args.watch),
+            args.watchlist,
+            tuple(args.webhook),
+            args.webhook_secret or os.environ.get("STREAM_OCR_WEBHOOK_SECRET"),
+        ),
     )
     engine_config = engine_config_from_args(args)
     engine_info(engine_config.name)  # an unknown engine is a set-up error here, not in a worker
+    check_settings(server_config.history, server_config.watch)  # a bad URL or rule, likewise
 
     def build():
         if server_config.ray_address is None:
@@ -403,11 +411,30 @@ def _add_serve_parser(sub) -> None:
         default=ServerConfig.max_connections_per_address,
         help="Socket.IO connections open at once per client address (default %(default)s)",
     )
-    serve.add_argument(
+    history = serve.add_argument_group("history and watchlists (see README, History)")
+    history.add_argument(
         "--db",
-        metavar="sqlite:///PATH",
-        help="keep every finished track of the live streams in this database, searchable at /api/search "
-        "(README, History); created with its folder if missing",
+        metavar="URL",
+        help="keep every finished track of the live streams in this database, searchable at /api/search: "
+        "sqlite:///PATH (created with its folder if missing) or postgresql://USER@HOST:PORT/DB",
+    )
+    history.add_argument("--retain-days", type=float, help="delete tracks last seen more than this many days ago")
+    history.add_argument("--retain-rows", type=int, help="keep at most this many tracks (the newest)")
+    history.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="NAME=PATTERN",
+        help="alert when live text matches: NAME=WORDS (OCR errors forgiven by length), NAME=WORDS~N "
+        "(N letters forgiven) or NAME=/REGEX/; repeatable",
+    )
+    history.add_argument("--watchlist", type=Path, metavar="FILE", help='watchlist rules from JSON: {"rules": [...]}')
+    history.add_argument(
+        "--webhook", action="append", default=[], metavar="URL", help="POST each alert here, signed; repeatable"
+    )
+    history.add_argument(
+        "--webhook-secret",
+        help="HMAC-SHA256 key of the X-Stream-OCR-Signature header (or set STREAM_OCR_WEBHOOK_SECRET)",
     )
     cluster = serve.add_argument_group("scaling out (see README, Scaling out)")
     cluster.add_argument(

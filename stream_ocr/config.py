@@ -124,6 +124,47 @@ ASYNC_MODES = ("threading", "eventlet")
 
 
 @dataclass(frozen=True)
+class HistoryConfig:
+    """The track history (README, History): where finished tracks are stored, and for how long."""
+
+    # ``sqlite:///PATH`` or ``postgresql://USER@HOST:PORT/DB``; None: no history.
+    db_url: str | None = None
+    # Tracks last seen longer ago than this, or beyond the newest ``retain_rows``, are
+    # deleted (checked once a minute). None: kept.
+    retain_days: float | None = None
+    retain_rows: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.retain_days is not None and self.retain_days <= 0:
+            raise BadInputError("--retain-days must be > 0")
+        if self.retain_rows is not None and self.retain_rows < 1:
+            raise BadInputError("--retain-rows must be >= 1")
+        if self.db_url is None and (self.retain_days is not None or self.retain_rows is not None):
+            raise BadInputError("--retain-days and --retain-rows need --db")
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """Watchlists (README, Watchlists and alerts): rules, and the webhooks that alerts go to."""
+
+    # ``NAME=WORDS``, ``NAME=WORDS~N`` or ``NAME=/REGEX/`` (``alerts.rules.parse_cli_rule``).
+    rules: tuple[str, ...] = ()
+    rules_file: Path | None = None
+    webhooks: tuple[str, ...] = ()
+    # The HMAC-SHA256 key of the webhooks' signature header.
+    webhook_secret: str | None = None
+
+    def __post_init__(self) -> None:
+        for url in self.webhooks:
+            if not url.startswith(("http://", "https://")):
+                raise BadInputError(f"--webhook takes an http:// or https:// URL, got {url!r}")
+        if self.webhooks and not self.webhook_secret:
+            raise BadInputError(
+                "--webhook needs a signing secret: --webhook-secret or the STREAM_OCR_WEBHOOK_SECRET variable"
+            )
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """The web server: where it listens, what it serves, and its limits."""
 
@@ -164,9 +205,9 @@ class ServerConfig:
     engine_actors: int = 1
     engine_actor_cpus: float = 1.0
     engine_actor_gpus: float = 0.0
-    # The track history (README, History): finished tracks of live streams are stored in
-    # this database and searched by /api/search. None: no history.
-    db_url: str | None = None
+    # The track history (searched by /api/search) and the watchlist's rules and webhooks.
+    history: HistoryConfig = field(default_factory=HistoryConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
     def __post_init__(self) -> None:
         if self.ray_address is not None and not self.message_queue:
@@ -177,6 +218,8 @@ class ServerConfig:
             raise BadInputError("--ray runs in the threading mode only (Ray's calls would block eventlet's loop)")
         if self.message_queue is not None and not self.message_queue.startswith(("redis://", "rediss://")):
             raise BadInputError(f"--message-queue takes a redis:// URL, got {self.message_queue!r}")
+        if self.ray_address is not None and (self.history.db_url or self.watch.rules or self.watch.rules_file):
+            raise BadInputError("--db and watchlists are not available with --ray in this version")
         if self.engine_actors < 0:
             raise BadInputError("--engine-actors must be >= 0")
         if self.async_mode not in ASYNC_MODES:

@@ -10,7 +10,6 @@ imports Flask or Socket.IO: the server drains ``drain()`` and emits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,9 +24,9 @@ from stream_ocr.preview import PreviewConfig
 from stream_ocr.realthreads import threading, time
 from stream_ocr.sinks import Event, EventQueue, room_of
 from stream_ocr.sources import SourceSpec
-from stream_ocr.tracking import Track, TrackerConfig
+from stream_ocr.tracking import TrackerConfig
 from stream_ocr.types import Frame
-from stream_ocr.worker import InferenceWorker
+from stream_ocr.worker import InferenceWorker, Recorder
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ class StreamHub:
         specs: list[SourceSpec],
         config: HubConfig | None = None,
         remote: RemoteStreams | None = None,
-        on_track_end: Callable[[str, Track], None] | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
@@ -89,8 +88,8 @@ class StreamHub:
         self.worker = InferenceWorker(
             engine, self._on_result, self._on_error, self.config.camera_limits, self.config.step_config()
         )
-        # Each stream's ended tracks go here (the history store), before any stream starts.
-        self.worker.on_track_end = on_track_end
+        # Each stream's reads and ended tracks go here (history, watchlist), before any starts.
+        self.worker.recorder = recorder
         for spec in specs:
             stream = self._add(spec.name, spec)
             stream.capture = CaptureLoop(

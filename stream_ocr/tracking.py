@@ -23,8 +23,10 @@ from stream_ocr.types import Detection, Line, Point
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    # A track not matched for this long (seconds) is finished. A text that comes back
-    # after a shorter gap continues its track (the cue merge gap of a subtitle file).
+    # A track not matched for this long (seconds), by frames that were read, is finished.
+    # A text that comes back after a shorter gap continues its track (the cue merge gap of
+    # a subtitle file). A gap with no frame read in it (a live stream whose reads are
+    # slower than this) ends nothing: the text was not seen gone.
     max_gap_s: float = 2.0
     # A detection joins a track only if their match score reaches this.
     min_score: float = 0.45
@@ -64,6 +66,8 @@ class Track:
     frames_seen: int = 0
     reads: int = 0
     confidence_sum: float = 0.0
+    # When a frame was first read without it since it was last seen (None: not yet).
+    missed_at: float | None = None
     _fused: Fused | None = None
 
     def fused(self) -> Fused:
@@ -230,6 +234,7 @@ class Tracker:
                         unmatched.remove(whole)
                         whole.frames_seen += 1
                     whole.last_time = max(whole.last_time, t)
+                    whole.missed_at = None
                     out.append(replace(det, track_id=whole.track_id))
                     continue
                 track = Track(self._next_id, t, t)
@@ -238,6 +243,15 @@ class Tracker:
                 self.active.append(track)
             self._add(track, det, t)
             out.append(replace(det, text=track.text, track_id=track.track_id))
+        for track in unmatched:
+            if track not in self.active:
+                continue
+            if t - track.last_time > self.config.max_gap_s:
+                # Gone on this frame, and seen last too long ago to be a flicker.
+                self._end(track)
+                self.active.remove(track)
+            elif track.missed_at is None:
+                track.missed_at = t
         self._last_time = t
         return tuple(out)
 
@@ -297,6 +311,7 @@ class Tracker:
         words = det.words if isinstance(det, Line) else ()
         track.boxes.append(TrackBox(t, det.points, det.text, det.confidence, words))
         track.last_time = max(track.last_time, t)
+        track.missed_at = None
         track.frames_seen += 1
         if not self.config.keep_history:
             del track.boxes[: -self.config.recent_boxes]
@@ -317,9 +332,10 @@ class Tracker:
         return [tr for tr in self.active if self._last_time is not None and tr.last_time >= self._last_time]
 
     def _expire(self, t: float) -> None:
+        """End the tracks that a frame read since their last sighting did not see, long enough ago."""
         still = []
         for track in self.active:
-            if t - track.last_time > self.config.max_gap_s:
+            if track.missed_at is not None and t - track.last_time > self.config.max_gap_s:
                 self._end(track)
             else:
                 still.append(track)

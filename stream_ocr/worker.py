@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -29,6 +30,15 @@ from stream_ocr.types import Frame
 logger = logging.getLogger(__name__)
 
 ResultCallback = Callable[[Frame, StepResult], None]
+
+
+class Recorder(Protocol):
+    """What remembers a stream's reads (``history.recorder.LiveRecorder``)."""
+
+    def on_read(self, stream_id: str, image: np.ndarray, step: StepResult) -> None: ...
+    def on_track_end(self, stream_id: str, track: Track) -> None: ...
+
+
 ErrorCallback = Callable[[Frame, Exception], None]
 
 
@@ -60,13 +70,13 @@ class InferenceWorker:
         self._next = 0
         # When the frame being read now was taken (monotonic), for the health check.
         self._busy_since: float | None = None
-        # Called with (stream id, track) as each stream's tracks end (the history store).
-        self.on_track_end: Callable[[str, Track], None] | None = None
+        # Told of each frame read and each track ended (the history and the watchlist).
+        self.recorder: Recorder | None = None
 
     def _new_step(self, stream_id: str) -> FrameStep:
         step = FrameStep(self.engine, self.step_config)
-        if self.on_track_end is not None:
-            step.tracker.on_end = functools.partial(self.on_track_end, stream_id)
+        if self.recorder is not None:
+            step.tracker.on_end = functools.partial(self.recorder.on_track_end, stream_id)
         return step
 
     def new_slot(self, stream_id: str) -> LatestSlot[Frame]:
@@ -151,4 +161,9 @@ class InferenceWorker:
         if result.skipped:
             with self._slots_lock:
                 self._not_before[frame.stream_id] = time.monotonic() + self.recheck_s
+        elif self.recorder is not None:
+            try:
+                self.recorder.on_read(frame.stream_id, image, result)
+            except Exception:  # noqa: BLE001  (remembering must never cost the stream its results)
+                logger.exception("stream %s frame %d: recording failed", frame.stream_id, frame.frame_id)
         self.on_result(frame, result)

@@ -38,6 +38,22 @@ def test_short_miss_survives_long_gap_ends_track():
     assert len(tracker.finish()) == 2
 
 
+def test_reads_slower_than_the_gap_do_not_split_a_text_that_stayed():
+    """A live stream read every 5 s (a slow CPU, many streams): nothing was read in between,
+    so the text was never seen gone and stays one track, and a rule fires on it once. A
+    text gone on a read frame still ends, at the first read past the gap."""
+    tracker = Tracker(TrackerConfig(max_gap_s=2.0))
+    ids = [tracker.update([det(10, 10, "Budget and hiring", w=300)], t)[0].track_id for t in (0.0, 5.0, 10.0)]
+    assert len(set(ids)) == 1
+    (out,) = tracker.update([det(10, 100, "Open questions", w=300)], 15.0)
+    assert out.track_id != ids[0]
+    tracks = tracker.finish()
+    assert [(t.text, t.first_time, t.last_time) for t in tracks] == [
+        ("Budget and hiring", 0.0, 10.0),
+        ("Open questions", 15.0, 15.0),
+    ]
+
+
 def test_two_words_side_by_side_are_two_tracks():
     tracker = Tracker()
     for i in range(5):

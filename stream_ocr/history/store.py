@@ -1,9 +1,11 @@
-"""The track store: open (and migrate) the database, add finished tracks, search them.
+"""The track store: finished tracks written in batches, searched with OCR errors forgiven.
 
-Owns the SQL. Search forgives OCR errors: candidates are the tracks that share the most
-trigrams with the query (``track_grams``, over padded text keys, so "WATCH" and "Waich"
-meet on " wa" and "ch "), ranked by edit-distance similarity of the best-matching part
-of their text (``rapidfuzz``). It keeps no thread: ``writer`` calls ``add`` in batches.
+Owns the SQL of the ``tracks`` table. Search candidates come from trigrams: on SQLite,
+the tracks sharing the most trigrams with the query (``track_grams``, over padded text
+keys, so "WATCH" and "Waich" meet on " wa" and "ch "); on PostgreSQL, pg_trgm's word
+similarity on its GIN index. Either way they are ranked by edit-distance similarity of
+the best-matching part of their text (``rapidfuzz``). It keeps no thread: ``writer``
+calls ``add`` and ``prune``.
 """
 
 from __future__ import annotations
@@ -12,23 +14,25 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.history.database import open_database, safe_url
 from stream_ocr.history.schema import track_grams, tracks
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The best-matching part of a text must be this similar to the query (0-100): one wrong
 # letter in five ("Waich" for "WATCH") passes, a different word does not.
 MIN_SCORE = 75.0
 # At most this many candidates are ranked per search.
 MAX_CANDIDATES = 5000
+# pg_trgm's word similarity a candidate needs (one wrong letter in five gives 0.5).
+PG_WORD_SIMILARITY = 0.3
 
 
 def trigrams(key: str) -> set[str]:
@@ -41,9 +45,13 @@ def text_key(text: str) -> str:
     return f" {' '.join(words)} " if words else ""
 
 
+def iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
+
+
 @dataclass(frozen=True)
 class TrackRow:
-    """One finished track as stored."""
+    """One finished track as stored; ``crop`` is a small JPEG of its best read, or None."""
 
     stream_id: str
     text: str
@@ -51,6 +59,7 @@ class TrackRow:
     last_seen: float
     confidence: float
     points: tuple[tuple[float, float], ...]
+    crop: bytes | None = None
 
     def values(self) -> dict[str, Any]:
         return {
@@ -61,6 +70,7 @@ class TrackRow:
             "last_seen": self.last_seen,
             "confidence": self.confidence,
             "points": json.dumps([[round(x, 1), round(y, 1)] for x, y in self.points]),
+            "crop": self.crop,
         }
 
 
@@ -75,13 +85,9 @@ class Hit:
     last_seen: float
     confidence: float
     score: float
+    has_crop: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        from datetime import UTC, datetime
-
-        def iso(t: float) -> str:
-            return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
-
         return {
             "id": self.id,
             "text": self.text,
@@ -90,48 +96,87 @@ class Hit:
             "last_seen": iso(self.last_seen),
             "confidence": round(self.confidence, 4),
             "score": round(self.score, 1),
-            "crop_url": None,
+            "crop_url": f"/api/tracks/{self.id}/crop.jpg" if self.has_crop else None,
         }
 
 
 class TrackStore:
-    """A database of finished tracks at ``url`` (``sqlite:///PATH``), migrated to the newest schema."""
+    """Finished tracks in the database at ``url`` (SQLite or PostgreSQL), migrated on open."""
 
     def __init__(self, url: str) -> None:
-        if not url.startswith("sqlite:///"):
-            raise BadInputError(f"--db takes sqlite:///PATH in this version, got {url!r}")
-        path = Path(url[len("sqlite:///") :])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.url = url
-        self.engine = sa.create_engine(url)
-        self.migrate()
-
-    def migrate(self) -> None:
-        """Bring the schema to Alembic's head (a new database gets every table)."""
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        self.url = safe_url(url)
+        self.engine = open_database(url)
+        self.postgres = self.engine.dialect.name == "postgresql"
 
     def add(self, rows: list[TrackRow]) -> None:
         """Insert ``rows`` in one transaction (all or none)."""
+        with self.engine.begin() as conn:
+            self.insert(conn, rows)
+
+    def insert(self, conn: sa.Connection, rows: list[TrackRow]) -> None:
+        """Insert ``rows`` in the caller's transaction."""
         if not rows:
             return
-        with self.engine.begin() as conn:
-            for row in rows:
-                values = row.values()
-                (track_id,) = conn.execute(tracks.insert(), values).inserted_primary_key
-                grams = [{"gram": g, "track_id": track_id} for g in sorted(trigrams(values["text_key"]))]
-                if grams:
-                    conn.execute(track_grams.insert(), grams)
+        if self.postgres:
+            conn.execute(tracks.insert(), [row.values() for row in rows])
+            return
+        for row in rows:
+            values = row.values()
+            (track_id,) = conn.execute(tracks.insert(), values).inserted_primary_key
+            grams = [{"gram": g, "track_id": track_id} for g in sorted(trigrams(values["text_key"]))]
+            if grams:
+                conn.execute(track_grams.insert(), grams)
 
     def count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(tracks)).scalar_one())
+
+    def crop(self, track_id: int) -> bytes | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(tracks.c.crop).where(tracks.c.id == track_id)).scalar_one_or_none()
+
+    def prune(self, before: float | None = None, keep: int | None = None) -> int:
+        """Delete tracks last seen before ``before`` (epoch seconds) and all but the newest
+        ``keep``; return how many went."""
+        gone = 0
+        with self.engine.begin() as conn:
+            doomed: list[Any] = []
+            if before is not None:
+                doomed.append(tracks.c.last_seen < before)
+            if keep is not None:
+                edge = conn.execute(
+                    sa.select(tracks.c.id).order_by(tracks.c.id.desc()).offset(keep).limit(1)
+                ).scalar_one_or_none()
+                if edge is not None:
+                    doomed.append(tracks.c.id <= edge)
+            if not doomed:
+                return 0
+            ids = sa.select(tracks.c.id).where(sa.or_(*doomed))
+            if not self.postgres:
+                conn.execute(track_grams.delete().where(track_grams.c.track_id.in_(ids)))
+            gone = conn.execute(tracks.delete().where(sa.or_(*doomed))).rowcount
+        return gone
+
+    def _candidates(self, key: str) -> sa.Select:
+        columns = [c for c in tracks.c if c.name != "crop"] + [tracks.c.crop.isnot(None).label("has_crop")]
+        if self.postgres:
+            needle = key.strip()
+            return (
+                sa.select(*columns)
+                .where(tracks.c.text_key.op("%>")(needle))
+                .order_by(sa.func.word_similarity(needle, tracks.c.text_key).desc(), tracks.c.last_seen.desc())
+            )
+        shared = (
+            sa.select(track_grams.c.track_id, sa.func.count().label("shared"))
+            .where(track_grams.c.gram.in_(sorted(trigrams(key))))
+            .group_by(track_grams.c.track_id)
+            .subquery()
+        )
+        return (
+            sa.select(*columns)
+            .join(shared, shared.c.track_id == tracks.c.id)
+            .order_by(shared.c.shared.desc(), tracks.c.last_seen.desc())
+        )
 
     def search(
         self,
@@ -145,32 +190,24 @@ class TrackStore:
         key = text_key(query)
         if not key.strip():
             raise BadInputError("the search needs letters or digits")
-        select = sa.select(tracks)
+        if len(key) > 200:
+            raise BadInputError("the search is too long (at most 200 characters)")
+        select = self._candidates(key)
         if stream_id is not None:
             select = select.where(tracks.c.stream_id == stream_id)
         if since is not None:
             select = select.where(tracks.c.last_seen >= since)
         if until is not None:
             select = select.where(tracks.c.first_seen <= until)
-        shared = (
-            sa.select(track_grams.c.track_id, sa.func.count().label("shared"))
-            .where(track_grams.c.gram.in_(sorted(trigrams(key))))
-            .group_by(track_grams.c.track_id)
-            .subquery()
-        )
-        select = (
-            select.join(shared, shared.c.track_id == tracks.c.id)
-            .order_by(shared.c.shared.desc(), tracks.c.last_seen.desc())
-            .limit(MAX_CANDIDATES)
-        )
         with self.engine.connect() as conn:
-            rows = conn.execute(select).mappings().all()
+            if self.postgres:
+                conn.execute(sa.text(f"SET pg_trgm.word_similarity_threshold = {PG_WORD_SIMILARITY}"))
+            rows = conn.execute(select.limit(MAX_CANDIDATES)).mappings().all()
         needle = key.strip()
         hits = []
         for row in rows:
-            score = max(
-                fuzz.partial_ratio(needle, row["text_key"].strip()), fuzz.ratio(needle, row["text_key"].strip())
-            )
+            hay = row["text_key"].strip()
+            score = max(fuzz.partial_ratio(needle, hay), fuzz.ratio(needle, hay))
             if score >= MIN_SCORE:
                 hits.append(
                     Hit(
@@ -181,6 +218,7 @@ class TrackStore:
                         row["last_seen"],
                         row["confidence"],
                         score,
+                        bool(row["has_crop"]),
                     )
                 )
         hits.sort(key=lambda h: (-h.score, -h.last_seen))

@@ -3,46 +3,77 @@
 Owns the hand-off from the live pipeline: ``record`` never blocks (a full buffer drops
 the track, counted). Each batch is one transaction, so a crash loses at most the
 unwritten buffer. While the database fails, the batch is kept and retried with a
-growing pause, and the failure is logged once per outage.
+growing pause, and the failure is logged once per outage. Between batches it applies the
+retention: tracks older than ``retain_s`` or beyond the newest ``retain_rows`` go.
 """
 
 from __future__ import annotations
 
 import logging
 
+from stream_ocr.alerts.records import AlertRow, insert_alerts
 from stream_ocr.history.store import TrackRow, TrackStore
-from stream_ocr.realthreads import queue, start_thread, threading
+from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.tracking import Track
 
 logger = logging.getLogger(__name__)
 
 
 class HistoryWriter:
-    def __init__(self, store: TrackStore, buffer: int = 10_000, batch: int = 200, flush_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: TrackStore,
+        buffer: int = 10_000,
+        batch: int = 200,
+        flush_s: float = 1.0,
+        retain_s: float | None = None,
+        retain_rows: int | None = None,
+        prune_every_s: float = 60.0,
+    ) -> None:
         self.store = store
         self.batch = batch
         self.flush_s = flush_s
-        self.pending: queue.Queue[TrackRow] = queue.Queue(maxsize=buffer)
+        self.retain_s = retain_s
+        self.retain_rows = retain_rows
+        self.prune_every_s = prune_every_s
+        self.pruned = 0
+        self._next_prune = 0.0
+        self.pending: queue.Queue[TrackRow | AlertRow] = queue.Queue(maxsize=buffer)
         self.written = 0
         self.dropped = 0
         self.failures = 0
         self._stop = threading.Event()
         self._thread = start_thread(self._run, "history:writer")
 
-    def record(self, stream_id: str, track: Track) -> None:
-        """A finished track of ``stream_id``; tracks without text are not kept."""
+    def record(self, stream_id: str, track: Track, crop: bytes | None = None) -> None:
+        """A finished track of ``stream_id`` (and a JPEG of its best read); tracks without
+        text are not kept."""
         if not track.text or not track.boxes:
             return
-        row = TrackRow(
-            stream_id, track.text, track.first_time, track.last_time, track.confidence, track.boxes[-1].points
+        self.record_row(
+            TrackRow(
+                stream_id,
+                track.text,
+                track.first_time,
+                track.last_time,
+                track.confidence,
+                track.boxes[-1].points,
+                crop,
+            )
         )
+
+    def record_alert(self, alert: AlertRow, payload: dict | None = None) -> None:
+        """An alert, stored with the tracks (the watcher calls this)."""
+        self.record_row(alert)
+
+    def record_row(self, row: TrackRow | AlertRow) -> None:
         try:
             self.pending.put_nowait(row)
         except queue.Full:
             self.dropped += 1
 
-    def _take(self) -> list[TrackRow]:
-        rows: list[TrackRow] = []
+    def _take(self) -> list[TrackRow | AlertRow]:
+        rows: list[TrackRow | AlertRow] = []
         try:
             rows.append(self.pending.get(timeout=self.flush_s))
             while len(rows) < self.batch:
@@ -51,17 +82,40 @@ class HistoryWriter:
             pass
         return rows
 
+    def _prune(self) -> None:
+        now = time.time()
+        if (self.retain_s is None and self.retain_rows is None) or now < self._next_prune:
+            return
+        self._next_prune = now + self.prune_every_s
+        before = now - self.retain_s if self.retain_s is not None else None
+        try:
+            gone = self.store.prune(before, self.retain_rows)
+        except Exception as e:  # noqa: BLE001  (retention waits for the database like writes do)
+            logger.warning("cannot apply the history retention on %s: %s", self.store.url, e)
+            return
+        if gone:
+            self.pruned += gone
+            logger.info("history retention: %d old tracks deleted", gone)
+
+    def _write(self, rows: list[TrackRow | AlertRow]) -> None:
+        """One batch, one transaction: all of it is written or none."""
+        with self.store.engine.begin() as conn:
+            self.store.insert(conn, [r for r in rows if isinstance(r, TrackRow)])
+            insert_alerts(conn, [r for r in rows if isinstance(r, AlertRow)])
+
     def _run(self) -> None:
-        rows: list[TrackRow] = []
+        rows: list[TrackRow | AlertRow] = []
         pause = 0.5
         failing = False
         while not self._stop.is_set() or rows or not self.pending.empty():
+            if not failing:
+                self._prune()
             if not rows:
                 rows = self._take()
                 if not rows:
                     continue
             try:
-                self.store.add(rows)
+                self._write(rows)
             except Exception as e:  # noqa: BLE001  (a database away must not stop the writer)
                 self.failures += 1
                 if not failing:

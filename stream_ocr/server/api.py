@@ -176,42 +176,6 @@ def metrics():
     return Response(generate_latest(_state().registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def _time_arg(name: str) -> float | None:
-    """An ISO 8601 time (UTC unless it says otherwise) from the query string, as epoch seconds."""
-    from datetime import UTC, datetime
-
-    value = request.args.get(name)
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadInputError(f"{name} must be an ISO 8601 time such as 2026-12-02T14:00:00Z, got {value!r}") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-@api.get("/api/search")
-def search():
-    """Stored tracks whose text matches ``q``, OCR errors forgiven (README, History)."""
-    history = _state().history
-    if history is None:
-        return jsonify({"error": "the track history is off: start the server with --db sqlite:///PATH"}), 404
-    try:
-        limit = int(request.args.get("limit", "50"))
-    except ValueError:
-        raise BadInputError("limit must be a whole number") from None
-    if not 1 <= limit <= 500:
-        raise BadInputError("limit must be 1 to 500")
-    hits = history.store.search(
-        request.args.get("q", ""),
-        stream_id=request.args.get("stream"),
-        since=_time_arg("since"),
-        until=_time_arg("until"),
-        limit=limit,
-    )
-    return jsonify({"results": [h.to_dict() for h in hits]})
-
-
 @api.get("/api/streams")
 def streams():
     return jsonify({"streams": _state().hub.configured_streams()})

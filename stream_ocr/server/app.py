@@ -17,12 +17,14 @@ from prometheus_client import CollectorRegistry
 
 from stream_ocr.config import ImageLimits, ServerConfig
 from stream_ocr.engines.base import Engine
+from stream_ocr.history.recorder import LiveRecorder, open_recorder
 from stream_ocr.jobs import VideoJobs
 from stream_ocr.realthreads import threading
 from stream_ocr.server import security
 from stream_ocr.server.api import api
 from stream_ocr.server.events import pump_events, register_events
-from stream_ocr.server.prometheus import HubCollector, SharesCollector
+from stream_ocr.server.history_api import history_api
+from stream_ocr.server.prometheus import HubCollector, RecorderCollector, SharesCollector
 from stream_ocr.server.websocket import limit_websocket_messages
 from stream_ocr.sharing import EngineShares, SharedEngine
 from stream_ocr.sources import SourceSpec
@@ -54,8 +56,8 @@ class ServerApp:
     _pump_lock: Any = field(default_factory=threading.Lock)
     _pump_started: bool = False
     _temp_jobs_dir: Path | None = None
-    # The track history's writer (``--db``), or None.
-    history: Any = None
+    # The track history's writer, the watchlist and webhooks (``history.recorder``).
+    recorder: LiveRecorder | None = None
 
     def start(self) -> None:
         """Start capture, inference and the event pump (once)."""
@@ -73,8 +75,8 @@ class ServerApp:
         self._stop.set()
         self.jobs.stop()
         self.hub.stop()
-        if self.history is not None:
-            self.history.close()
+        if self.recorder is not None:
+            self.recorder.close()
         if self.config.ray_address is not None:
             import ray
 
@@ -113,6 +115,8 @@ def _limit_rates(app: Flask, config: ServerConfig) -> None:
         ("api.ocr_json", config.api_rate_limit),
         ("api.ocr_upload", config.api_rate_limit),
         ("api.video_upload", config.upload_rate_limit),
+        ("history_api.add_rule", config.api_rate_limit),
+        ("history_api.search", config.api_rate_limit),
     ):
         app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])
 
@@ -141,19 +145,10 @@ def create_app(
 
         start_stream_actors(local_sources, hub_config, config.message_queue or "", getattr(engine, "names", []))
         local_sources, remote = [], ClusterStreams()
-    history = None
-    if config.db_url is not None:
-        from stream_ocr.history.store import TrackStore
-        from stream_ocr.history.writer import HistoryWriter
-
-        history = HistoryWriter(TrackStore(config.db_url))
-    hub = StreamHub(
-        SharedEngine(engine, shares, "live"),
-        local_sources,
-        hub_config,
-        remote,
-        on_track_end=history.record if history is not None else None,
-    )
+    # History, watchlist and webhooks (the watcher is there even with no rules: the API adds them).
+    recorder = open_recorder(config.history, config.watch)
+    hub = StreamHub(SharedEngine(engine, shares, "live"), local_sources, hub_config, remote, recorder)
+    recorder.watcher.publish = hub.publish
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
     # The largest body of any route; each route sets its own, smaller one (api.limit_body).
@@ -162,11 +157,13 @@ def create_app(
     registry = CollectorRegistry()
     registry.register(HubCollector(hub))
     registry.register(SharesCollector(shares))
+    registry.register(RecorderCollector(recorder))
     if remote is not None:
         from stream_ocr.server.prometheus import ClusterCollector
 
         registry.register(ClusterCollector(remote))
     app.register_blueprint(api)
+    app.register_blueprint(history_api)
     security.install(app)
     _limit_rates(app, config)
 
@@ -205,7 +202,7 @@ def create_app(
         jobs,
         SharedEngine(engine, shares, "api"),
         _temp_jobs_dir=temp_jobs_dir,
-        history=history,
+        recorder=recorder,
     )
     app.extensions["stream_ocr"] = server
     return server

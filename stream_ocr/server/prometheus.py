@@ -100,3 +100,39 @@ class ClusterCollector(Collector):
                 value = actor.get(key, 0)
                 family.add_metric(labels, float(value) if key != "alive" else float(bool(value)))
         yield from families.values()
+
+
+class RecorderCollector(Collector):
+    """The history writer's tracks, the watchlist's alerts by rule, and webhook deliveries."""
+
+    def __init__(self, recorder) -> None:
+        self.recorder = recorder
+
+    def collect(self):
+        writer, watcher, sender = self.recorder.writer, self.recorder.watcher, self.recorder.sender
+        if writer is not None:
+            for name, value, help_text in (
+                ("stream_ocr_history_tracks_written", writer.written, "Tracks and alerts written to the history"),
+                ("stream_ocr_history_dropped", writer.dropped, "Tracks dropped because the write buffer was full"),
+                ("stream_ocr_history_write_failures", writer.failures, "Batches the database refused (retried)"),
+                ("stream_ocr_history_pruned", writer.pruned, "Tracks deleted by the retention"),
+            ):
+                yield CounterMetricFamily(name, help_text, value=value)
+            yield GaugeMetricFamily(
+                "stream_ocr_history_pending", "Tracks waiting to be written", value=writer.pending.qsize()
+            )
+        if watcher is not None:
+            alerts = CounterMetricFamily("stream_ocr_alerts", "Watchlist alerts raised", labels=["rule"])
+            for rule in watcher.rules():
+                alerts.add_metric([rule.name], watcher.counts[rule.name])
+            yield alerts
+        if sender is not None:
+            deliveries = CounterMetricFamily("stream_ocr_webhook_deliveries", "Webhook attempts", labels=["result"])
+            deliveries.add_metric(["delivered"], sender.delivered)
+            deliveries.add_metric(["failed_attempt"], sender.failed_attempts)
+            deliveries.add_metric(["given_up"], sender.given_up)
+            deliveries.add_metric(["dropped"], sender.outbox.dropped + sender.incoming_dropped)
+            yield deliveries
+            yield GaugeMetricFamily(
+                "stream_ocr_webhook_outbox", "Webhook deliveries not yet made", value=sender.pending()
+            )

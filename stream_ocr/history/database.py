@@ -1,0 +1,64 @@
+"""Opening the history database: the URL checked, the driver chosen, the schema migrated.
+
+``--db sqlite:///PATH`` (the folder is created) or ``--db postgresql://USER@HOST:PORT/DB``
+(psycopg 3, from the ``postgres`` extra). Alembic brings the schema to its newest
+revision on every open, so an older database is upgraded in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from stream_ocr.errors import BadInputError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def engine_url(url: str) -> str:
+    """``url`` with the driver this project uses; a clear error for anything else."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///") :])
+        if not path.name:
+            raise BadInputError(f"--db sqlite:///PATH needs a file name, got {url!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return url
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            try:
+                import psycopg  # noqa: F401
+            except ImportError:
+                raise BadInputError("--db postgresql://... needs psycopg: pip install 'stream-ocr[postgres]'") from None
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise BadInputError(f"--db takes sqlite:///PATH or postgresql://USER@HOST:PORT/DB, got {url!r}")
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to Alembic's head (a new database gets every table)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def open_database(url: str) -> sa.Engine:
+    """A connection pool on ``url``, migrated; fails at once if the database cannot be reached."""
+    engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
+    try:
+        migrate(engine)
+    except sa.exc.OperationalError as e:
+        raise BadInputError(f"cannot open the history database {safe_url(url)}: {e.orig}") from None
+    return engine
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password, for logs and errors."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001  (a URL too broken to parse is shown as its scheme)
+        return url.split(":", 1)[0] + "://..."

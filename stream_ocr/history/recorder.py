@@ -1,0 +1,105 @@
+"""The live recorder: what the inference worker tells the history and the watchlist.
+
+Owns the hand-over from a stream's per-frame step to the sinks that remember: after each
+frame read, the best crop of each track is kept (``crops``) and the watchlist checks the
+tracks' texts (``alerts.watcher``); when a track ends, it goes to the history writer with
+its crop. Every call returns at once: storing and webhooks happen on their own threads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from stream_ocr.alerts.outbox import DatabaseOutbox, MemoryOutbox
+from stream_ocr.alerts.records import RuleRecords
+from stream_ocr.alerts.rules import load_rules_file, parse_cli_rule
+from stream_ocr.alerts.watcher import Watcher
+from stream_ocr.alerts.webhooks import WebhookConfig, WebhookSender
+from stream_ocr.config import HistoryConfig, WatchConfig
+from stream_ocr.history.crops import BestCrops
+from stream_ocr.history.database import engine_url
+from stream_ocr.history.store import TrackStore
+from stream_ocr.history.writer import HistoryWriter
+from stream_ocr.pipeline import StepResult
+from stream_ocr.tracking import Track
+
+logger = logging.getLogger(__name__)
+
+
+class LiveRecorder:
+    def __init__(
+        self, watcher: Watcher, writer: HistoryWriter | None = None, sender: WebhookSender | None = None
+    ) -> None:
+        self.writer = writer
+        self.watcher = watcher
+        self.sender = sender
+        # Crops are kept only where they can be stored.
+        self.crops = BestCrops() if writer is not None else None
+
+    def on_read(self, stream_id: str, image: np.ndarray, step: StepResult) -> None:
+        """A frame of ``stream_id`` was read: ``step.lines`` carry track ids and fused texts."""
+        crops = self.crops
+        if crops is not None:
+            crops.observe(stream_id, image, step.lines)
+        if self.watcher.rules():
+
+            def crop_of(track_id: int) -> bytes | None:
+                return crops.get(stream_id, track_id) if crops is not None else None
+
+            self.watcher.check(stream_id, step.lines, step.time, crop_of)
+
+    def on_track_end(self, stream_id: str, track: Track) -> None:
+        crop = self.crops.pop(stream_id, track.track_id) if self.crops is not None else None
+        if self.writer is not None:
+            self.writer.record(stream_id, track, crop)
+        self.watcher.forget(stream_id, track.track_id)
+
+    def close(self) -> None:
+        """Deliver what is due and write what is buffered, then stop the threads."""
+        if self.sender is not None:
+            self.sender.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
+def check_settings(history: HistoryConfig, watch: WatchConfig) -> None:
+    """Refuse a bad database URL or rule before anything starts (raises ``BadInputError``)."""
+    if history.db_url is not None:
+        engine_url(history.db_url)
+    for spec in watch.rules:
+        parse_cli_rule(spec)
+    if watch.rules_file is not None:
+        load_rules_file(watch.rules_file)
+
+
+def open_recorder(history: HistoryConfig, watch: WatchConfig) -> LiveRecorder:
+    """The history writer and webhook sender the settings ask for, and the watcher (always
+    there: the API may add rules). The watcher's ``publish`` is set by the server once its
+    hub exists."""
+    writer = None
+    if history.db_url is not None:
+        store = TrackStore(history.db_url)
+        retain_s = history.retain_days * 86400 if history.retain_days is not None else None
+        writer = HistoryWriter(store, retain_s=retain_s, retain_rows=history.retain_rows)
+    rules = [parse_cli_rule(spec) for spec in watch.rules]
+    if watch.rules_file is not None:
+        rules += load_rules_file(watch.rules_file)
+    sender = None
+    sinks = []
+    if writer is not None:
+        sinks.append(writer.record_alert)
+    if watch.webhooks:
+        outbox = DatabaseOutbox(writer.store.engine) if writer is not None else MemoryOutbox()
+        if writer is None:
+            logger.warning("webhook deliveries are kept in memory: give --db to keep them across a restart")
+        sender = WebhookSender(WebhookConfig(watch.webhooks, watch.webhook_secret or ""), outbox)
+        sinks.append(lambda alert, payload: sender.send(payload))
+    records = RuleRecords(writer.store.engine) if writer is not None else None
+    watcher = Watcher(rules, _nowhere, sinks, records, stored=writer is not None)
+    return LiveRecorder(watcher, writer, sender)
+
+
+def _nowhere(name: str, payload: dict, room: str | None) -> None:
+    """Where alerts go before the server connects the watcher to its hub."""

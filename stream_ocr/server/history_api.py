@@ -1,0 +1,129 @@
+"""HTTP routes of the history and the watchlist: search, crops, alerts, rules (README, History).
+
+Database calls run off eventlet's loop (``blocking.run_blocking``). Without ``--db``,
+search and crops answer 404 with the reason; the watchlist works either way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from stream_ocr.alerts.records import alert_crop, recent_alerts
+from stream_ocr.alerts.rules import WatchRule
+from stream_ocr.errors import BadInputError
+from stream_ocr.server.blocking import run_blocking
+
+history_api = Blueprint("history_api", __name__)
+
+NO_HISTORY = "the track history is off: start the server with --db sqlite:///PATH or --db postgresql://..."
+
+
+def _server():
+    return current_app.extensions["stream_ocr"]
+
+
+def _blocking(fn, *args):
+    return run_blocking(_server().config.async_mode, fn, *args)
+
+
+def _writer():
+    return _server().recorder.writer
+
+
+def _time_arg(name: str) -> float | None:
+    """An ISO 8601 time (UTC unless it says otherwise) from the query string, as epoch seconds."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInputError(f"{name} must be an ISO 8601 time such as 2026-12-02T14:00:00Z, got {value!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _limit(default: int, most: int) -> int:
+    try:
+        limit = int(request.args.get("limit", str(default)))
+    except ValueError:
+        raise BadInputError("limit must be a whole number") from None
+    if not 1 <= limit <= most:
+        raise BadInputError(f"limit must be 1 to {most}")
+    return limit
+
+
+def _jpeg(data: bytes | None, what: str):
+    if data is None:
+        return jsonify({"error": f"no crop for this {what}"}), 404
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@history_api.get("/api/search")
+def search():
+    """Stored tracks whose text matches ``q``, OCR errors forgiven."""
+    writer = _writer()
+    if writer is None:
+        return jsonify({"error": NO_HISTORY}), 404
+    limit = _limit(50, 500)
+    query, stream_id, since, until = (
+        request.args.get("q", ""),
+        request.args.get("stream"),
+        _time_arg("since"),
+        _time_arg("until"),
+    )
+    hits = _blocking(lambda: writer.store.search(query, stream_id=stream_id, since=since, until=until, limit=limit))
+    return jsonify({"results": [h.to_dict() for h in hits]})
+
+
+@history_api.get("/api/tracks/<int:track_id>/crop.jpg")
+def track_crop(track_id: int):
+    writer = _writer()
+    if writer is None:
+        return jsonify({"error": NO_HISTORY}), 404
+    return _jpeg(_blocking(writer.store.crop, track_id), "track")
+
+
+@history_api.get("/api/alerts")
+def alerts():
+    """The newest alerts: stored ones with ``--db``, else those of this run."""
+    limit = _limit(100, 1000)
+    writer = _writer()
+    if writer is None:
+        return jsonify({"alerts": list(_server().recorder.watcher.recent)[:limit]})
+    rows = _blocking(recent_alerts, writer.store.engine, limit)
+    return jsonify({"alerts": [row.to_dict(crop_url=True) for row in rows]})
+
+
+@history_api.get("/api/alerts/<alert_id>/crop.jpg")
+def alert_crop_jpg(alert_id: str):
+    writer = _writer()
+    if writer is None:
+        return jsonify({"error": NO_HISTORY}), 404
+    return _jpeg(_blocking(alert_crop, writer.store.engine, alert_id[:32]), "alert")
+
+
+@history_api.get("/api/watchlist")
+def watchlist():
+    return jsonify({"rules": [rule.to_dict() for rule in _server().recorder.watcher.rules()]})
+
+
+@history_api.post("/api/watchlist")
+def add_rule():
+    """Add or replace a rule: ``{"name", "pattern", "regex"?, "max_errors"?, "streams"?}``."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadInputError('send a JSON rule: {"name": "...", "pattern": "..."}')
+    if isinstance(data, dict) and "source" in data:
+        raise BadInputError("unknown rule fields: ['source']")
+    rule = WatchRule.from_dict(data, "api")
+    _blocking(_server().recorder.watcher.add, rule)
+    return jsonify(rule.to_dict()), 201
+
+
+@history_api.delete("/api/watchlist/<name>")
+def remove_rule(name: str):
+    if not _blocking(_server().recorder.watcher.remove, name):
+        return jsonify({"error": f"no rule named {name!r}"}), 404
+    return "", 204

@@ -1,0 +1,192 @@
+"""Watchlists: rules matched with OCR errors forgiven, one alert per appearance, webhooks
+signed and retried against a real local receiver, an outbox that survives a restart on
+SQLite and on PostgreSQL, and the watchlist API's refusals."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from stream_ocr.alerts.outbox import DatabaseOutbox, MemoryOutbox
+from stream_ocr.alerts.rules import WatchRule, load_rules_file, parse_cli_rule
+from stream_ocr.alerts.watcher import Watcher
+from stream_ocr.alerts.webhooks import WebhookConfig, WebhookSender, sign
+from stream_ocr.errors import BadInputError
+from stream_ocr.history.database import open_database
+from stream_ocr.types import Line
+
+from .helpers import wait_for
+from .test_history import db_url, pg_server  # noqa: F401  (the two back ends' fixtures)
+from .webhook_receiver import WebhookReceiver
+
+
+def test_a_word_rule_forgives_ocr_errors_but_matches_whole_words_only():
+    rule = parse_cli_rule("watch=WATCH")
+    assert rule.errors == 1
+    assert rule.matches("Waich out") and rule.matches("the WATCH!") and rule.matches("watch-tower")
+    assert not rule.matches("watching") and not rule.matches("Budget")
+    exact = parse_cli_rule("c=Chapter C~0")
+    assert exact.matches("Chapter C") and not exact.matches("Chapter B")
+    phrase = parse_cli_rule("b=budget and hiring")
+    assert phrase.errors == 2 and phrase.matches("Budqet and hirinq") and not phrase.matches("Budget")
+
+
+def test_a_regex_rule_matches_as_read_and_a_hostile_one_cannot_stall_the_stream():
+    plate = parse_cli_rule(r"plate=/[A-Z]{2}-?\d{3}/")
+    assert plate.is_regex and plate.matches("car ab-123 left") and not plate.matches("no plate")
+    # Catastrophic backtracking (24 letters take 2 s here, each one more ~1.5 times that):
+    # the time limit answers "no match" within a moment.
+    evil = WatchRule("evil", r"(a|aa|aaa)+$", is_regex=True)
+    started = time.perf_counter()
+    assert not evil.matches("a" * 60 + "!")
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "x", "pattern": "(", "regex": True}, "not a valid regular expression"),
+        ({"name": "x y", "pattern": "a"}, "rule name"),
+        ({"name": "x", "pattern": "a" * 201}, "1-200 characters"),
+        ({"name": "x", "pattern": "--"}, "needs letters or digits"),
+        ({"name": "x", "pattern": "a", "max_errors": 9}, "max_errors must be 0 to 3"),
+        ({"name": "x", "pattern": "a", "streams": "cam"}, "streams must be a list"),
+        ({"name": "x", "pattern": "a", "colour": "red"}, "unknown rule fields"),
+        (["x"], "a rule is a JSON object"),
+    ],
+)
+def test_bad_rules_are_refused_with_the_reason(data, message):
+    with pytest.raises(BadInputError, match=message):
+        WatchRule.from_dict(data)
+
+
+def test_rules_load_from_a_file(tmp_path):
+    path = tmp_path / "watch.json"
+    path.write_text(json.dumps({"rules": [{"name": "gate", "pattern": "GATE 4", "streams": ["cam1"]}]}))
+    (rule,) = load_rules_file(path)
+    assert rule.source == "file" and rule.applies_to("cam1") and not rule.applies_to("cam2")
+    path.write_text("{not json")
+    with pytest.raises(BadInputError, match="cannot read the watchlist file"):
+        load_rules_file(path)
+
+
+def _line(track_id: int, text: str) -> Line:
+    return Line(((0, 0), (100, 0), (100, 20), (0, 20)), text, 0.9, track_id)
+
+
+def test_a_rule_fires_once_per_track_and_again_for_a_new_appearance():
+    published = []
+    watcher = Watcher([parse_cli_rule("sale=SALE")], lambda name, payload, room: published.append((name, room)))
+    for t in range(5):  # the same text on screen, frame after frame
+        watcher.check("shop", (_line(1, "SALE 50%"), _line(2, "open")), float(t), lambda tid: None)
+    assert watcher.counts["sale"] == 1 and published == [("alert", None)]
+    watcher.forget("shop", 1)
+    watcher.check("shop", (_line(3, "SALE 50%"),), 9.0, lambda tid: None)  # gone and back: a new track
+    watcher.check("other", (_line(1, "SALE"),), 9.0, lambda tid: None)  # another stream's track 1
+    assert watcher.counts["sale"] == 3
+    assert [a["stream_id"] for a in watcher.recent] == ["other", "shop", "shop"]
+
+
+def test_a_rule_limited_to_streams_and_rules_from_the_command_line_are_kept():
+    watcher = Watcher([parse_cli_rule("gate=GATE")], lambda *a: None)
+    watcher.add(WatchRule("dock", "DOCK", streams=("cam2",)))
+    watcher.check("cam1", (_line(1, "DOCK 3"),), 0.0, lambda tid: None)
+    assert watcher.counts["dock"] == 0
+    watcher.check("cam2", (_line(1, "DOCK 3"),), 0.0, lambda tid: None)
+    assert watcher.counts["dock"] == 1
+    with pytest.raises(BadInputError, match="comes from the cli"):
+        watcher.remove("gate")
+    with pytest.raises(BadInputError, match="cannot be replaced"):
+        watcher.add(WatchRule("gate", "OTHER"))
+    assert watcher.remove("dock") and not watcher.remove("dock")
+
+
+def test_a_webhook_refused_at_first_is_delivered_signed_after_retries():
+    receiver = WebhookReceiver(fail_first=3).start()
+    sender = WebhookSender(WebhookConfig((receiver.url,), "k3y", first_pause_s=0.1), MemoryOutbox())
+    try:
+        sender.send({"rule": "sale", "text": "SALE 50%"})
+        assert wait_for(lambda: receiver.received, 20, 0.05)
+        headers, body = receiver.received[0]
+        assert headers["X-Stream-OCR-Signature"] == sign("k3y", body) != sign("other", body)
+        assert json.loads(body) == {"rule": "sale", "text": "SALE 50%"}
+        assert receiver.attempts == 4 and sender.failed_attempts == 3 and sender.delivered == 1
+        assert wait_for(lambda: sender.pending() == 0, 5, 0.05)
+    finally:
+        sender.close()
+        receiver.close()
+
+
+def test_a_webhook_that_never_answers_is_given_up_after_its_attempts():
+    dead = WebhookReceiver()  # a port nobody listens on
+    sender = WebhookSender(WebhookConfig((dead.url,), "k", max_attempts=3, first_pause_s=0.05), MemoryOutbox())
+    try:
+        sender.send({"rule": "x"})
+        assert wait_for(lambda: sender.given_up == 1, 20, 0.05)
+        assert sender.failed_attempts == 3 and sender.pending() == 0
+    finally:
+        sender.close()
+
+
+def test_the_outbox_survives_a_restart_and_delivers_once_the_receiver_is_up(db_url):  # noqa: F811
+    receiver = WebhookReceiver()  # its port is chosen, but it is not listening yet
+    engine = open_database(db_url)
+    first = WebhookSender(WebhookConfig((receiver.url,), "k", first_pause_s=30), DatabaseOutbox(engine))
+    first.send({"rule": "gate", "text": "GATE 4"})
+    assert wait_for(lambda: first.failed_attempts == 1, 20, 0.05)
+    first.close()  # the server stops with the delivery still owed
+    assert DatabaseOutbox(engine).size() == 1
+    receiver.start()
+    # A restarted server: its sender finds the delivery due (a short first pause here).
+    engine = open_database(db_url)
+    outbox = DatabaseOutbox(engine)
+    from stream_ocr.history.schema import webhook_outbox
+
+    with engine.begin() as conn:
+        conn.execute(webhook_outbox.update().values(next_at=time.time()))
+    second = WebhookSender(WebhookConfig((receiver.url,), "k"), outbox)
+    try:
+        assert wait_for(lambda: receiver.received, 20, 0.05)
+        assert json.loads(receiver.received[0][1])["text"] == "GATE 4"
+        assert wait_for(lambda: outbox.size() == 0, 5, 0.05)
+        assert len(receiver.received) == 1
+    finally:
+        second.close()
+        receiver.close()
+
+
+def test_the_outbox_is_bounded_and_counts_what_it_drops(db_url):  # noqa: F811
+    for outbox in (MemoryOutbox(max_size=3), DatabaseOutbox(open_database(db_url), max_size=3)):
+        for i in range(5):
+            outbox.add("http://127.0.0.1:9/hook", json.dumps({"n": i}), 1000.0 + i)
+        assert outbox.size() == 3 and outbox.dropped == 2
+        assert [json.loads(d.body)["n"] for d in outbox.due(2000.0)] == [2, 3, 4]
+
+
+def test_the_watchlist_api_adds_lists_and_removes_rules_and_refuses_bad_ones(keras_engine, tmp_path):
+    from stream_ocr.config import ServerConfig, WatchConfig
+    from stream_ocr.server import create_app
+
+    app = create_app(ServerConfig(watch=WatchConfig(("gate=GATE",)), jobs_dir=tmp_path / "jobs"), keras_engine, [])
+    client = app.app.test_client()
+    try:
+        res = client.post("/api/watchlist", json={"name": "plate", "pattern": r"[A-Z]{2}\d{3}", "regex": True})
+        assert res.status_code == 201 and res.get_json()["source"] == "api"
+        assert [r["name"] for r in client.get("/api/watchlist").get_json()["rules"]] == ["gate", "plate"]
+        assert client.post("/api/watchlist", json={"name": "bad", "pattern": "(", "regex": True}).status_code == 400
+        assert client.post("/api/watchlist", data="not json", content_type="application/json").status_code == 400
+        assert client.post("/api/watchlist", json={"name": "gate", "pattern": "x"}).status_code == 400
+        foreign = client.post(
+            "/api/watchlist", json={"name": "x", "pattern": "x"}, headers={"Origin": "http://evil.test"}
+        )
+        assert foreign.status_code == 403
+        assert client.delete("/api/watchlist/gate").status_code == 400
+        assert client.delete("/api/watchlist/plate").status_code == 204
+        assert client.delete("/api/watchlist/plate").status_code == 404
+        # Without --db: alerts of this run are listed, crops and search say how to turn history on.
+        assert client.get("/api/alerts").get_json() == {"alerts": []}
+        assert "--db" in client.get("/api/tracks/1/crop.jpg").get_json()["error"]
+    finally:
+        app.stop()
