@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,8 @@ class VideoJobs:
         self._pending: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
         self._thread = None
+        # Called with (job, wall-clock start) when a job is done (the history stores its tracks).
+        self.on_done: Callable[[JobState, float], None] | None = None
 
     def start(self) -> None:
         self._thread = start_thread(self._run, "video-jobs")
@@ -218,6 +221,7 @@ class VideoJobs:
     def _process(self, state: JobState) -> None:
         room = f"job:{state.job_id}"
         state.state, state.started = "running", time.monotonic()
+        wall_started = time.time()
         last = 0.0
 
         def progress(done: int, total: int) -> None:
@@ -257,6 +261,11 @@ class VideoJobs:
             state.state = "done"
         if out.is_dir():
             state.files = sorted(p.name for p in out.iterdir() if p.is_file())
+        if state.state == "done" and self.on_done is not None:
+            try:
+                self.on_done(state, wall_started)
+            except Exception:  # noqa: BLE001  (the job's own results stand whatever the history does)
+                logger.exception("storing video job %s in the history failed", state.job_id)
         self.publish(*self.final_event(state), room)
 
     def final_event(self, state: JobState) -> tuple[str, dict[str, Any]]:

@@ -193,3 +193,55 @@ def test_video_upload_progress_timeline_and_seek(server, playwright, tmp_path):
         assert body.ok and "COFFEE" in body.text()
     finally:
         browser.close()
+
+
+def test_search_history_from_the_page_and_see_alerts(playwright, tmp_path):
+    """A server with a history and a watchlist: the page shows the alert as the rule fires,
+    and a misspelled search from the page finds the stored track with its crop; a click
+    on the result shows the stream it was read on."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    from .helpers import wait_for
+
+    db = f"sqlite:///{tmp_path / 'history.db'}"
+    proc = ServerProcess("--source", f"deck={SAMPLES / 'slides.mp4'}", "--loop", "--db", db, "--watch", "budget=BUDGET")
+    browser = None
+    try:
+        proc.wait_ready()
+
+        def stored() -> bool:
+            url = proc.url + "/api/search?" + urllib.parse.urlencode({"q": "Budget and hiring"})
+            with urllib.request.urlopen(url, timeout=10) as res:
+                return bool(json.loads(res.read())["results"])
+
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(proc.url + "/")
+        page.wait_for_selector("#status[data-status='live']", timeout=30_000)
+        # The slide with "Budget and hiring" comes every 20 s: its alert reaches the page.
+        page.wait_for_selector("#alerts li", timeout=240_000)
+        assert "Budget" in page.inner_text("#alerts li")
+        assert wait_for(stored, 240, 1), "no track was stored"
+        page.select_option("#stream-select", "")
+        page.fill("#search-q", "budqet and hirinq")
+        page.click("#search-form button")
+        page.wait_for_selector("#search-results li img", timeout=30_000)
+        first = page.locator("#search-results li").first
+        assert "Budget and hiring" in first.inner_text() and "deck" in first.inner_text()
+        # The crop is a real image, loaded under the page's Content-Security-Policy.
+        crop_width = "img => img.complete ? img.naturalWidth : 0"
+        assert wait_for(lambda: page.eval_on_selector("#search-results li img", crop_width) > 20, 20, 0.2)
+        first.click()
+        assert page.eval_on_selector("#stream-select", "s => s.value") == "deck"
+        page.fill("#search-q", "zebra crossing")
+        page.click("#search-form button")
+        assert wait_for(lambda: page.inner_text("#search-status") == "nothing found", 20, 0.2)
+        assert violations == []
+    finally:
+        if browser is not None:
+            browser.close()
+        proc.stop()

@@ -270,3 +270,78 @@ def test_a_word_misread_by_one_letter_is_found_by_its_true_spelling(db_url):
     box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
     store.add([TrackRow("sign", "Waich", 1.0, 2.0, 0.6, box), TrackRow("sign", "PEDESTRIANS", 1.0, 2.0, 0.9, box)])
     assert [h.text for h in store.search("WATCH")] == ["Waich"]
+
+
+def test_a_video_jobs_tracks_are_stored_with_where_they_start_in_the_video(keras_engine, tmp_path):
+    """An uploaded video's tracks join the history: found by search, with the job, the
+    position to play from, and a crop cut from the video."""
+    import io
+
+    import cv2
+
+    clip = tmp_path / "deck.mp4"  # the first 6 s of the slides: Chapter A, then Chapter B
+    src = cv2.VideoCapture(str(SAMPLES / "slides.mp4"))
+    out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 10, (640, 360))
+    for _ in range(60):
+        ok, frame = src.read()
+        assert ok
+        out.write(frame)
+    out.release()
+    config = ServerConfig(history=HistoryConfig(f"sqlite:///{tmp_path / 'h.db'}"), jobs_dir=tmp_path / "jobs")
+    app = create_app(config, keras_engine, [])
+    app.start()
+    try:
+        client = app.app.test_client()
+        res = client.post("/api/videos", data={"video": (io.BytesIO(clip.read_bytes()), "deck.mp4")})
+        assert res.status_code == 202, res.get_json()
+        job_id = res.get_json()["job_id"]
+        assert wait_for(lambda: client.get(f"/api/videos/{job_id}").get_json()["state"] == "done", 600, 1)
+        assert wait_for(lambda: _search(client, q="Chapter B").get_json()["results"], 30, 0.2)
+        hit = _search(client, q="Chapter B").get_json()["results"][0]
+        assert hit["text"] == "Chapter B" and hit["stream_id"] == f"video:{job_id}" and hit["job_id"] == job_id
+        assert 3.5 <= hit["video_time"] <= 4.6  # the slide changes at 4 s
+        assert client.get(hit["crop_url"]).mimetype == "image/jpeg"
+        plans = _search(client, q="Plans for the sprinq").get_json()["results"][0]
+        assert plans["text"] == "Plans for the spring" and plans["video_time"] <= 0.6
+    finally:
+        app.stop()
+
+
+def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url):
+    """A history written by the previous release (revision 0001) opens with its rows kept."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from stream_ocr.history.database import MIGRATIONS, engine_url
+
+    engine = sa.create_engine(engine_url(db_url))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            sa.text(
+                "INSERT INTO tracks (stream_id, text, text_key, first_seen, last_seen, confidence, points) "
+                "VALUES ('gate', 'GATE 4', ' gate 4 ', 1.0, 2.0, 0.9, '[]')"
+            )
+        )
+        conn.execute(sa.text("INSERT INTO track_grams (gram, track_id) VALUES (' ga', 1), ('gat', 1), ('ate', 1)"))
+    engine.dispose()
+    store = TrackStore(db_url)
+    (hit,) = store.search("GATE 4")
+    assert hit.text == "GATE 4" and hit.to_dict()["crop_url"] is None and hit.to_dict()["video_time"] is None
+    assert store.count() == 1
+
+
+def test_an_unreachable_database_is_a_clear_error_at_once():
+    from stream_ocr.errors import BadInputError
+
+    from .serverproc import free_port
+
+    started = time.monotonic()
+    with pytest.raises(BadInputError, match="cannot open the history database") as refused:
+        TrackStore(f"postgresql://nobody:secret@127.0.0.1:{free_port()}/none")
+    assert time.monotonic() - started < 20
+    assert "secret" not in str(refused.value)  # the password is not shown

@@ -403,3 +403,67 @@ function showDownloads(j) {
   }
   $("video-result").hidden = false;
 }
+
+// ---- history search and alerts -------------------------------------------------------------
+function hitItem(text, meta, cropUrl, onClick) {
+  const li = document.createElement("li");
+  if (cropUrl) {
+    const img = document.createElement("img");
+    img.src = cropUrl; img.alt = text; img.loading = "lazy";
+    li.appendChild(img);
+  }
+  const body = document.createElement("span");
+  body.textContent = text;
+  const small = document.createElement("span");
+  small.className = "meta"; small.textContent = meta;
+  body.appendChild(small);
+  li.appendChild(body);
+  li.addEventListener("click", onClick);
+  return li;
+}
+
+function localTime(iso) { return new Date(iso).toLocaleString(); }
+
+// A video job's track plays the job's video at that moment; a live one shows its stream.
+function openHit(hit) {
+  if (hit.job_id) {
+    const player = $("video-player");
+    player.src = `/api/videos/${encodeURIComponent(hit.job_id)}/input`;
+    player.addEventListener("loadedmetadata", () => { player.currentTime = hit.video_time || 0; player.play().catch(() => {}); }, { once: true });
+    $("video-result").hidden = false;
+    player.scrollIntoView({ behavior: "smooth", block: "center" });
+  } else if (hit.stream_id) {
+    if (![...select.options].some((o) => o.value === hit.stream_id)) select.add(new Option(hit.stream_id, hit.stream_id));
+    select.value = hit.stream_id;
+    choose(hit.stream_id);
+  }
+}
+
+$("search-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const q = $("search-q").value.trim();
+  const status = $("search-status"), list = $("search-results");
+  if (!q) return;
+  status.textContent = "searching…"; status.className = "note";
+  list.innerHTML = "";
+  let body = {};
+  try {
+    const res = await fetch(`/api/search?q=${encodeURIComponent(q)}&limit=50`);
+    body = await res.json();
+    if (!res.ok) throw new Error(body.error || res.statusText);
+  } catch (err) {
+    status.textContent = err.message; status.className = "error";
+    return;
+  }
+  status.textContent = body.results.length ? `${body.results.length} found` : "nothing found";
+  for (const hit of body.results) {
+    const where = hit.job_id ? `video ${hit.job_id} at ${fmtTime(hit.video_time || 0)}` : hit.stream_id;
+    list.appendChild(hitItem(hit.text, `${where} · ${localTime(hit.first_seen)}`, hit.crop_url, () => openHit(hit)));
+  }
+});
+
+socket.on("alert", (a) => {
+  const list = $("alerts");
+  list.prepend(hitItem(a.text, `${a.rule} · ${a.stream_id} · ${localTime(a.time)}`, a.crop_url, () => openHit(a)));
+  while (list.children.length > 50) list.lastChild.remove();
+});

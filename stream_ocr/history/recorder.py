@@ -8,6 +8,7 @@ its crop. Every call returns at once: storing and webhooks happen on their own t
 
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
@@ -21,6 +22,7 @@ from stream_ocr.config import HistoryConfig, WatchConfig
 from stream_ocr.history.crops import BestCrops
 from stream_ocr.history.database import engine_url
 from stream_ocr.history.store import TrackStore
+from stream_ocr.history.video_tracks import video_rows
 from stream_ocr.history.writer import HistoryWriter
 from stream_ocr.pipeline import StepResult
 from stream_ocr.tracking import Track
@@ -55,6 +57,17 @@ class LiveRecorder:
         if self.writer is not None:
             self.writer.record(stream_id, track, crop)
         self.watcher.forget(stream_id, track.track_id)
+
+    def on_video_done(self, job, started: float) -> None:
+        """A video job finished: its tracks go to the history, with crops cut from the video."""
+        if self.writer is None:
+            return
+        tracks_file = job.folder / "out" / "tracks.json"
+        if not tracks_file.exists():
+            return
+        tracks = json.loads(tracks_file.read_text())["tracks"]
+        for row in video_rows(job.video_path, tracks, job.job_id, started):
+            self.writer.record_row(row)
 
     def close(self) -> None:
         """Deliver what is due and write what is buffered, then stop the threads."""

@@ -20,6 +20,8 @@ tracks = sa.Table(
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("points", sa.Text, nullable=False),  # JSON: the last box, four [x, y]
     sa.Column("crop", sa.LargeBinary, nullable=True),  # a small JPEG of its best read
+    # Tracks of a video job (stream id ``video:JOB``): where in the video it starts, seconds.
+    sa.Column("video_time", sa.Float, nullable=True),
 )
 
 # Every distinct trigram of each track's ``text_key``, on SQLite: a search's candidates are

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 MIN_SCORE = 75.0
 # At most this many candidates are ranked per search.
 MAX_CANDIDATES = 5000
+# The stream id of a video job's tracks: this and the job's id.
+VIDEO_PREFIX = "video:"
 # pg_trgm's word similarity a candidate needs (one wrong letter in five gives 0.5).
 PG_WORD_SIMILARITY = 0.3
 
@@ -60,6 +62,7 @@ class TrackRow:
     confidence: float
     points: tuple[tuple[float, float], ...]
     crop: bytes | None = None
+    video_time: float | None = None  # a video job's track: its start in the video, seconds
 
     def values(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class TrackRow:
             "confidence": self.confidence,
             "points": json.dumps([[round(x, 1), round(y, 1)] for x, y in self.points]),
             "crop": self.crop,
+            "video_time": self.video_time,
         }
 
 
@@ -86,8 +90,10 @@ class Hit:
     confidence: float
     score: float
     has_crop: bool = False
+    video_time: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The search result; a video job's track also says which job and where in it."""
         return {
             "id": self.id,
             "text": self.text,
@@ -97,6 +103,8 @@ class Hit:
             "confidence": round(self.confidence, 4),
             "score": round(self.score, 1),
             "crop_url": f"/api/tracks/{self.id}/crop.jpg" if self.has_crop else None,
+            "job_id": self.stream_id[len(VIDEO_PREFIX) :] if self.stream_id.startswith(VIDEO_PREFIX) else None,
+            "video_time": None if self.video_time is None else round(self.video_time, 3),
         }
 
 
@@ -219,6 +227,7 @@ class TrackStore:
                         row["confidence"],
                         score,
                         bool(row["has_crop"]),
+                        row["video_time"],
                     )
                 )
         hits.sort(key=lambda h: (-h.score, -h.last_seen))

@@ -191,6 +191,7 @@ def create_app(
         jobs_dir = temp_jobs_dir = Path(tempfile.mkdtemp(prefix="stream-ocr-jobs-"))
     job = VideoJob(annotate=True, max_pixels=config.image_limits.max_pixels, max_duration_s=config.max_video_seconds)
     jobs = VideoJobs(SharedEngine(engine, shares, "video"), jobs_dir, hub.publish, job)
+    jobs.on_done = recorder.on_video_done
     register_events(socketio, hub, jobs, config.max_connections_per_address)
     server = ServerApp(
         app,

@@ -1,4 +1,4 @@
-"""Crops of tracks; alerts, API watchlist rules and the webhook outbox; pg_trgm on PostgreSQL.
+"""Crops and video times of tracks; alerts, API watchlist rules and the webhook outbox; pg_trgm on PostgreSQL.
 
 Revision ID: 0002
 """
@@ -14,6 +14,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("tracks", sa.Column("crop", sa.LargeBinary, nullable=True))
+    op.add_column("tracks", sa.Column("video_time", sa.Float, nullable=True))
     op.create_index("tracks_last_seen", "tracks", ["last_seen"])
     op.create_table(
         "alerts",
@@ -55,4 +56,5 @@ def downgrade() -> None:
     op.drop_table("watch_rules")
     op.drop_table("alerts")
     op.drop_index("tracks_last_seen", "tracks")
+    op.drop_column("tracks", "video_time")
     op.drop_column("tracks", "crop")
