@@ -125,15 +125,19 @@ class TrackStore:
         """Insert ``rows`` in the caller's transaction."""
         if not rows:
             return
+        values = [row.values() for row in rows]
         if self.postgres:
-            conn.execute(tracks.insert(), [row.values() for row in rows])
+            conn.execute(tracks.insert(), values)
             return
-        for row in rows:
-            values = row.values()
-            (track_id,) = conn.execute(tracks.insert(), values).inserted_primary_key
-            grams = [{"gram": g, "track_id": track_id} for g in sorted(trigrams(values["text_key"]))]
-            if grams:
-                conn.execute(track_grams.insert(), grams)
+        # One statement for the tracks (their ids returned in order), one for their trigrams.
+        ids = conn.execute(tracks.insert().returning(tracks.c.id, sort_by_parameter_order=True), values).scalars()
+        grams = [
+            {"gram": g, "track_id": track_id}
+            for track_id, v in zip(ids, values, strict=True)
+            for g in sorted(trigrams(v["text_key"]))
+        ]
+        if grams:
+            conn.execute(track_grams.insert(), grams)
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -207,9 +211,12 @@ class TrackStore:
             select = select.where(tracks.c.last_seen >= since)
         if until is not None:
             select = select.where(tracks.c.first_seen <= until)
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             if self.postgres:
-                conn.execute(sa.text(f"SET pg_trgm.word_similarity_threshold = {PG_WORD_SIMILARITY}"))
+                conn.execute(sa.text(f"SET LOCAL pg_trgm.word_similarity_threshold = {PG_WORD_SIMILARITY}"))
+                # The planner prices pg_trgm's operator so low that it scans the whole table
+                # (0.9 s at 60,000 rows, against 15 ms on the trigram index): never here.
+                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
             rows = conn.execute(select.limit(MAX_CANDIDATES)).mappings().all()
         needle = key.strip()
         hits = []

@@ -1,0 +1,204 @@
+"""Benchmark the track history: inserts, fuzzy search on a million tracks, and the live cost.
+
+Side by side, in one run, on SQLite (a file in a temporary folder) and PostgreSQL
+(Debian's, started here on 127.0.0.1, as tests/pgserver.py does):
+  * insert throughput: tracks per second through ``TrackStore.add`` in batches of 200,
+    as the history writer sends them (trigram rows on SQLite, pg_trgm's index on PostgreSQL);
+  * search latency, p50 and p95, over 200 queries with one letter wrong, on ``--rows``
+    stored tracks (default 1,000,000; filled in bulk beyond the timed inserts);
+  * the live pipeline's reads per second on ``samples/slides.mp4`` (looped), with the
+    history and a watchlist rule on and off, in alternating rounds (``--live-s`` each).
+
+Texts are made up: one to five words from a 5,000-word vocabulary of letter strings, and
+licence-plate-like codes, so that trigrams are spread as in real footage.
+
+    python benchmarks/history.py [--rows 1000000] [--live-s 60] [--skip-live] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import string
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BOX = ((0.0, 0.0), (120.0, 0.0), (120.0, 30.0), (0.0, 30.0))
+
+
+def vocabulary(rng: random.Random, n: int = 5000) -> list[str]:
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 10))))
+    return sorted(words)
+
+
+def make_text(rng: random.Random, vocab: list[str]) -> str:
+    if rng.random() < 0.15:
+        return f"{rng.choice(string.ascii_uppercase)}{rng.choice(string.ascii_uppercase)} {rng.randint(100, 999)}"
+    return " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 5))).capitalize()
+
+
+def misspell(rng: random.Random, text: str) -> str:
+    i = rng.randrange(len(text))
+    return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1 :]
+
+
+def rows(rng, vocab, n, start):
+    from stream_ocr.history.store import TrackRow
+
+    return [
+        TrackRow(f"cam{rng.randint(1, 100)}", make_text(rng, vocab), start + i, start + i + 3, 0.9, BOX)
+        for i in range(n)
+    ]
+
+
+def bulk_fill(store, rng, vocab, total: int) -> float:
+    """Fill to ``total`` tracks in large transactions (a fast path for the benchmark only)."""
+    import sqlalchemy as sa
+
+    from stream_ocr.history.schema import track_grams, tracks
+    from stream_ocr.history.store import trigrams
+
+    started = time.perf_counter()
+    with store.engine.connect() as conn:
+        next_id = (conn.execute(sa.select(sa.func.max(tracks.c.id))).scalar() or 0) + 1
+    while store.count() < total:
+        chunk = min(50_000, total - store.count())
+        batch = rows(rng, vocab, chunk, 1_790_000_000.0 + next_id)
+        values = [{**r.values(), "id": next_id + i} for i, r in enumerate(batch)]
+        with store.engine.begin() as conn:
+            conn.execute(tracks.insert(), values)
+            if not store.postgres:
+                conn.execute(
+                    track_grams.insert(),
+                    [{"gram": g, "track_id": v["id"]} for v in values for g in trigrams(v["text_key"])],
+                )
+        next_id += chunk
+        print(f"    {store.count():,} tracks ({time.perf_counter() - started:.0f} s)", flush=True)
+    if store.postgres:
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('tracks', 'id'), (SELECT max(id) FROM tracks))"))
+            conn.execute(sa.text("ANALYZE tracks"))
+    else:
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))
+    return time.perf_counter() - started
+
+
+def bench_store(name: str, url: str, total: int, rng: random.Random, vocab: list[str]) -> dict:
+    from stream_ocr.history.store import TrackStore
+
+    store = TrackStore(url)
+    timed = rows(rng, vocab, 20_000, 1_780_000_000.0)
+    started = time.perf_counter()
+    for i in range(0, len(timed), 200):
+        store.add(timed[i : i + 200])
+    insert_s = time.perf_counter() - started
+    print(f"  {name}: {len(timed):,} tracks inserted in {insert_s:.1f} s", flush=True)
+    fill_s = bulk_fill(store, rng, vocab, total)
+    queries = [misspell(rng, t.text) for t in rng.sample(timed, 200)]
+    store.search(queries[0])  # warm the cache and the pool
+    latencies, found = [], 0
+    for query, truth in zip(queries, [None] * len(queries), strict=True):
+        t0 = time.perf_counter()
+        hits = store.search(query, limit=20)
+        latencies.append(1000 * (time.perf_counter() - t0))
+        found += bool(hits)
+        del truth
+    latencies.sort()
+    return {
+        "backend": name,
+        "insert_tracks_per_s": len(timed) / insert_s,
+        "rows": store.count(),
+        "fill_s": fill_s,
+        "search_p50_ms": statistics.median(latencies),
+        "search_p95_ms": latencies[int(0.95 * len(latencies)) - 1],
+        "queries_with_hits": found / len(queries),
+    }
+
+
+def bench_live(seconds: float, rounds: int = 2) -> list[tuple[str, float]]:
+    """Reads per second of the live pipeline on the slides, history on and off, alternating."""
+    from stream_ocr.config import HistoryConfig, ServerConfig, WatchConfig
+    from stream_ocr.engines import create_engine
+    from stream_ocr.server import create_app
+    from stream_ocr.sources import SourceSpec
+
+    engine = create_engine()
+    out = []
+    for r in range(rounds):
+        for label in ("off", "on"):
+            folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
+            config = ServerConfig(jobs_dir=folder / "jobs")
+            if label == "on":
+                config = ServerConfig(
+                    jobs_dir=folder / "jobs",
+                    history=HistoryConfig(f"sqlite:///{folder / 'h.db'}"),
+                    watch=WatchConfig(("budget=BUDGET",)),
+                )
+            app = create_app(config, engine, [SourceSpec("deck", str(ROOT / "samples" / "slides.mp4"), loop=True)])
+            app.start()
+            time.sleep(10)  # warm-up: the first frames of a new size are slow
+            before = sum(m["inferred"] for m in app.hub.metrics())
+            time.sleep(seconds)
+            reads = sum(m["inferred"] for m in app.hub.metrics()) - before
+            written = app.recorder.writer.written if app.recorder.writer is not None else 0
+            app.stop()
+            out.append((label, reads / seconds))
+            print(
+                f"  live round {r + 1}, history {label}: {reads / seconds:.3f} reads/s ({written} rows written)",
+                flush=True,
+            )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--live-s", type=float, default=60.0)
+    parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    vocab = vocabulary(rng)
+    results = []
+    folder = Path(tempfile.mkdtemp(prefix="bench-history-"))
+    results.append(bench_store("sqlite", f"sqlite:///{folder / 'h.db'}", args.rows, rng, vocab))
+    if not args.skip_postgres:
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer()
+        pg.start()
+        try:
+            results.append(bench_store("postgresql", pg.new_database("bench"), args.rows, rng, vocab))
+        finally:
+            pg.close()
+    print()
+    print(
+        "| back end | inserts (tracks/s, batches of 200) | stored tracks | search p50 (ms) | search p95 (ms) | queries answered |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['backend']} | {r['insert_tracks_per_s']:,.0f} | {r['rows']:,} | {r['search_p50_ms']:.1f} "
+            f"| {r['search_p95_ms']:.1f} | {100 * r['queries_with_hits']:.0f}% |"
+        )
+    if not args.skip_live:
+        live = bench_live(args.live_s)
+        print()
+        for label in ("off", "on"):
+            rates = [rate for lab, rate in live if lab == label]
+            print(
+                f"live reads/s with the history {label}: {statistics.mean(rates):.3f} (rounds: {', '.join(f'{x:.3f}' for x in rates)})"
+            )
+
+
+if __name__ == "__main__":
+    main()
