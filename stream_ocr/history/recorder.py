@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from stream_ocr.history.video_tracks import video_rows
 from stream_ocr.history.writer import HistoryWriter
 from stream_ocr.pipeline import StepResult
 from stream_ocr.tracking import Track
+
+if TYPE_CHECKING:
+    from stream_ocr.jobs import JobState
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class LiveRecorder:
             self.writer.record(stream_id, track, crop)
         self.watcher.forget(stream_id, track.track_id)
 
-    def on_video_done(self, job, started: float) -> None:
+    def on_video_done(self, job: JobState, started: float) -> None:
         """A video job finished: its tracks go to the history, with crops cut from the video."""
         if self.writer is None:
             return
