@@ -345,3 +345,16 @@ def test_an_unreachable_database_is_a_clear_error_at_once():
         TrackStore(f"postgresql://nobody:secret@127.0.0.1:{free_port()}/none")
     assert time.monotonic() - started < 20
     assert "secret" not in str(refused.value)  # the password is not shown
+
+
+def test_a_text_that_is_one_word_of_the_query_does_not_outrank_the_whole_text(db_url):
+    """Found by benchmarks/history.py on a million tracks: "Auczict" scored 100 for the
+    query "Xzagsbavn auczict" (its best part matched the text, not the query in it)."""
+    from stream_ocr.history.store import TrackRow
+
+    store = TrackStore(db_url)
+    box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
+    store.add([TrackRow("c", "Xzagrbavn auczict", 1.0, 2.0, 0.9, box), TrackRow("c", "Auczict", 3.0, 4.0, 0.9, box)])
+    assert [h.text for h in store.search("Xzagsbavn auczict")] == ["Xzagrbavn auczict"]
+    # Equal scores: the text closest as a whole comes first (then the newest).
+    assert [h.text for h in store.search("auczict")] == ["Auczict", "Xzagrbavn auczict"]
