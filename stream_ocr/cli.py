@@ -324,6 +324,36 @@ def _add_video_parser(sub) -> None:
     video.set_defaults(func=cmd_video)
 
 
+def _add_history_arguments(serve: argparse.ArgumentParser) -> None:
+    """``serve``'s history, watchlist and webhook options (README, History)."""
+    history = serve.add_argument_group("history and watchlists (see README, History)")
+    history.add_argument(
+        "--db",
+        metavar="URL",
+        help="keep every finished track of the live streams and video jobs in this database, searchable at "
+        "/api/search: "
+        "sqlite:///PATH (created with its folder if missing) or postgresql://USER@HOST:PORT/DB",
+    )
+    history.add_argument("--retain-days", type=float, help="delete tracks last seen more than this many days ago")
+    history.add_argument("--retain-rows", type=int, help="keep at most this many tracks (the newest)")
+    history.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="NAME=PATTERN",
+        help="alert when live text matches: NAME=WORDS (OCR errors forgiven by length), NAME=WORDS~N "
+        "(N letters forgiven) or NAME=/REGEX/; repeatable",
+    )
+    history.add_argument("--watchlist", type=Path, metavar="FILE", help='watchlist rules from JSON: {"rules": [...]}')
+    history.add_argument(
+        "--webhook", action="append", default=[], metavar="URL", help="POST each alert here, signed; repeatable"
+    )
+    history.add_argument(
+        "--webhook-secret",
+        help="HMAC-SHA256 key of the X-Stream-OCR-Signature header (or set STREAM_OCR_WEBHOOK_SECRET)",
+    )
+
+
 def _add_serve_parser(sub) -> None:
     serve = sub.add_parser("serve", help="run the web server: live streams, the page, and the /api/")
     serve.add_argument(
@@ -411,31 +441,7 @@ def _add_serve_parser(sub) -> None:
         default=ServerConfig.max_connections_per_address,
         help="Socket.IO connections open at once per client address (default %(default)s)",
     )
-    history = serve.add_argument_group("history and watchlists (see README, History)")
-    history.add_argument(
-        "--db",
-        metavar="URL",
-        help="keep every finished track of the live streams in this database, searchable at /api/search: "
-        "sqlite:///PATH (created with its folder if missing) or postgresql://USER@HOST:PORT/DB",
-    )
-    history.add_argument("--retain-days", type=float, help="delete tracks last seen more than this many days ago")
-    history.add_argument("--retain-rows", type=int, help="keep at most this many tracks (the newest)")
-    history.add_argument(
-        "--watch",
-        action="append",
-        default=[],
-        metavar="NAME=PATTERN",
-        help="alert when live text matches: NAME=WORDS (OCR errors forgiven by length), NAME=WORDS~N "
-        "(N letters forgiven) or NAME=/REGEX/; repeatable",
-    )
-    history.add_argument("--watchlist", type=Path, metavar="FILE", help='watchlist rules from JSON: {"rules": [...]}')
-    history.add_argument(
-        "--webhook", action="append", default=[], metavar="URL", help="POST each alert here, signed; repeatable"
-    )
-    history.add_argument(
-        "--webhook-secret",
-        help="HMAC-SHA256 key of the X-Stream-OCR-Signature header (or set STREAM_OCR_WEBHOOK_SECRET)",
-    )
+    _add_history_arguments(serve)
     cluster = serve.add_argument_group("scaling out (see README, Scaling out)")
     cluster.add_argument(
         "--message-queue",
