@@ -90,17 +90,35 @@ class InferenceWorker:
     def remove_slot(self, stream_id: str) -> None:
         with self._slots_lock:
             self._slots.pop(stream_id, None)
-            self._steps.pop(stream_id, None)
+            step = self._steps.pop(stream_id, None)
             self._not_before.pop(stream_id, None)
+        if step is not None:
+            self._end_tracks(stream_id, step)
+
+    def _end_tracks(self, stream_id: str, step: FrameStep) -> None:
+        """The stream stops: the texts still on screen end now (the history stores them)."""
+        if self.recorder is None:
+            return
+        for track in list(step.tracker.active):
+            try:
+                self.recorder.on_track_end(stream_id, track)
+            except Exception:  # noqa: BLE001  (one track must not keep the others from the history)
+                logger.exception("stream %s: recording the end of a track failed", stream_id)
+        step.tracker.active = []
 
     def start(self) -> None:
         self._thread = start_thread(self._run, f"inference:{self.engine.name}")
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop the inference thread; then every stream's tracks still on screen end."""
         self._stop.set()
         self.wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._slots_lock:
+            steps = list(self._steps.items())
+        for stream_id, step in steps:
+            self._end_tracks(stream_id, step)
 
     def health(self) -> dict[str, object]:
         """Whether the inference thread runs, and how long its current frame has taken."""

@@ -122,3 +122,28 @@ def test_browser_stream_limit():
 def test_duplicate_stream_names_are_refused():
     with pytest.raises(BadInputError, match="unique"):
         StreamHub(FakeEngine(), [SourceSpec("a", "x.mp4"), SourceSpec("a", "y.mp4")])
+
+
+def test_the_texts_on_screen_when_a_stream_stops_or_leaves_are_ended_for_the_history():
+    """Plumbing only (a fake engine): a server stopped, or a browser camera closed, while a
+    text is on screen still hands that track to the recorder, once."""
+    ended = []
+
+    class Recorder:
+        def on_read(self, stream_id, image, step):
+            pass
+
+        def on_track_end(self, stream_id, track):
+            ended.append((stream_id, track.text))
+
+    worker = InferenceWorker(FakeEngine(), lambda f, r: None, lambda f, e: None)
+    worker.recorder = Recorder()
+    for name in ("deck", "cam-x"):
+        worker.new_slot(name)
+        worker.process(Frame(name, 1, np.full((40, 40, 3), 9, np.uint8), time.time()))
+    worker.remove_slot("cam-x")
+    assert ended == [("cam-x", "FAKE")]
+    worker.stop()
+    assert ended == [("cam-x", "FAKE"), ("deck", "FAKE")]
+    worker.stop()  # stopping again ends nothing twice
+    assert len(ended) == 2
