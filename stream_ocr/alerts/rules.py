@@ -79,10 +79,14 @@ class WatchRule:
     def applies_to(self, stream_id: str) -> bool:
         return not self.streams or stream_id in self.streams
 
-    def matches(self, text: str) -> bool:
-        """Whether ``text`` (a track's fused text) matches; a match that takes too long does not."""
+    def matches(self, text: str, key: str | None = None) -> bool:
+        """Whether ``text`` (a track's fused text) matches; a match that takes too long does not.
+        ``key``: ``text_key`` of the text, if the caller has it (one per line for all rules)."""
         compiled: regex.Pattern = self._compiled  # type: ignore[attr-defined]
-        subject = text[:MAX_TEXT] if self.is_regex else text_key(text[:MAX_TEXT])
+        if self.is_regex:
+            subject = text[:MAX_TEXT]
+        else:
+            subject = key if key is not None else text_key(text[:MAX_TEXT])
         try:
             return compiled.search(subject, timeout=MATCH_TIMEOUT_S) is not None
         except TimeoutError:

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from stream_ocr.alerts.records import AlertRow, RuleRecords
-from stream_ocr.alerts.rules import WatchRule
+from stream_ocr.alerts.rules import MAX_TEXT, WatchRule
 from stream_ocr.errors import BadInputError
+from stream_ocr.history.store import text_key
 from stream_ocr.realthreads import threading
 from stream_ocr.types import Line
 
@@ -98,8 +99,9 @@ class Watcher:
                 self._fired.move_to_end(key)
                 while len(self._fired) > 10_000:
                     self._fired.popitem(last=False)
+            key = text_key(line.text[:MAX_TEXT])  # once per line, for every word rule
             for rule in rules:
-                if rule.name in fired or not rule.matches(line.text):
+                if rule.name in fired or not rule.matches(line.text, key):
                     continue
                 fired.add(rule.name)
                 confidence = line.confidence if line.confidence is not None else 0.0
