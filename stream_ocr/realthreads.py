@@ -27,6 +27,11 @@ queue = _original("queue")
 time = _original("time")
 
 
+def locks_are_green() -> bool:
+    """True under eventlet's monkey-patching: a library's own locks are green ones."""
+    return threading is not sys.modules.get("threading")
+
+
 def start_thread(target, name: str, *args) -> threading.Thread:  # type: ignore[name-defined]
     """Start a daemon OS thread named for what it does (``capture:lobby``, ``inference:keras-ocr``)."""
     thread = threading.Thread(target=target, name=name, args=args, daemon=True)
@@ -42,7 +47,7 @@ def give_logging_real_locks() -> None:
     over on its own thread's hub, which cannot switch to a green thread of the main one
     ("greenlet.error: Cannot switch to a different thread"): the server hung at start-up.
     """
-    if threading is sys.modules.get("threading"):
+    if not locks_are_green():
         return  # not monkey-patched: logging's locks are real already
     import logging
 

@@ -358,3 +358,48 @@ def test_a_text_that_is_one_word_of_the_query_does_not_outrank_the_whole_text(db
     assert [h.text for h in store.search("Xzagsbavn auczict")] == ["Xzagrbavn auczict"]
     # Equal scores: the text closest as a whole comes first (then the newest).
     assert [h.text for h in store.search("auczict")] == ["Auczict", "Xzagrbavn auczict"]
+
+
+@pytest.mark.slow
+def test_under_eventlet_searches_at_once_while_the_writer_writes_are_all_answered(tmp_path):
+    """Eventlet's monkey-patching makes SQLAlchemy's pool locks green, and a green lock that
+    two OS threads contend for loses its waiter: before the history let one thread at a time
+    into SQLAlchemy, eight searches at once hung every later request within 30-100 s."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from .serverproc import ServerProcess
+
+    proc = ServerProcess(
+        "--source",
+        f"deck={SAMPLES / 'slides.mp4'}",
+        "--loop",
+        "--api-rate-limit",
+        "100000/minute",
+        async_mode="eventlet",
+        data_dir=tmp_path / "data",
+    )
+    try:
+        proc.wait_ready(timeout=300)
+        answered, failed = [], []
+
+        def search(query: str) -> None:
+            try:
+                with urllib.request.urlopen(f"{proc.url}/api/search?q={query}", timeout=20) as res:
+                    answered.append(len(json.loads(res.read())["results"]))
+            except (OSError, urllib.error.HTTPError) as e:
+                failed.append(repr(e))
+
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not failed:
+            batch = [threading.Thread(target=search, args=(q,)) for q in ["budqet", "chapter", "spring", "thank"] * 2]
+            for t in batch:
+                t.start()
+            for t in batch:
+                t.join()
+        assert failed == [], f"{len(answered)} searches answered before: {failed[:3]}"
+        assert len(answered) > 200 and max(answered) > 0  # the writer stored tracks meanwhile
+    finally:
+        assert proc.stop(timeout=30) == 0, proc.log()[-3000:]

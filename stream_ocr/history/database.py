@@ -7,10 +7,13 @@ revision on every open, so an older database is upgraded in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from stream_ocr import realthreads
 from stream_ocr.errors import BadInputError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -55,6 +58,39 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+class OneThreadAtATime:
+    """An engine that lets one OS thread at a time into SQLAlchemy: the engine under eventlet.
+
+    Monkey-patching makes SQLAlchemy's own locks green, its connection pool's among them.
+    The threads that use the history are OS threads (the writer, the webhook sender, and
+    eventlet's tpool, where requests run their queries), and a green lock that two OS threads
+    contend for loses its waiter (eventlet issue 432): eight searches at once hung every
+    later request. A real lock, held for the whole of each ``begin``/``connect`` block, means
+    SQLAlchemy's locks are never contended. Reentrant: a block may open another.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._lock = realthreads.threading.RLock()
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self._lock, self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        with self._lock, self._engine.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        with self._lock:
+            self._engine.dispose()
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)  # the dialect, the URL: no pool involved
+
+
 def open_database(url: str) -> sa.Engine:
     """A connection pool on ``url``, migrated; fails at once if the database cannot be reached."""
     engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
@@ -64,6 +100,8 @@ def open_database(url: str) -> sa.Engine:
         migrate(engine)
     except sa.exc.OperationalError as e:
         raise BadInputError(f"cannot open the history database {safe_url(url)}: {e.orig}") from None
+    if realthreads.locks_are_green():
+        return OneThreadAtATime(engine)  # type: ignore[return-value]  (the same begin/connect)
     return engine
 
 
