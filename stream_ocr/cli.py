@@ -15,8 +15,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from stream_ocr.config import EngineConfig, HistoryConfig, ImageLimits, ServerConfig, ShareConfig, WatchConfig
-from stream_ocr.errors import StreamOCRError
+from stream_ocr.config import (
+    EngineConfig,
+    HistoryConfig,
+    ImageLimits,
+    ServerConfig,
+    ShareConfig,
+    WatchConfig,
+    default_data_dir,
+)
+from stream_ocr.errors import BadInputError, StreamOCRError
 from stream_ocr.history.recorder import check_settings
 from stream_ocr.realthreads import give_logging_real_locks
 
@@ -222,7 +230,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine_actors=args.engine_actors,
         engine_actor_cpus=args.engine_actor_cpus,
         engine_actor_gpus=args.engine_actor_gpus,
-        history=HistoryConfig(args.db, args.retain_days, args.retain_rows),
+        history=history_config_from_args(args),
         watch=WatchConfig(
             tuple(args.watch),
             args.watchlist,
@@ -249,6 +257,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return create_app(server_config, EnginePool(names), sources)
 
     print(f"stream-ocr: open http://{args.host}:{args.port}/ in a browser", flush=True)
+    print(f"stream-ocr: {_history_line(server_config.history)}", flush=True)
     if server_config.async_mode == "threading" and not server_config.dev_server:
         from stream_ocr.server.gunicorn_server import serve_gunicorn
 
@@ -324,18 +333,81 @@ def _add_video_parser(sub) -> None:
     video.set_defaults(func=cmd_video)
 
 
+def history_config_from_args(args: argparse.Namespace) -> HistoryConfig:
+    """The history ``serve`` keeps: ``--db``, else SQLite in the data folder (off with ``--no-history``).
+
+    With ``--ray`` there is no default history: the stream actors have no recorder.
+    """
+    if args.no_history and args.db:
+        raise BadInputError("--no-history and --db contradict each other: give one")
+    if args.db:
+        url = args.db
+    elif args.no_history or args.ray is not None:
+        url = None
+    else:
+        url = f"sqlite:///{(args.data_dir / 'history.db').resolve()}"
+    if url is None:
+        if args.retain_rows is not None or args.retain_days_given:
+            raise BadInputError(
+                "--retain-days and --retain-rows need a history (there is none with --no-history or --ray)"
+            )
+        return HistoryConfig()
+    if args.retain_days < 0:
+        raise BadInputError("--retain-days must be >= 0 (0 keeps every track)")
+    retain_days = args.retain_days or None  # 0: kept forever
+    return HistoryConfig(url, retain_days, args.retain_rows)
+
+
+def _history_line(history: HistoryConfig) -> str:
+    if history.db_url is None:
+        return "no history kept (/api/search is off)"
+    where = history.db_url
+    if "@" in where:  # a password is never printed
+        scheme, rest = where.split("://", 1)
+        where = f"{scheme}://{rest.rsplit('@', 1)[1]}"
+    kept = f"{history.retain_days:g} days" if history.retain_days else "until deleted"
+    return f"history kept in {where} ({kept}; --no-history turns it off)"
+
+
+class _RetainDays(argparse.Action):
+    """``--retain-days``: stores the number and notes that it was given (its default is not 0)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.retain_days_given = True
+
+
 def _add_history_arguments(serve: argparse.ArgumentParser) -> None:
     """``serve``'s history, watchlist and webhook options (README, History)."""
     history = serve.add_argument_group("history and watchlists (see README, History)")
     history.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="where the default history is kept, created if missing "
+        "(default: $STREAM_OCR_DATA_DIR, else $XDG_DATA_HOME/stream-ocr: %(default)s)",
+    )
+    history.add_argument(
         "--db",
         metavar="URL",
-        help="keep every finished track of the live streams and video jobs in this database, searchable at "
-        "/api/search: "
+        help="keep the history in this database instead of DATA_DIR/history.db: "
         "sqlite:///PATH (created with its folder if missing) or postgresql://USER@HOST:PORT/DB",
     )
-    history.add_argument("--retain-days", type=float, help="delete tracks last seen more than this many days ago")
-    history.add_argument("--retain-rows", type=int, help="keep at most this many tracks (the newest)")
+    history.add_argument(
+        "--no-history",
+        action="store_true",
+        help="keep no history: /api/search answers 404 (watchlist alerts still go out)",
+    )
+    history.add_argument(
+        "--retain-days",
+        type=float,
+        metavar="DAYS",
+        default=30.0,
+        action=_RetainDays,
+        help="delete tracks last seen more than this many days ago; 0 keeps them (default %(default)s)",
+    )
+    history.set_defaults(retain_days_given=False)
+    history.add_argument("--retain-rows", type=int, metavar="N", help="keep at most this many tracks (the newest)")
     history.add_argument(
         "--watch",
         action="append",

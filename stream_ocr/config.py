@@ -22,6 +22,15 @@ def default_cache_dir() -> Path:
     return Path(base) / "stream-ocr"
 
 
+def default_data_dir() -> Path:
+    """Where ``serve`` keeps its history: $STREAM_OCR_DATA_DIR, else $XDG_DATA_HOME/stream-ocr."""
+    explicit = os.environ.get("STREAM_OCR_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "stream-ocr"
+
+
 @dataclass(frozen=True)
 class ImageLimits:
     """Limits on still images, against oversized uploads and decompression bombs."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -22,13 +24,19 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, *args: str, async_mode: str = "threading", log_path: Path | None = None) -> None:
+    def __init__(
+        self, *args: str, async_mode: str = "threading", log_path: Path | None = None, data_dir: Path | None = None
+    ) -> None:
         self.port = free_port()
+        # The default history goes to a folder of this process's own, never the user's.
+        self._temp_data_dir = None if data_dir is not None else tempfile.mkdtemp(prefix="stream-ocr-data-")
+        self.data_dir = Path(data_dir or self._temp_data_dir)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"stream-ocr-server-{self.port}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115  (open for the life of the process)
         cmd = [sys.executable, "-m", "stream_ocr", "serve", "--port", str(self.port), "--async-mode", async_mode, *args]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+        env = {**os.environ, "STREAM_OCR_DATA_DIR": str(self.data_dir)}
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 120.0) -> dict:
         deadline = time.monotonic() + timeout
@@ -58,4 +66,6 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+        if self._temp_data_dir is not None:
+            shutil.rmtree(self._temp_data_dir, ignore_errors=True)
         return self.proc.returncode

@@ -198,7 +198,7 @@ def test_video_upload_progress_timeline_and_seek(server, playwright, tmp_path):
 
 
 def test_search_history_from_the_page_and_see_alerts(playwright, tmp_path):
-    """A server with a history and a watchlist: the page shows the alert as the rule fires,
+    """A server with its default history and a watchlist: the page shows the alert as the rule fires,
     and a misspelled search from the page finds the stored track with its crop; a click
     on the result shows the stream it was read on."""
     import json
@@ -207,8 +207,11 @@ def test_search_history_from_the_page_and_see_alerts(playwright, tmp_path):
 
     from .helpers import wait_for
 
-    db = f"sqlite:///{tmp_path / 'history.db'}"
-    proc = ServerProcess("--source", f"deck={SAMPLES / 'slides.mp4'}", "--loop", "--db", db, "--watch", "budget=BUDGET")
+    # No --db: serve keeps its history in SQLite in its data folder, by default.
+    data = tmp_path / "data"
+    proc = ServerProcess(
+        "--source", f"deck={SAMPLES / 'slides.mp4'}", "--loop", "--watch", "budget=BUDGET", data_dir=data
+    )
     browser = None
     try:
         proc.wait_ready()
@@ -228,6 +231,7 @@ def test_search_history_from_the_page_and_see_alerts(playwright, tmp_path):
         page.wait_for_selector("#alerts li", timeout=240_000)
         assert "Budget" in page.inner_text("#alerts li")
         assert wait_for(stored, 240, 1), "no track was stored"
+        assert (data / "history.db").is_file() and f"history kept in sqlite:///{data / 'history.db'}" in proc.log()
         page.select_option("#stream-select", "")
         page.fill("#search-q", "budqet and hirinq")
         page.click("#search-form button")

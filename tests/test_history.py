@@ -261,6 +261,25 @@ def test_without_a_database_search_says_how_to_turn_it_on(keras_engine, tmp_path
     assert res.status_code == 404 and "--db" in res.get_json()["error"]
 
 
+def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path):
+    from stream_ocr.cli import build_parser, history_config_from_args
+    from stream_ocr.errors import BadInputError
+
+    def history(*args: str) -> HistoryConfig:
+        return history_config_from_args(build_parser().parse_args(["serve", *args]))
+
+    default = history("--data-dir", str(tmp_path / "data"))
+    assert default.db_url == f"sqlite:///{tmp_path / 'data' / 'history.db'}" and default.retain_days == 30
+    assert history("--db", "postgresql://u@127.0.0.1:5/h", "--retain-days", "0").retain_days is None
+    assert history("--no-history").db_url is None
+    assert history("--ray", "auto", "--message-queue", "redis://127.0.0.1:1/0").db_url is None
+    for contradiction in (["--no-history", "--db", "sqlite:///x.db"], ["--no-history", "--retain-days", "3"]):
+        with pytest.raises(BadInputError):
+            history(*contradiction)
+    with pytest.raises(BadInputError, match=">= 0"):
+        history("--retain-days", "-1")
+
+
 def test_a_word_misread_by_one_letter_is_found_by_its_true_spelling(db_url):
     """The street-sign misreading of issue 8 ("Waich" for WATCH): no trigram inside the
     word is shared, only those at its ends."""

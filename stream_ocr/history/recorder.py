@@ -110,7 +110,7 @@ def open_recorder(history: HistoryConfig, watch: WatchConfig) -> LiveRecorder:
     if watch.webhooks:
         outbox = DatabaseOutbox(writer.store.engine) if writer is not None else MemoryOutbox()
         if writer is None:
-            logger.warning("webhook deliveries are kept in memory: give --db to keep them across a restart")
+            logger.warning("webhook deliveries are kept in memory: without --no-history they would survive a restart")
         sender = WebhookSender(WebhookConfig(watch.webhooks, watch.webhook_secret or ""), outbox)
         sinks.append(lambda alert, payload: sender.send(payload))
     records = RuleRecords(writer.store.engine) if writer is not None else None

@@ -1,6 +1,6 @@
 """HTTP routes of the history and the watchlist: search, crops, alerts, rules (README, History).
 
-Database calls run off eventlet's loop (``blocking.run_blocking``). Without ``--db``,
+Database calls run off eventlet's loop (``blocking.run_blocking``). With ``--no-history``,
 search and crops answer 404 with the reason; the watchlist works either way.
 """
 
@@ -17,7 +17,9 @@ from stream_ocr.server.blocking import run_blocking
 
 history_api = Blueprint("history_api", __name__)
 
-NO_HISTORY = "the track history is off: start the server with --db sqlite:///PATH or --db postgresql://..."
+NO_HISTORY = (
+    "the track history is off: serve keeps it unless started with --no-history (or --ray); --db picks the database"
+)
 
 
 def _server():
