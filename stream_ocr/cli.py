@@ -236,6 +236,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             args.watchlist,
             tuple(args.webhook),
             args.webhook_secret or os.environ.get("STREAM_OCR_WEBHOOK_SECRET"),
+            args.admin_token or os.environ.get("STREAM_OCR_ADMIN_TOKEN"),
         ),
     )
     engine_config = engine_config_from_args(args)
@@ -423,6 +424,11 @@ def _add_history_arguments(serve: argparse.ArgumentParser) -> None:
     history.add_argument(
         "--webhook-secret",
         help="HMAC-SHA256 key of the X-Stream-OCR-Signature header (or set STREAM_OCR_WEBHOOK_SECRET)",
+    )
+    history.add_argument(
+        "--admin-token",
+        help="what POST/DELETE /api/watchlist need as 'Authorization: Bearer TOKEN' (or set STREAM_OCR_ADMIN_TOKEN); "
+        "without it only clients on this machine may change the watchlist",
     )
 
 

@@ -162,11 +162,16 @@ class WatchConfig:
     webhooks: tuple[str, ...] = ()
     # The HMAC-SHA256 key of the webhooks' signature header.
     webhook_secret: str | None = None
+    # What ``POST``/``DELETE /api/watchlist`` need as ``Authorization: Bearer TOKEN``;
+    # None: only clients on this machine (loopback) may change the watchlist.
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         for url in self.webhooks:
             if not url.startswith(("http://", "https://")):
                 raise BadInputError(f"--webhook takes an http:// or https:// URL, got {url!r}")
+        if self.admin_token is not None and len(self.admin_token) < 16:
+            raise BadInputError("--admin-token must be at least 16 characters")
         if self.webhooks and not self.webhook_secret:
             raise BadInputError(
                 "--webhook needs a signing secret: --webhook-secret or the STREAM_OCR_WEBHOOK_SECRET variable"

@@ -183,10 +183,41 @@ def test_the_watchlist_api_adds_lists_and_removes_rules_and_refuses_bad_ones(ker
         )
         assert foreign.status_code == 403
         assert client.delete("/api/watchlist/gate").status_code == 400
+        # Without --admin-token, another machine may read the watchlist but not change it.
+        remote = {"REMOTE_ADDR": "192.0.2.7"}
+        assert client.get("/api/watchlist", environ_base=remote).status_code == 200
+        assert client.delete("/api/watchlist/plate", environ_base=remote).status_code == 403
+        assert client.post("/api/watchlist", json={"name": "y", "pattern": "y"}, environ_base=remote).status_code == 403
         assert client.delete("/api/watchlist/plate").status_code == 204
         assert client.delete("/api/watchlist/plate").status_code == 404
         # Without --db: alerts of this run are listed, crops and search say how to turn history on.
         assert client.get("/api/alerts").get_json() == {"alerts": []}
         assert "--db" in client.get("/api/tracks/1/crop.jpg").get_json()["error"]
+    finally:
+        app.stop()
+
+
+def test_with_an_admin_token_the_watchlist_changes_only_for_its_bearer(keras_engine, tmp_path):
+    from stream_ocr.config import ServerConfig, WatchConfig
+    from stream_ocr.errors import BadInputError
+    from stream_ocr.server import create_app
+
+    with pytest.raises(BadInputError, match="16 characters"):
+        WatchConfig(admin_token="short")
+    token = "s3cret-token-of-the-admin"
+    app = create_app(ServerConfig(watch=WatchConfig(admin_token=token), jobs_dir=tmp_path / "jobs"), keras_engine, [])
+    client = app.app.test_client()
+    rule = {"name": "plate", "pattern": "AB123"}
+    try:
+        # From this machine too: the token is asked of everyone once it is set.
+        refused = client.post("/api/watchlist", json=rule)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+        wrong = {"Authorization": "Bearer " + token[:-1] + "X"}
+        assert client.post("/api/watchlist", json=rule, headers=wrong).status_code == 401
+        right = {"Authorization": f"Bearer {token}"}
+        remote = {"REMOTE_ADDR": "192.0.2.7"}
+        assert client.post("/api/watchlist", json=rule, headers=right, environ_base=remote).status_code == 201
+        assert client.delete("/api/watchlist/plate", environ_base=remote).status_code == 401
+        assert client.delete("/api/watchlist/plate", headers=right, environ_base=remote).status_code == 204
     finally:
         app.stop()

@@ -6,6 +6,8 @@ search and crops answer 404 with the reason; the watchlist works either way.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -111,9 +113,43 @@ def watchlist():
     return jsonify({"rules": [rule.to_dict() for rule in _server().recorder.watcher.rules()]})
 
 
+def _may_change_the_watchlist():
+    """None if this request may change the watchlist, else the refusal.
+
+    With ``--admin-token``: the request must carry it as a bearer token. Without: only a
+    client on this machine may (behind a reverse proxy every client looks local: give a token).
+    """
+    token = _server().config.watch.admin_token
+    if token is not None:
+        given = request.headers.get("Authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return None
+        response = jsonify({"error": "changing the watchlist needs 'Authorization: Bearer TOKEN' (--admin-token)"})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="stream-ocr watchlist"'
+        return response
+    try:
+        local = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        local = False
+    if local:
+        return None
+    response = jsonify(
+        {
+            "error": "the watchlist can be changed from this machine only; start the server "
+            "with --admin-token to change it from others"
+        }
+    )
+    response.status_code = 403
+    return response
+
+
 @history_api.post("/api/watchlist")
 def add_rule():
     """Add or replace a rule: ``{"name", "pattern", "regex"?, "max_errors"?, "streams"?}``."""
+    refusal = _may_change_the_watchlist()
+    if refusal is not None:
+        return refusal
     data = request.get_json(silent=True)
     if data is None:
         raise BadInputError('send a JSON rule: {"name": "...", "pattern": "..."}')
@@ -126,6 +162,9 @@ def add_rule():
 
 @history_api.delete("/api/watchlist/<name>")
 def remove_rule(name: str):
+    refusal = _may_change_the_watchlist()
+    if refusal is not None:
+        return refusal
     if not _blocking(_server().recorder.watcher.remove, name):
         return jsonify({"error": f"no rule named {name!r}"}), 404
     return "", 204
