@@ -278,6 +278,12 @@ def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path):
             history(*contradiction)
     with pytest.raises(BadInputError, match=">= 0"):
         history("--retain-days", "-1")
+    # A data folder that cannot be made is said plainly, with the ways out.
+    from stream_ocr.history.database import engine_url
+
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(BadInputError, match="cannot make the history's folder .*--no-history"):
+        engine_url(history("--data-dir", str(tmp_path / "a-file" / "data")).db_url)
 
 
 def test_a_word_misread_by_one_letter_is_found_by_its_true_spelling(db_url):

@@ -25,7 +25,12 @@ def engine_url(url: str) -> str:
         path = Path(url[len("sqlite:///") :])
         if not path.name:
             raise BadInputError(f"--db sqlite:///PATH needs a file name, got {url!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise BadInputError(
+                f"cannot make the history's folder {path.parent}: {e.strerror} (give --data-dir, --db or --no-history)"
+            ) from None
         return url
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
         if url.startswith(prefix):
