@@ -334,6 +334,12 @@ def _add_video_parser(sub) -> None:
     video.set_defaults(func=cmd_video)
 
 
+# The default history's bounds: a month, and a million tracks (about 7 GB with their crops;
+# the size search was measured at, BENCHMARKS.md "History").
+DEFAULT_RETAIN_DAYS = 30.0
+DEFAULT_RETAIN_ROWS = 1_000_000
+
+
 def history_config_from_args(args: argparse.Namespace) -> HistoryConfig:
     """The history ``serve`` keeps: ``--db``, else SQLite in the data folder (off with ``--no-history``).
 
@@ -348,15 +354,16 @@ def history_config_from_args(args: argparse.Namespace) -> HistoryConfig:
     else:
         url = f"sqlite:///{(args.data_dir / 'history.db').resolve()}"
     if url is None:
-        if args.retain_rows is not None or args.retain_days_given:
+        if args.retain_rows is not None or args.retain_days is not None:
             raise BadInputError(
                 "--retain-days and --retain-rows need a history (there is none with --no-history or --ray)"
             )
         return HistoryConfig()
-    if args.retain_days < 0:
-        raise BadInputError("--retain-days must be >= 0 (0 keeps every track)")
-    retain_days = args.retain_days or None  # 0: kept forever
-    return HistoryConfig(url, retain_days, args.retain_rows)
+    days = DEFAULT_RETAIN_DAYS if args.retain_days is None else args.retain_days
+    rows = DEFAULT_RETAIN_ROWS if args.retain_rows is None else args.retain_rows
+    if days < 0 or rows < 0:
+        raise BadInputError("--retain-days and --retain-rows must be >= 0 (0: no limit)")
+    return HistoryConfig(url, days or None, rows or None)
 
 
 def _history_line(history: HistoryConfig) -> str:
@@ -366,16 +373,10 @@ def _history_line(history: HistoryConfig) -> str:
     if "@" in where:  # a password is never printed
         scheme, rest = where.split("://", 1)
         where = f"{scheme}://{rest.rsplit('@', 1)[1]}"
-    kept = f"{history.retain_days:g} days" if history.retain_days else "until deleted"
+    limits = [f"{history.retain_days:g} days"] if history.retain_days else []
+    limits += [f"{history.retain_rows:,} tracks"] if history.retain_rows else []
+    kept = "at most " + " and ".join(limits) if limits else "until deleted"
     return f"history kept in {where} ({kept}; --no-history turns it off)"
-
-
-class _RetainDays(argparse.Action):
-    """``--retain-days``: stores the number and notes that it was given (its default is not 0)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        namespace.retain_days_given = True
 
 
 def _add_history_arguments(serve: argparse.ArgumentParser) -> None:
@@ -403,12 +404,14 @@ def _add_history_arguments(serve: argparse.ArgumentParser) -> None:
         "--retain-days",
         type=float,
         metavar="DAYS",
-        default=30.0,
-        action=_RetainDays,
-        help="delete tracks last seen more than this many days ago; 0 keeps them (default %(default)s)",
+        help=f"delete tracks last seen more than this many days ago; 0: no limit (default {DEFAULT_RETAIN_DAYS:g})",
     )
-    history.set_defaults(retain_days_given=False)
-    history.add_argument("--retain-rows", type=int, metavar="N", help="keep at most this many tracks (the newest)")
+    history.add_argument(
+        "--retain-rows",
+        type=int,
+        metavar="N",
+        help=f"keep at most this many tracks, the newest; 0: no limit (default {DEFAULT_RETAIN_ROWS:,})",
+    )
     history.add_argument(
         "--watch",
         action="append",

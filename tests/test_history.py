@@ -269,15 +269,18 @@ def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path):
         return history_config_from_args(build_parser().parse_args(["serve", *args]))
 
     default = history("--data-dir", str(tmp_path / "data"))
-    assert default.db_url == f"sqlite:///{tmp_path / 'data' / 'history.db'}" and default.retain_days == 30
-    assert history("--db", "postgresql://u@127.0.0.1:5/h", "--retain-days", "0").retain_days is None
+    assert default.db_url == f"sqlite:///{tmp_path / 'data' / 'history.db'}"
+    assert (default.retain_days, default.retain_rows) == (30, 1_000_000)
+    unbounded = history("--db", "postgresql://u@127.0.0.1:5/h", "--retain-days", "0", "--retain-rows", "0")
+    assert (unbounded.retain_days, unbounded.retain_rows) == (None, None)
     assert history("--no-history").db_url is None
     assert history("--ray", "auto", "--message-queue", "redis://127.0.0.1:1/0").db_url is None
     for contradiction in (["--no-history", "--db", "sqlite:///x.db"], ["--no-history", "--retain-days", "3"]):
         with pytest.raises(BadInputError):
             history(*contradiction)
-    with pytest.raises(BadInputError, match=">= 0"):
-        history("--retain-days", "-1")
+    for negative in (["--retain-days", "-1"], ["--retain-rows", "-5"]):
+        with pytest.raises(BadInputError, match=">= 0"):
+            history(*negative)
     # A data folder that cannot be made is said plainly, with the ways out.
     from stream_ocr.history.database import engine_url
 
