@@ -111,6 +111,36 @@ def test_retention_deletes_by_age_and_by_count(store_with_slides):
     assert store.search("Thank you")[0].text == "Thank you"
 
 
+def test_retention_goes_in_chunks_with_writes_between(store_with_slides, monkeypatch):
+    """A big retention (a month going at once) is many short transactions, not one long one
+    that holds every write back: with chunks of 3, the writer stores a new track before the
+    old ones are all gone, and then keeps exactly the newest."""
+    from stream_ocr.history import writer as writer_module
+    from stream_ocr.history.store import TrackRow
+
+    store, base, count = store_with_slides
+    assert count > 12
+    assert store.prune(keep=count - 3, most=2) == 2 and store.prune(keep=count - 3, most=2) == 1
+    monkeypatch.setattr(writer_module, "PRUNE_CHUNK", 3)
+    chunks = []
+    real_prune = store.prune
+
+    def counted(before, keep, most):
+        gone = real_prune(before, keep, most)
+        chunks.append((gone, bool(store.search("Written meanwhile"))))
+        return gone
+
+    store.prune = counted
+    newest = TrackRow("deck", "Written meanwhile", base + 900.0, base + 901.0, 0.9, ((0, 0), (9, 0), (9, 9), (0, 9)))
+    writer = HistoryWriter(store, flush_s=0.05, retain_rows=4)
+    writer.pending.put(newest)
+    assert wait_for(lambda: store.count() == 4, 30, 0.05), store.count()
+    writer.close()
+    assert all(gone <= 3 for gone, _ in chunks) and len(chunks) >= (count - 3 - 4) // 3
+    assert any(gone > 0 and written for gone, written in chunks)  # the write came between chunks
+    assert store.search("Written meanwhile")[0].text == "Written meanwhile"  # the newest is kept
+
+
 def test_the_writer_keeps_a_failed_batch_and_writes_it_when_the_database_is_back(tmp_path, slide_tracks):
     from stream_ocr.tracking import Track, TrackBox
 

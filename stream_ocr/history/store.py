@@ -158,10 +158,9 @@ class TrackStore:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(tracks.c.crop).where(tracks.c.id == track_id)).scalar_one_or_none()
 
-    def prune(self, before: float | None = None, keep: int | None = None) -> int:
+    def prune(self, before: float | None = None, keep: int | None = None, most: int | None = None) -> int:
         """Delete tracks last seen before ``before`` (epoch seconds) and all but the newest
-        ``keep``; return how many went."""
-        gone = 0
+        ``keep``, the oldest first and at most ``most`` of them; return how many went."""
         with self.engine.begin() as conn:
             doomed: list[Any] = []
             if before is not None:
@@ -174,11 +173,15 @@ class TrackStore:
                     doomed.append(tracks.c.id <= edge)
             if not doomed:
                 return 0
-            ids = sa.select(tracks.c.id).where(sa.or_(*doomed))
+            ids = [
+                row[0]
+                for row in conn.execute(sa.select(tracks.c.id).where(sa.or_(*doomed)).order_by(tracks.c.id).limit(most))
+            ]
+            if not ids:
+                return 0
             if not self.postgres:
                 conn.execute(track_grams.delete().where(track_grams.c.track_id.in_(ids)))
-            gone = conn.execute(tracks.delete().where(sa.or_(*doomed))).rowcount
-        return gone
+            return conn.execute(tracks.delete().where(tracks.c.id.in_(ids))).rowcount
 
     def _candidates(self, key: str, filtered: bool) -> sa.Select:
         columns = [c for c in tracks.c if c.name != "crop"] + [tracks.c.crop.isnot(None).label("has_crop")]
