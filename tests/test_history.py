@@ -111,6 +111,21 @@ def test_retention_deletes_by_age_and_by_count(store_with_slides):
     assert store.search("Thank you")[0].text == "Thank you"
 
 
+def test_retention_deletes_more_tracks_than_a_statement_takes_parameters(db_url):
+    """A month expiring at once on a busy camera: 70,000 tracks, past PostgreSQL's 65,535
+    parameters per statement (the chunked prune once listed its ids as parameters)."""
+    from stream_ocr.history.store import TrackRow
+
+    store = TrackStore(db_url)
+    box = ((0.0, 0.0), (9.0, 0.0), (9.0, 9.0), (0.0, 9.0))
+    for start in range(0, 70_100, 1000):
+        store.add(
+            [TrackRow("gate", f"Plate {i:05d}", 1000.0 + i, 1001.0 + i, 0.9, box) for i in range(start, start + 1000)]
+        )
+    assert store.prune(before=1001.0 + 70_000) == 70_000  # last seen 1001 + i: i < 70,000 go
+    assert store.count() == 1000 and store.search("Plate 70050")[0].text == "Plate 70050"
+
+
 def test_retention_goes_in_chunks_with_writes_between(store_with_slides, monkeypatch):
     """A big retention (a month going at once) is many short transactions, not one long one
     that holds every write back: with chunks of 3, the writer stores a new track before the

@@ -173,12 +173,10 @@ class TrackStore:
                     doomed.append(tracks.c.id <= edge)
             if not doomed:
                 return 0
-            ids = [
-                row[0]
-                for row in conn.execute(sa.select(tracks.c.id).where(sa.or_(*doomed)).order_by(tracks.c.id).limit(most))
-            ]
-            if not ids:
-                return 0
+            # A subquery, never a list of ids: a month may be millions (PostgreSQL takes at
+            # most 65,535 parameters in a statement).
+            chosen = sa.select(tracks.c.id).where(sa.or_(*doomed)).order_by(tracks.c.id).limit(most).subquery()
+            ids = sa.select(chosen.c.id)
             if not self.postgres:
                 conn.execute(track_grams.delete().where(track_grams.c.track_id.in_(ids)))
             return conn.execute(tracks.delete().where(tracks.c.id.in_(ids))).rowcount
