@@ -8,6 +8,8 @@ Side by side, in one run, on SQLite (a file in a temporary folder) and PostgreSQ
     on ``--rows`` stored tracks (default 1,000,000; filled in bulk beyond the timed
     inserts), and how often the text searched for is in the top 20, and first (short
     words and plates are often ambiguous among a million made-up texts);
+  * retention: a chunk of deletions as the writer makes them, against half the table
+    deleted in one transaction; on SQLite the bytes a track takes in the file;
   * the live pipeline's reads per second on ``samples/slides.mp4`` (looped), with the
     history and a watchlist rule on and off, in alternating rounds (``--live-s`` each).
 
@@ -94,6 +96,30 @@ def bulk_fill(store, rng, vocab, total: int) -> float:
     return time.perf_counter() - started
 
 
+def bench_retention(store, url: str) -> dict:
+    """Retention on the filled table: five chunks as the writer deletes them, then half the
+    table in one transaction (what a month expiring at once cost before the chunks).
+    On SQLite also the file's bytes per track (text, box and trigrams; no crop)."""
+    from stream_ocr.history.writer import PRUNE_CHUNK
+
+    out = {"rows_before_retention": store.count()}
+    if url.startswith("sqlite:///"):
+        out["bytes_per_track"] = Path(url[len("sqlite:///") :]).stat().st_size / store.count()
+    chunks = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        assert store.prune(keep=store.count() - PRUNE_CHUNK, most=PRUNE_CHUNK) == PRUNE_CHUNK
+        chunks.append(1000 * (time.perf_counter() - t0))
+    half = store.count() // 2
+    t0 = time.perf_counter()
+    gone = store.prune(keep=half)
+    out.update(chunk_ms=statistics.median(chunks), whole_s=time.perf_counter() - t0, whole_rows=gone)
+    print(
+        f"    retention: chunks of {PRUNE_CHUNK} {[round(c) for c in chunks]} ms; {gone:,} at once {out['whole_s']:.1f} s"
+    )
+    return out
+
+
 def bench_store(name: str, url: str, total: int, rng: random.Random, vocab: list[str]) -> dict:
     from stream_ocr.history.store import TrackStore
 
@@ -117,10 +143,13 @@ def bench_store(name: str, url: str, total: int, rng: random.Random, vocab: list
         found += any(h.text == truth for h in hits)
         first += bool(hits) and hits[0].text == truth
     latencies.sort()
+    rows_searched = store.count()
+    retention = bench_retention(store, url)
     return {
+        **retention,
         "backend": name,
         "insert_tracks_per_s": len(timed) / insert_s,
-        "rows": store.count(),
+        "rows": rows_searched,
         "fill_s": fill_s,
         "search_p50_ms": statistics.median(latencies),
         "search_p95_ms": latencies[int(0.95 * len(latencies)) - 1],
@@ -208,6 +237,18 @@ def main() -> None:
             f"| {r['backend']} | {r['insert_tracks_per_s']:,.0f} | {r['rows']:,} | {r['search_p50_ms']:.1f} "
             f"| {r['search_p95_ms']:.1f} | {100 * r['true_in_top20']:.0f}% | {100 * r['true_first']:.0f}% |"
         )
+    print()
+    print(
+        "| back end | stored tracks | retention: one chunk of 2,000 (ms, median of 5) | half the table in one transaction |"
+    )
+    print("|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['backend']} | {r['rows']:,} | {r['chunk_ms']:.0f} | {r['whole_rows']:,} tracks in {r['whole_s']:.1f} s |"
+        )
+    for r in results:
+        if "bytes_per_track" in r:
+            print(f"{r['backend']}: {r['bytes_per_track']:,.0f} bytes per track in the file, without crops")
     if not args.skip_live:
         live = bench_live(args.live_s)
         print()

@@ -334,7 +334,7 @@ def _add_video_parser(sub) -> None:
     video.set_defaults(func=cmd_video)
 
 
-# The default history's bounds: a month, and a million tracks (about 7 GB with their crops;
+# The default history's bounds: a month, and a million tracks (about 5 GB with their crops;
 # the size search was measured at, BENCHMARKS.md "History").
 DEFAULT_RETAIN_DAYS = 30.0
 DEFAULT_RETAIN_ROWS = 1_000_000

@@ -16,9 +16,9 @@ from stream_ocr.history.store import TrackRow, TrackStore
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.tracking import Track
 
-# Retention deletes at most this many tracks per transaction (0.5 to 0.75 s on SQLite with
-# their trigrams), with batches of writes between: a month of tracks going at once took one
-# 170 s transaction on a million, and held every write back meanwhile.
+# Retention deletes at most this many tracks per transaction, with batches of writes
+# between: on SQLite, 0.49 s a chunk against 11 s for 95,000 tracks in one transaction, during
+# which every write waited (BENCHMARKS.md "Retention").
 PRUNE_CHUNK = 2000
 
 logger = logging.getLogger(__name__)
