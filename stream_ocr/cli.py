@@ -369,10 +369,9 @@ def history_config_from_args(args: argparse.Namespace) -> HistoryConfig:
 def _history_line(history: HistoryConfig) -> str:
     if history.db_url is None:
         return "no history kept (/api/search is off)"
-    where = history.db_url
-    if "@" in where:  # a password is never printed
-        scheme, rest = where.split("://", 1)
-        where = f"{scheme}://{rest.rsplit('@', 1)[1]}"
+    from stream_ocr.history.database import safe_url
+
+    where = safe_url(history.db_url)  # a password is never printed
     limits = [f"{history.retain_days:g} days"] if history.retain_days else []
     limits += [f"{history.retain_rows:,} tracks"] if history.retain_rows else []
     kept = "at most " + " and ".join(limits) if limits else "until deleted"

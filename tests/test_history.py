@@ -326,6 +326,11 @@ def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path):
     for negative in (["--retain-days", "-1"], ["--retain-rows", "-5"]):
         with pytest.raises(BadInputError, match=">= 0"):
             history(*negative)
+    # The start-up line says where and how long, never a password.
+    from stream_ocr.cli import _history_line
+
+    line = _history_line(history("--db", "postgresql://bob:hunter2@127.0.0.1:5/h"))
+    assert "hunter2" not in line and "127.0.0.1:5/h" in line and "30 days and 1,000,000 tracks" in line
     # A data folder that cannot be made is said plainly, with the ways out.
     from stream_ocr.history.database import engine_url
 

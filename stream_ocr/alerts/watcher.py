@@ -99,9 +99,9 @@ class Watcher:
                 self._fired.move_to_end(key)
                 while len(self._fired) > 10_000:
                     self._fired.popitem(last=False)
-            key = text_key(line.text[:MAX_TEXT])  # once per line, for every word rule
+            search_key = text_key(line.text[:MAX_TEXT])  # once per line, for every word rule
             for rule in rules:
-                if rule.name in fired or not rule.matches(line.text, key):
+                if rule.name in fired or not rule.matches(line.text, search_key):
                     continue
                 fired.add(rule.name)
                 confidence = line.confidence if line.confidence is not None else 0.0
