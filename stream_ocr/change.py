@@ -1,10 +1,12 @@
-"""Is this frame worth reading? Local change detection with forced keyframes.
+"""Is this frame worth reading, and which part of it? Local change detection with keyframes.
 
 Owns the decision only. A frame is compared with the last frame that was read, cell by
 cell over a grid of a small, blurred grey copy: the largest cell difference counts, so a
 change confined to one corner (a page counter, one letter of a slide, a score) is seen
-however still the rest of the frame is. A frame is read anyway once ``keyframe_s`` has
-passed since the last read. It runs no OCR; live streams and video files use it alike.
+however still the rest of the frame is. When the changed cells cover a small part of
+the frame, only that region (with a margin) needs reading. The whole frame is read
+anyway once ``keyframe_s`` has passed since the last whole read. It runs no OCR; live
+streams and video files use it alike.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ class ChangeConfig:
     # Read at least this often (seconds), changed or not.
     keyframe_s: float = 10.0
     enabled: bool = True
+    # Read only the changed regions when their boxes (with ``region_margin`` pixels of the
+    # signature around each) cover at most this share of the frame; above it, the whole frame.
+    region_max_share: float = 0.5
+    region_margin: int = 12
+
+    @property
+    def regions(self) -> bool:
+        return self.region_max_share > 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.threshold < 1:
@@ -35,6 +45,20 @@ class ChangeConfig:
             raise BadInputError("the keyframe interval must be positive")
         if self.width < 16 or self.cell < 2:
             raise BadInputError("the change signature needs width >= 16 and cell >= 2")
+        if not 0 <= self.region_max_share <= 1 or self.region_margin < 0:
+            raise BadInputError("region_max_share must be in [0, 1] (0: always the whole frame), region_margin >= 0")
+
+
+Region = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to read a frame, and if only parts: ``regions``, each (x0, y0, x1, y1) in
+    frame pixels; None reads the whole frame."""
+
+    read: bool
+    regions: tuple[Region, ...] | None = None
 
 
 def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
@@ -45,8 +69,8 @@ def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
     return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
 
 
-def largest_cell_change(previous: np.ndarray, current: np.ndarray, cell: int) -> float:
-    """The largest mean absolute difference (0-1) over the grid's cells (edge cells included)."""
+def cell_changes(previous: np.ndarray, current: np.ndarray, cell: int) -> np.ndarray:
+    """The mean absolute difference (0-1) of each cell of the grid (edge cells included)."""
     diff = np.abs(current - previous)
     h, w = diff.shape
     rows, cols = -(-h // cell), -(-w // cell)
@@ -56,7 +80,59 @@ def largest_cell_change(previous: np.ndarray, current: np.ndarray, cell: int) ->
     counts[:h, :w] = 1
     sums = padded.reshape(rows, cell, cols, cell).sum(axis=(1, 3))
     sizes = counts.reshape(rows, cell, cols, cell).sum(axis=(1, 3))
-    return float((sums / np.maximum(sizes, 1)).max()) / 255
+    return sums / np.maximum(sizes, 1) / 255
+
+
+def largest_cell_change(previous: np.ndarray, current: np.ndarray, cell: int) -> float:
+    """The largest mean absolute difference (0-1) over the grid's cells."""
+    return float(cell_changes(previous, current, cell).max())
+
+
+def merge_boxes(boxes: list[Region]) -> list[Region]:
+    """Boxes that overlap or touch, merged until none do."""
+    boxes = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for k in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[k]
+                if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
+                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del boxes[k]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
+
+
+def changed_regions(
+    changes: np.ndarray, config: ChangeConfig, frame_shape: tuple[int, ...]
+) -> tuple[Region, ...] | None:
+    """The boxes around groups of changed cells, with the margin, in frame pixels; None when
+    they cover more than ``region_max_share`` of the frame (read it whole)."""
+    mask = (changes >= config.threshold).astype(np.uint8)
+    if not mask.any():
+        return None
+    h, w = frame_shape[:2]
+    to_frame = w / config.width  # the signature is ``width`` pixels wide
+    pad = config.region_margin
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boxes = []
+    for x, y, bw, bh, _ in stats[1:count]:
+        boxes.append(
+            (
+                max(0, int((x * config.cell - pad) * to_frame)),
+                max(0, int((y * config.cell - pad) * to_frame)),
+                min(w, int(np.ceil(((x + bw) * config.cell + pad) * to_frame))),
+                min(h, int(np.ceil(((y + bh) * config.cell + pad) * to_frame))),
+            )
+        )
+    boxes = merge_boxes(boxes)
+    if sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes) > config.region_max_share * w * h:
+        return None
+    return tuple(sorted(boxes))
 
 
 class ChangeGate:
@@ -65,26 +141,38 @@ class ChangeGate:
     def __init__(self, config: ChangeConfig | None = None) -> None:
         self.config = config or ChangeConfig()
         self._signature: np.ndarray | None = None
-        self._read_at: float | None = None
+        # When the whole frame was last read: keyframes count from it.
+        self._whole_at: float | None = None
         self.last_change = 0.0
 
     def should_read(self, image: np.ndarray, t: float) -> bool:
         """True (and remember this frame) if ``image`` at time ``t`` should be read."""
+        return self.decide(image, t).read
+
+    def decide(self, image: np.ndarray, t: float) -> Decision:
+        """Whether ``image`` at time ``t`` should be read, whole or a region; remembers it if so."""
         if not self.config.enabled:
-            return True
+            return Decision(True)
         current = signature(image, self.config.width)
         previous = self._signature
-        if previous is None or previous.shape != current.shape or self._read_at is None:
-            change = 1.0
+        if previous is None or previous.shape != current.shape or self._whole_at is None:
+            changes = None
+            self.last_change = 1.0
         else:
-            change = largest_cell_change(previous, current, self.config.cell)
-        self.last_change = change
-        due = self._read_at is None or t - self._read_at >= self.config.keyframe_s or t < self._read_at
-        if change >= self.config.threshold or due:
-            self._signature, self._read_at = current, t
-            return True
-        return False
+            changes = cell_changes(previous, current, self.config.cell)
+            self.last_change = float(changes.max())
+        due = self._whole_at is None or t - self._whole_at >= self.config.keyframe_s or t < self._whole_at
+        if changes is None or due:
+            self._signature, self._whole_at = current, t
+            return Decision(True)
+        if self.last_change < self.config.threshold:
+            return Decision(False)
+        self._signature = current
+        regions = changed_regions(changes, self.config, image.shape) if self.config.regions else None
+        if regions is None:
+            self._whole_at = t
+        return Decision(True, regions)
 
     def forget(self) -> None:
-        """Read the next frame whatever it holds (the last read failed)."""
-        self._signature, self._read_at = None, None
+        """Read the next frame whole, whatever it holds (the last read failed)."""
+        self._signature, self._whole_at = None, None

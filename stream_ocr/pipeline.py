@@ -1,8 +1,10 @@
 """One stream's stages after capture, the same for live streams and video files.
 
 Owns the per-frame step: region of interest -> change gate (is this frame worth
-reading?) -> engine (words, junk dropped, lines) -> tracker (lines across frames, fused
-text). A frame that has not changed is not read: the lines on screen carry forward. It
+reading, and which part?) -> engine (words, junk dropped, lines) -> tracker (lines
+across frames, fused text). A frame that has not changed is not read: the lines on
+screen carry forward. A frame that changed in one small region has only that region
+read: the lines elsewhere carry forward, and the lines it touches are read again. It
 owns no thread and no queue: the live inference worker and the video loop call it.
 """
 
@@ -13,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from stream_ocr.change import ChangeConfig, ChangeGate
+from stream_ocr.change import ChangeConfig, ChangeGate, Region, merge_boxes
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.tracking import Tracker, TrackerConfig
-from stream_ocr.types import Detection, FrameResult, Line
+from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift
 
 Roi = tuple[int, int, int, int]
 
@@ -45,6 +47,17 @@ class StepResult:
     width: int
     height: int
     result: FrameResult | None = None
+    # The parts of the frame the engine read, each (x0, y0, x1, y1) in frame pixels; None: all.
+    regions: tuple[Region, ...] | None = None
+
+    @property
+    def pixels_read(self) -> int:
+        """Pixels given to the engine: 0 for a skipped frame."""
+        if self.skipped:
+            return 0
+        if self.regions is None:
+            return self.width * self.height
+        return sum((r[2] - r[0]) * (r[3] - r[1]) for r in self.regions)
 
     @property
     def words(self) -> list[Detection]:
@@ -59,18 +72,36 @@ class StepResult:
             "width": self.width,
             "height": self.height,
             "timings_ms": {k: round(v, 1) for k, v in self.result.timings_ms.items()} if self.result else {},
+            "regions": [list(r) for r in self.regions] if self.regions is not None else None,
             "lines": [line.to_dict() for line in self.lines],
             "detections": [w.to_dict() for w in self.words],
         }
 
 
-def shift(det: Detection, dx: float, dy: float) -> Detection:
-    """``det`` (a word or a line, with its words) moved by (dx, dy) pixels."""
-    points = tuple((x + dx, y + dy) for x, y in det.points)
-    if isinstance(det, Line):
-        words = tuple(shift(w, dx, dy) for w in det.words)
-        return Line(points, det.text, det.confidence, det.track_id, words, det.block)  # type: ignore[arg-type]
-    return Detection(points, det.text, det.confidence, det.track_id)  # type: ignore[arg-type]
+def overlaps(box: tuple[float, float, float, float], region: Region) -> bool:
+    return box[0] < region[2] and box[2] > region[0] and box[1] < region[3] and box[3] > region[1]
+
+
+def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, ...]:
+    """Each changed region grown to hold the lines it touches whole; those that then meet, merged."""
+    return tuple(sorted(merge_boxes([grown_to_lines(r, lines, shape) for r in regions])))
+
+
+def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> Region:
+    """``region`` grown until it holds every line it touches whole, so that a line of which
+    only a part changed (one digit of a counter) is read again whole."""
+    x0, y0, x1, y1 = region
+    for _ in range(3):
+        grown = (x0, y0, x1, y1)
+        for line in lines:
+            b = line.bbox
+            if overlaps(b, (x0, y0, x1, y1)):
+                pad = 0.25 * (b[3] - b[1])  # the recognizer's margin needs pixels around the box
+                x0, y0 = min(x0, int(b[0] - pad)), min(y0, int(b[1] - pad))
+                x1, y1 = max(x1, int(b[2] + pad) + 1), max(y1, int(b[3] + pad) + 1)
+        if (x0, y0, x1, y1) == grown:
+            break
+    return max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)
 
 
 class FrameStep:
@@ -82,8 +113,12 @@ class FrameStep:
         self.gate = ChangeGate(self.config.change)
         self.tracker = Tracker(self.config.tracker)
         self.shown: tuple[Line, ...] = ()
+        # The engine's lines of the last read, in the view's pixels: what a region read keeps.
+        self.read_lines: tuple[Line, ...] = ()
         self.read_count = 0
         self.skipped_count = 0
+        # Of the reads, those of a region only.
+        self.region_count = 0
 
     def __call__(self, image: np.ndarray, t: float) -> StepResult:
         """Read ``image`` (seen at ``t`` seconds) if it changed; raises what the engine raises."""
@@ -92,18 +127,30 @@ class FrameStep:
         if roi is not None:
             x, y, w, h = roi
             view = np.ascontiguousarray(image[y : y + h, x : x + w])
-        if not self.gate.should_read(view, t):
+        decision = self.gate.decide(view, t)
+        if not decision.read:
             self.tracker.carry_forward(t)
             self.skipped_count += 1
             return StepResult(t, True, self.shown, image.shape[1], image.shape[0])
+        regions = decision.regions
+        if regions is not None:
+            regions = regions_to_read(regions, self.read_lines, view.shape)
         try:
-            result = self.engine.read(view)
+            result = self.engine.read(view, regions)
         except Exception:
             self.gate.forget()
             raise
         lines = result.lines
+        if regions is not None:
+            self.region_count += 1
+            kept = tuple(line for line in self.read_lines if not any(overlaps(line.bbox, r) for r in regions))
+            lines = kept + tuple(lines)
+        self.read_lines = tuple(reading_order(lines))  # type: ignore[arg-type]
+        lines = self.read_lines
         if roi is not None:
             lines = tuple(shift(line, roi[0], roi[1]) for line in lines)  # type: ignore[misc]
         self.shown = self.tracker.update(lines, t)  # type: ignore[assignment]
         self.read_count += 1
-        return StepResult(t, False, self.shown, image.shape[1], image.shape[0], result)
+        if regions is not None and roi is not None:
+            regions = tuple((r[0] + roi[0], r[1] + roi[1], r[2] + roi[0], r[3] + roi[1]) for r in regions)
+        return StepResult(t, False, self.shown, image.shape[1], image.shape[0], result, regions)

@@ -11,14 +11,14 @@ rather than a place in an ever longer queue. It runs no OCR of its own.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from stream_ocr.config import ENGINE_LANES, ShareConfig
-from stream_ocr.engines.base import Engine
+from stream_ocr.engines.base import Engine, Region
 from stream_ocr.errors import BadInputError, EngineBusyError
 from stream_ocr.realthreads import threading, time
 from stream_ocr.types import FrameResult
@@ -141,6 +141,6 @@ class SharedEngine:
         self.lane = lane
         self.name = engine.name
 
-    def read(self, frame: np.ndarray) -> FrameResult:
+    def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
         with self.shares.turn(self.lane):
-            return self.engine.read(frame)
+            return self.engine.read(frame, regions)

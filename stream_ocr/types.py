@@ -110,6 +110,15 @@ class FrameResult:
         }
 
 
+def shift(det: Detection, dx: float, dy: float) -> Detection:
+    """``det`` (a word or a line, with its words) moved by (dx, dy) pixels."""
+    points = tuple((x + dx, y + dy) for x, y in det.points)
+    if isinstance(det, Line):
+        words = tuple(shift(w, dx, dy) for w in det.words)
+        return Line(points, det.text, det.confidence, det.track_id, words, det.block)  # type: ignore[arg-type]
+    return Detection(points, det.text, det.confidence, det.track_id)  # type: ignore[arg-type]
+
+
 def text_angle(detections: list[Detection]) -> float:
     """The median direction of the boxes' top edges: 0 for upright text."""
     angles = sorted(math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections)

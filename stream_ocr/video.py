@@ -110,6 +110,11 @@ class VideoSummary:
     frames_sampled: int = 0
     frames_read: int = 0
     frames_skipped_unchanged: int = 0
+    # Of the frames read, those of which only a changed region was read; and the share of
+    # the read frames' pixels that the engine was given.
+    frames_read_region: int = 0
+    pixels_read: int = 0
+    pixels_of_frames_read: int = 0
     engine_errors: int = 0
     distinct_texts: list[str] = field(default_factory=list)
     tracks: int = 0
@@ -311,6 +316,9 @@ def frame_record(frame: VideoFrame, outcome: StepResult | Exception, summary: Vi
         summary.frames_skipped_unchanged += 1
     else:
         summary.frames_read += 1
+        summary.frames_read_region += outcome.regions is not None
+        summary.pixels_read += outcome.pixels_read
+        summary.pixels_of_frames_read += outcome.width * outcome.height
     return {"frame": frame.index, **outcome.to_dict()}
 
 

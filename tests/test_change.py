@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from stream_ocr.change import ChangeConfig, ChangeGate, largest_cell_change, signature
+from stream_ocr.change import ChangeConfig, ChangeGate, Decision, largest_cell_change, signature
 
 from .conftest import SAMPLES
 
@@ -53,3 +53,37 @@ def test_disabled_gate_reads_everything_and_forget_rereads():
     assert gate.should_read(frame, 0.0)
     gate.forget()
     assert gate.should_read(frame, 0.5)
+
+
+def test_a_changed_counter_is_read_as_a_small_region_around_it():
+    page = frame_at("slides", 10.0)
+    counter = page.copy()
+    cv2.rectangle(counter, (555, 318), (600, 346), (244, 248, 248), -1)
+    cv2.putText(counter, "4/5", (560, 340), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (90, 90, 90), 1)
+    gate = ChangeGate()
+    assert gate.decide(page, 0.0) == Decision(True, None)  # the first frame is read whole
+    decision = gate.decide(counter, 0.5)
+    assert decision.read and decision.regions is not None and len(decision.regions) == 1, decision
+    ((x0, y0, x1, y1),) = decision.regions
+    assert x0 <= 555 and y0 <= 318 and x1 >= 600 and y1 >= 346, decision.regions
+    assert (x1 - x0) * (y1 - y0) < 0.05 * page.shape[0] * page.shape[1], decision.regions
+
+
+def test_a_cut_and_a_keyframe_are_read_whole():
+    gate = ChangeGate(ChangeConfig(keyframe_s=3.0))
+    slide, sign = frame_at("slides", 1.0), cv2.resize(frame_at("signs", 1.0), (640, 360))
+    assert gate.decide(slide, 0.0) == Decision(True, None)
+    assert gate.decide(sign, 0.5) == Decision(True, None)  # the whole picture changed
+    changed = sign.copy()
+    cv2.putText(changed, "99", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
+    assert gate.decide(changed, 1.0).regions is not None
+    assert gate.decide(changed, 3.6) == Decision(True, None)  # 3 s after the last whole read
+
+
+def test_regions_off_reads_every_change_whole():
+    page = frame_at("slides", 10.0)
+    counter = page.copy()
+    cv2.putText(counter, "4/5", (560, 340), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2)
+    gate = ChangeGate(ChangeConfig(region_max_share=0.0))
+    gate.decide(page, 0.0)
+    assert gate.decide(counter, 0.5) == Decision(True, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +20,7 @@ import ray
 
 from stream_ocr.cluster.runtime import NAMESPACE, OWNED, get_actor, named_actors, node_label
 from stream_ocr.config import EngineConfig
+from stream_ocr.engines.base import Region
 from stream_ocr.errors import StreamOCRError
 from stream_ocr.metrics import RateMonitor
 from stream_ocr.realthreads import threading, time
@@ -43,10 +45,10 @@ class EngineActor:
         self.rate = RateMonitor()
         self.restarted = ray.get_runtime_context().was_current_actor_reconstructed
 
-    def read(self, frame: np.ndarray) -> FrameResult:
+    def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
         start = time.monotonic()
         try:
-            result = self.engine.read(frame)
+            result = self.engine.read(frame, regions)
         except Exception:
             self.errors += 1
             raise
@@ -127,7 +129,7 @@ class EnginePool:
             turn = [(start + k) % n for k in range(n)]
             return sorted(turn, key=lambda i: self._in_flight[i])
 
-    def read(self, frame: np.ndarray) -> FrameResult:
+    def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
         from ray.exceptions import GetTimeoutError, RayActorError
 
         last: Exception | None = None
@@ -135,7 +137,7 @@ class EnginePool:
             with self._lock:
                 self._in_flight[i] += 1
             try:
-                return ray.get(self.actors[i].read.remote(frame), timeout=self.timeout_s)
+                return ray.get(self.actors[i].read.remote(frame, regions), timeout=self.timeout_s)
             except (RayActorError, GetTimeoutError) as e:
                 logger.warning("engine actor %s failed (%s); trying the next", self.names[i], e)
                 last = e

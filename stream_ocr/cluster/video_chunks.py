@@ -237,6 +237,9 @@ def process_video_on_ray(
             summary.frames_sampled += part.frames_sampled
             summary.frames_read += part.frames_read
             summary.frames_skipped_unchanged += part.frames_skipped_unchanged
+            summary.frames_read_region += part.frames_read_region
+            summary.pixels_read += part.pixels_read
+            summary.pixels_of_frames_read += part.pixels_of_frames_read
             summary.engine_errors += part.engine_errors
             if res.error:
                 errors.append(res.error)

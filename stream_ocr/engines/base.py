@@ -10,6 +10,7 @@ contract.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -18,7 +19,9 @@ from stream_ocr.errors import BadInputError
 from stream_ocr.lines import LineConfig, group_lines
 from stream_ocr.plausibility import JunkConfig, is_junk_line, is_junk_word
 from stream_ocr.realthreads import threading, time
-from stream_ocr.types import Detection, FrameResult
+from stream_ocr.types import Detection, FrameResult, shift
+
+Region = tuple[int, int, int, int]
 
 
 def check_frame(frame: np.ndarray) -> None:
@@ -33,13 +36,23 @@ def check_frame(frame: np.ndarray) -> None:
         raise BadInputError(f"a frame must not be empty, got shape {frame.shape}")
 
 
+def check_region(region: Region, frame: np.ndarray) -> Region:
+    """``region`` (x0, y0, x1, y1) clipped to the frame; BadInputError if nothing is left."""
+    h, w = frame.shape[:2]
+    x0, y0, x1, y1 = (int(v) for v in region)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        raise BadInputError(f"the region {region} holds no pixel of a {w}x{h} frame")
+    return x0, y0, x1, y1
+
+
 class FrameReader(Protocol):
     """What the pipeline needs of an engine: a name and ``read``. An ``Engine`` is one, and so
     is a ``sharing.SharedEngine`` that waits for its turn first."""
 
     name: str
 
-    def read(self, frame: np.ndarray) -> FrameResult: ...
+    def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult: ...
 
 
 class Engine(ABC):
@@ -59,14 +72,24 @@ class Engine(ABC):
     def _unsure(self, word: Detection) -> bool:
         return word.confidence is not None and word.confidence < self.min_confidence
 
-    def read(self, frame: np.ndarray) -> FrameResult:
-        """Find and read the text in one BGR frame."""
+    def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
+        """Find and read the text in one BGR frame, or only in its ``regions`` (x0, y0, x1, y1).
+
+        A region is read as the whole frame would be (at the same detector scale), and its
+        boxes come back in the whole frame's pixels.
+        """
         check_frame(frame)
+        if regions is not None:
+            regions = [check_region(region, frame) for region in regions]
         with self._lock:
             start = time.perf_counter()
             timings: dict[str, float] = {}
+            if regions is None:
+                words = self._read(np.ascontiguousarray(frame), timings)
+            else:
+                words = [w for region in regions for w in self._read_region(frame, region, timings)]
             lines = group_lines(
-                self._read(np.ascontiguousarray(frame), timings),
+                words,
                 self.line_config,
                 lambda word: is_junk_word(word, self.junk) or self._unsure(word),
                 lambda line: is_junk_line(line, self.junk),
@@ -85,3 +108,10 @@ class Engine(ABC):
     @abstractmethod
     def _read(self, frame: np.ndarray, timings: dict[str, float]) -> list[Detection]:
         """Detections in ``frame``'s pixels; add per-stage milliseconds to ``timings``."""
+
+    def _read_region(self, frame: np.ndarray, region: Region, timings: dict[str, float]) -> list[Detection]:
+        """Detections in ``region`` of ``frame``, in the frame's pixels. Engines whose detector
+        scales frames by their size override this, to see the region at the frame's scale."""
+        x0, y0, x1, y1 = region
+        words = self._read(np.ascontiguousarray(frame[y0:y1, x0:x1]), timings)
+        return [shift(w, x0, y0) for w in words]

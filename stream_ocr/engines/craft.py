@@ -124,10 +124,12 @@ class CraftDetector:
     def load(cls, config: EngineConfig) -> CraftDetector:
         return cls(build_craft_keras_model(config), config)
 
-    def prepare(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
-        """Resize and pad one frame for the detector; return the batch of one and the scale."""
+    def prepare(self, rgb: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, float]:
+        """Resize and pad one frame for the detector; return the batch of one and the scale
+        (``scale`` if given: a region of a larger frame is seen at that frame's scale)."""
         h, w = rgb.shape[:2]
-        scale = detection_scale(h, w, self.config)
+        if scale is None:
+            scale = detection_scale(h, w, self.config)
         if scale != 1.0:
             nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
             interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -138,10 +140,12 @@ class CraftDetector:
         batch[0, : rgb.shape[0], : rgb.shape[1]] = rgb
         return batch, scale
 
-    def detect(self, rgb: np.ndarray, timings: dict[str, float] | None = None) -> list[np.ndarray]:
+    def detect(
+        self, rgb: np.ndarray, timings: dict[str, float] | None = None, scale: float | None = None
+    ) -> list[np.ndarray]:
         """Return word boxes (4x2 float32, clockwise from top-left) in ``rgb``'s pixels."""
         t0 = time.perf_counter()
-        batch, scale = self.prepare(rgb)
+        batch, scale = self.prepare(rgb, scale)
         t1 = time.perf_counter()
         maps = self._score_maps(batch).numpy()
         t2 = time.perf_counter()

@@ -15,12 +15,12 @@ import cv2
 import numpy as np
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.base import Engine
-from stream_ocr.engines.craft import CraftDetector
+from stream_ocr.engines.base import Engine, Region
+from stream_ocr.engines.craft import CraftDetector, detection_scale
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
 from stream_ocr.errors import BadInputError, WeightsError
-from stream_ocr.types import Detection
+from stream_ocr.types import Detection, shift
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,17 @@ class KerasOCREngine(Engine):
         self.read(frame)
 
     def _read(self, frame: np.ndarray, timings: dict[str, float]) -> list[Detection]:
+        return self._read_at(frame, timings, None)
+
+    def _read_region(self, frame: np.ndarray, region: Region, timings: dict[str, float]) -> list[Detection]:
+        x0, y0, x1, y1 = region
+        scale = detection_scale(frame.shape[0], frame.shape[1], self.config)
+        words = self._read_at(np.ascontiguousarray(frame[y0:y1, x0:x1]), timings, scale)
+        return [shift(w, x0, y0) for w in words]
+
+    def _read_at(self, frame: np.ndarray, timings: dict[str, float], scale: float | None) -> list[Detection]:
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        boxes = self.detector.detect(rgb, timings)
+        boxes = self.detector.detect(rgb, timings, scale)
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         reads = self.recognizer.recognize_boxes(gray, boxes, timings, auto_rotate=self.config.auto_rotate)
         detections = []
