@@ -4,7 +4,10 @@ Owns box following only, between inferences. When a result arrives, the corners 
 each line's box on the frame it was read from are remembered (``reset``); on each later
 frame (``advance``), pyramidal Lucas-Kanade flow (``cv2.calcOpticalFlowPyrLK``) moves
 them, and each box moves by its points' median shift, scaled by how far they spread
-(a zoom). A box whose points are lost keeps its last place. Images are shrunk to at most
+(a zoom). A point counts only if flow carries it back to where it came from (a
+forward-backward check), so a cut loses every point. A box that loses its points, whose
+points spread or shrink beyond a bound, or that leaves the picture is dropped, never
+stretched or left where its text was. Images are shrunk to at most
 ``max_side`` pixels first; boxes stay in the frame's own pixels. Thread-safe: results
 arrive in the inference thread, frames in the capture thread.
 """
@@ -22,9 +25,17 @@ from stream_ocr.realthreads import threading
 @dataclass(frozen=True)
 class MotionConfig:
     max_side: int = 480
-    # Corners looked for inside each box, and how few may remain before a box stops moving.
+    # Corners looked for inside each box, and how few may remain before a box is dropped.
     points_per_box: int = 12
     min_points: int = 3
+    # A point whose flow back lands further than this (shrunk pixels) from where it started is lost.
+    max_back_error: float = 1.0
+    # A box whose points' spread changes by more than this factor since the last frame is dropped.
+    max_zoom_step: float = 1.25
+    # A box with less than this share of its area inside the picture is dropped.
+    min_inside: float = 0.5
+    # When fewer than this share of all points survive a frame, it was a cut: all boxes go.
+    min_kept_share: float = 0.3
     enabled: bool = True
 
 
@@ -58,6 +69,7 @@ class BoxFollower:
         self._boxes: list[np.ndarray] = []  # each 4x2, in frame pixels
         self._ids: list[int | None] = []
         self._points: list[np.ndarray] = []  # each Nx1x2 float32, in shrunk pixels
+        self._gone: list[int | None] = []  # ids dropped since the last reset
 
     def reset(self, image: np.ndarray, boxes: list[tuple[int | None, tuple]]) -> None:
         """Boxes (track id, 4 points) as read on ``image``: follow them from here."""
@@ -76,42 +88,86 @@ class BoxFollower:
             self._boxes = [np.asarray(pts, dtype=np.float32) for _, pts in boxes]
             self._ids = [track_id for track_id, _ in boxes]
             self._points = found
+            self._gone = []
 
     def advance(self, image: np.ndarray) -> list[FollowedBox]:
         """Move the boxes onto ``image`` (a later frame of the same stream); return them."""
+        return self.follow(image)[0]
+
+    def follow(self, image: np.ndarray) -> tuple[list[FollowedBox], tuple[int | None, ...]]:
+        """Move the boxes onto ``image``; return them, and the ids of the boxes dropped since
+        the last result (their text has gone: a cut, lost points, or out of the picture)."""
         with self._lock:
             if self._gray is None or not self._boxes:
-                return []
+                return [], tuple(self._gone)
             gray, scale = _gray(image, self.config.max_side)
             if gray.shape != self._gray.shape:
+                self._gone += self._ids
                 self._gray, self._boxes, self._ids, self._points = None, [], [], []
-                return []
+                return [], tuple(self._gone)
             counts = [len(p) for p in self._points]
+            keep = [True] * len(counts)
             if sum(counts):
-                moved, status, _ = cv2.calcOpticalFlowPyrLK(
-                    self._gray, gray, np.concatenate(self._points), None, winSize=(21, 21), maxLevel=3
-                )
+                ok_all, moved = self._flow(gray, np.concatenate(self._points))
+                # Most points lost at once: a cut. Every box goes, those too plain to follow too.
+                cut = ok_all.mean() < self.config.min_kept_share
                 start = 0
                 for i, n in enumerate(counts):
                     old, new = self._points[i], moved[start : start + n]
-                    ok = status[start : start + n].ravel() == 1
+                    ok = ok_all[start : start + n]
                     start += n
-                    if ok.sum() >= self.config.min_points:
-                        self._boxes[i] = _moved_box(self._boxes[i], old[ok, 0] / scale, new[ok, 0] / scale)
-                        self._points[i] = new[ok]
+                    if cut:
+                        keep[i] = False
+                    elif n < self.config.min_points:
+                        continue  # found too few corners to follow from the start: stays where it was read
+                    elif ok.sum() < self.config.min_points:
+                        keep[i] = False
                     else:
-                        self._points[i] = old[ok]
+                        box = _moved_box(
+                            self._boxes[i], old[ok, 0] / scale, new[ok, 0] / scale, self.config.max_zoom_step
+                        )
+                        if box is None or not self._plausible(box, gray, scale):
+                            keep[i] = False
+                        else:
+                            self._boxes[i], self._points[i] = box, new[ok]
+            self._gone += [i for i, k in zip(self._ids, keep) if not k]
+            self._boxes = [b for b, k in zip(self._boxes, keep) if k]
+            self._ids = [b for b, k in zip(self._ids, keep) if k]
+            self._points = [b for b, k in zip(self._points, keep) if k]
             self._gray = gray
-            return [
+            boxes = [
                 FollowedBox(i, tuple((float(x), float(y)) for x, y in box)) for i, box in zip(self._ids, self._boxes)
             ]
+            return boxes, tuple(self._gone)
+
+    def _flow(self, gray: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points carried from the last frame to ``gray``, and which of them flow carries back home."""
+        lk = {"winSize": (21, 21), "maxLevel": 3}
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(self._gray, gray, points, None, **lk)
+        back, back_status, _ = cv2.calcOpticalFlowPyrLK(gray, self._gray, moved, None, **lk)
+        error = np.linalg.norm((back - points).reshape(-1, 2), axis=1)
+        ok = (status.ravel() == 1) & (back_status.ravel() == 1) & (error <= self.config.max_back_error)
+        return ok, moved
+
+    def _plausible(self, box: np.ndarray, gray: np.ndarray, scale: float) -> bool:
+        """Enough of ``box`` (frame pixels) is inside the picture, and it did not jump in size."""
+        h, w = gray.shape[0] / scale, gray.shape[1] / scale
+        x0, y0 = box.min(axis=0)
+        x1, y1 = box.max(axis=0)
+        area = max(1e-6, float((x1 - x0) * (y1 - y0)))
+        inside = max(0.0, min(x1, w) - max(x0, 0)) * max(0.0, min(y1, h) - max(y0, 0))
+        return inside / area >= self.config.min_inside
 
 
-def _moved_box(box: np.ndarray, old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """``box`` shifted by the points' median motion, and scaled by the change in their spread."""
+def _moved_box(box: np.ndarray, old: np.ndarray, new: np.ndarray, max_zoom_step: float = 1.25) -> np.ndarray | None:
+    """``box`` shifted by the points' median motion, and scaled by the change in their
+    spread; None when the spread changed by more than ``max_zoom_step`` (the points no
+    longer hold together: they are not on one rigid text)."""
     shift = np.median(new - old, axis=0)
     spread_old = np.median(np.linalg.norm(old - old.mean(axis=0), axis=1))
     spread_new = np.median(np.linalg.norm(new - new.mean(axis=0), axis=1))
-    zoom = float(np.clip(spread_new / spread_old, 0.8, 1.25)) if spread_old > 2 else 1.0
+    zoom = float(spread_new / spread_old) if spread_old > 2 else 1.0
+    if not 1 / max_zoom_step <= zoom <= max_zoom_step:
+        return None
     centre = box.mean(axis=0)
     return (centre + shift + (box - centre) * zoom).astype(np.float32)

@@ -39,6 +39,9 @@ class Preview:
     width: int
     height: int
     boxes: tuple[dict[str, Any], ...] = ()
+    # Track ids whose boxes following dropped since the last result: their text has gone
+    # from this frame (a cut, or it left the picture), and their labels are not drawn.
+    gone: tuple[int | None, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``frame`` event's payload."""
@@ -50,6 +53,7 @@ class Preview:
             "height": self.height,
             "jpeg": self.jpeg,
             "boxes": list(self.boxes),
+            "gone": list(self.gone),
         }
 
 
@@ -70,14 +74,16 @@ class StreamPreview:
             return
         self._last = now
         image = frame.image
-        boxes = tuple(b.to_dict() for b in self.follower.advance(image))
+        followed, gone = self.follower.follow(image)
+        boxes = tuple(b.to_dict() for b in followed)
         h, w = image.shape[:2]
         scale = min(1.0, self.config.max_side / max(h, w))
         if scale < 1.0:
             image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.config.jpeg_quality])
         if ok:
-            self.ready.put(Preview(self.stream_id, frame.frame_id, frame.captured_at, jpeg.tobytes(), w, h, boxes))
+            preview = Preview(self.stream_id, frame.frame_id, frame.captured_at, jpeg.tobytes(), w, h, boxes, gone)
+            self.ready.put(preview)
 
     def on_result(self, frame: Frame, lines: tuple[Line, ...]) -> None:
         """In the inference thread: ``lines`` were read on ``frame``; follow their boxes from there."""

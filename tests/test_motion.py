@@ -6,7 +6,7 @@ import pytest
 
 from stream_ocr.motion import BoxFollower
 from stream_ocr.preview import StreamPreview
-from stream_ocr.types import Frame
+from stream_ocr.types import Frame, Line
 
 from .conftest import SAMPLES
 
@@ -71,3 +71,44 @@ def test_following_keeps_boxes_on_a_panning_sign(keras_engine):
     still = iou(np.array(line.points), np.array(truth.points))
     followed = iou(np.array(box["points"]), np.array(truth.points))
     assert followed > 0.8 and followed > still + 0.1, (still, followed)
+
+
+def test_at_a_cut_every_box_is_dropped_and_named_gone():
+    # signs.mp4 cuts from the coffee sign to the launch pad at 6 s.
+    before, after = frames("signs", 5.8, 5.8)[0], frames("signs", 6.2, 6.2)[0]
+    follower = BoxFollower()
+    follower.reset(before, [(3, ((250.0, 200.0), (700.0, 200.0), (700.0, 300.0), (250.0, 300.0)))])
+    assert follower.advance(before)  # the same picture: the box stays
+    boxes, gone = follower.follow(after)
+    assert boxes == [] and gone == (3,)
+
+
+def test_a_box_that_leaves_the_picture_is_dropped_not_stretched():
+    image = frames("glare", 1.0, 1.0)[0]
+    box = ((20.0, 100.0), (200.0, 100.0), (200.0, 140.0), (20.0, 140.0))
+    follower = BoxFollower()
+    follower.reset(image, [(5, box)])
+    h, w = image.shape[:2]
+    seen = []
+    for dx in (40, 80, 120, 160):  # the picture pans right to left: the box goes out on the left
+        moved = cv2.warpAffine(image, np.float32([[1, 0, -dx], [0, 1, 0]]), (w, h), borderMode=cv2.BORDER_REPLICATE)
+        boxes, gone = follower.follow(moved)
+        seen.append((boxes, gone))
+        for b in boxes:
+            xs = [p[0] for p in b.points]
+            assert max(xs) - min(xs) < 1.3 * 180, b.points  # never stretched
+    assert seen[-1] == ([], (5,))
+
+
+def test_the_frame_event_after_a_cut_names_the_last_results_lines_gone():
+    before, after = frames("signs", 5.8, 5.8)[0], frames("signs", 6.2, 6.2)[0]
+    line = Line(((250.0, 200.0), (700.0, 200.0), (700.0, 300.0), (250.0, 300.0)), "FRESH COFFEE", 0.9, 4)
+    preview = StreamPreview("s")
+    preview.on_result(Frame("s", 0, before, 0.0), (line,))
+    preview.on_frame(Frame("s", 1, before, 0.1))
+    kept = preview.ready.take_nowait().to_dict()
+    assert [b["track_id"] for b in kept["boxes"]] == [4] and kept["gone"] == []
+    preview._last = 0.0
+    preview.on_frame(Frame("s", 2, after, 0.4))
+    event = preview.ready.take_nowait().to_dict()
+    assert event["boxes"] == [] and event["gone"] == [4]

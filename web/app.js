@@ -72,7 +72,7 @@ socket.on("frame_error", (e) => console.warn("frame error", e));
 // ---- incoming frames and results ---------------------------------------------------------
 socket.on("frame", (f) => {
   if (f.stream_id !== state.streamId) return;
-  state.frames.push({ frameId: f.frame_id, capturedAt: f.captured_at, blob: new Blob([f.jpeg], { type: "image/jpeg" }), arrival: performance.now(), width: f.width, height: f.height, boxes: f.boxes || [] });
+  state.frames.push({ frameId: f.frame_id, capturedAt: f.captured_at, blob: new Blob([f.jpeg], { type: "image/jpeg" }), arrival: performance.now(), width: f.width, height: f.height, boxes: f.boxes || [], gone: f.gone || [] });
   if (state.frames.length > 150) state.frames.splice(0, state.frames.length - 150);
 });
 
@@ -137,8 +137,9 @@ function pickResult(frame) {
 
 // With "follow motion" on, a line is drawn where the server's optical flow carried its box
 // on this very frame (the frame's `boxes`, by track id), so boxes move with the picture
-// between results; otherwise where it was read.
-function drawBoxes(result, sx, sy, followed) {
+// between results. A line whose box following dropped (the frame's `gone`: a cut, or it
+// left the picture) is not drawn. Otherwise a line is drawn where it was read.
+function drawBoxes(result, sx, sy, followed, gone) {
   if (!result) return 0;
   ctx.lineWidth = Math.max(2, view.width / 400);
   ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
@@ -146,7 +147,11 @@ function drawBoxes(result, sx, sy, followed) {
   const items = result.lines || result.detections;
   const moved = new Map();
   if (followed && $("follow").checked) for (const b of followed) moved.set(b.track_id, b.points);
+  const dropped = new Set($("follow").checked ? gone || [] : []);
+  let drawn = 0;
   for (const d of items) {
+    if (dropped.has(d.track_id) && !moved.has(d.track_id)) continue;
+    drawn += 1;
     const pts = (moved.get(d.track_id) || d.points).map(([x, y]) => [x * sx, y * sy]);
     ctx.strokeStyle = "#3f3";
     ctx.beginPath();
@@ -160,7 +165,7 @@ function drawBoxes(result, sx, sy, followed) {
     ctx.fillStyle = "#fff";
     ctx.fillText(d.text, x + 4, y - 2);
   }
-  return items.length;
+  return drawn;
 }
 
 function noteBoxes(n) {
@@ -185,7 +190,7 @@ async function render() {
     try {
       const bitmap = await createImageBitmap(frame.blob);
       if (state.shown) state.shown.bitmap.close();
-      state.shown = { frameId: frame.frameId, capturedAt: frame.capturedAt, bitmap, width: frame.width, height: frame.height, boxes: frame.boxes };
+      state.shown = { frameId: frame.frameId, capturedAt: frame.capturedAt, bitmap, width: frame.width, height: frame.height, boxes: frame.boxes, gone: frame.gone };
       // Frames older than the one shown are never needed again.
       state.frames = state.frames.filter((f) => f.frameId >= frame.frameId);
     } finally { state.decoding = false; }
@@ -193,7 +198,7 @@ async function render() {
   const shown = state.shown;
   if (view.width !== shown.bitmap.width) { view.width = shown.bitmap.width; view.height = shown.bitmap.height; }
   ctx.drawImage(shown.bitmap, 0, 0);
-  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height, shown.boxes));
+  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height, shown.boxes, shown.gone));
 }
 requestAnimationFrame(render);
 
