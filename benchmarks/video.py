@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from stream_ocr.evaluation_video import score_timeline, truth_lines  # noqa: E402
 from stream_ocr.exporters import parse_srt  # noqa: E402
 
-SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen"]
+SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen", "captions"]
 SUBTITLE_SAMPLES = ["subtitles"]
 
 

@@ -274,7 +274,61 @@ def make_screen(fps: int = 10) -> None:
     write_video("screen", frames, fps, truth)
 
 
+# -- captions: kinetic, stylised, some on screen for half a second, with cuts -----------
+CAPTIONS = [
+    (0.0, 1.5, "FIRST", "/usr/share/fonts/truetype/noto/NotoSansDisplay-Bold.ttf", 64),
+    (1.5, 2.0, "cut down", "/usr/share/fonts/truetype/liberation/LiberationSans-BoldItalic.ttf", 44),
+    (2.0, 3.5, "I've decided.", "/usr/share/fonts/opentype/urw-base35/URWGothic-Demi.otf", 40),
+    (3.5, 4.1, "& EASY", "/usr/share/fonts/truetype/freefont/FreeSansBold.ttf", 56),
+    (4.1, 5.5, "It's 12:45", "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf", 44),
+    (5.5, 6.0, "DON'T", "/usr/share/fonts/opentype/urw-base35/NimbusSans-Bold.otf", 60),
+    (6.0, 6.5, "STOP", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", 60),
+    (6.5, 8.0, "rock'n'roll", "/usr/share/fonts/opentype/urw-base35/P052-BoldItalic.otf", 48),
+    (8.0, 8.7, "Yes?", "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf", 48),
+    (8.7, 10.0, "THE LAST ONE", "/usr/share/fonts/opentype/urw-base35/URWBookman-Demi.otf", 44),
+    (10.0, 10.5, "#1 PICK", "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf", 56),
+    (10.5, 12.0, "See you!", "/usr/share/fonts/truetype/freefont/FreeSerifBoldItalic.ttf", 52),
+]
+
+
+def make_captions(fps: int = 15) -> None:
+    """12 s of a fast-cut video with kinetic captions: display type in several Debian fonts,
+    outlines and shadows, apostrophes, and five captions on screen for 0.7 s or less. The
+    picture cuts between two photos at every caption, and the camera moves."""
+    import skimage.data
+
+    scenes = [
+        cv2.resize(skimage.data.coffee(), (1000, 700), interpolation=cv2.INTER_CUBIC),
+        cv2.resize(skimage.data.rocket(), (1000, 700), interpolation=cv2.INTER_CUBIC),
+    ]
+    fills = [(255, 255, 255), (255, 221, 0), (255, 255, 255), (120, 230, 255)]
+    frames = []
+    for i in range(12 * fps):
+        t = i / fps
+        k = next(n for n, c in enumerate(CAPTIONS) if c[0] <= t < c[1] or n == len(CAPTIONS) - 1)
+        start, _, text, path, size = CAPTIONS[k]
+        p = (t - start) * 0.6
+        image = _camera(scenes[k % 2], SIZE, 480 + 90 * p, 330 + 30 * k % 90, 0.9 + 0.1 * p, blur_px=1)
+        image = camera_look(image, blur=0.4, noise=2)
+        page = Image.fromarray(image)
+        draw = ImageDraw.Draw(page)
+        face = font(path, size)
+        width = draw.textlength(text, font=face)
+        x, y = (SIZE[0] - width) / 2, 150 + 40 * (k % 3)
+        if k % 2:  # a drop shadow
+            draw.text((x + 3, y + 3), text, font=face, fill=(0, 0, 0))
+        draw_outlined(draw, (x, y), text, face, fill=fills[k % 4], width=3 if k % 2 == 0 else 1)
+        frames.append(cv2.cvtColor(np.array(page), cv2.COLOR_RGB2BGR))
+    truth = {
+        "source": "skimage.data coffee (CC0) and rocket (public domain, NASA) under a moving virtual camera, "
+        "cut at every caption; captions rendered in DejaVu, Liberation, FreeFont, Noto and URW fonts",
+        "lines": [{"text": text, "start": s, "end": e} for s, e, text, _, _ in CAPTIONS],
+    }
+    write_video("captions", frames, fps, truth)
+
+
 MAKERS = {
+    "captions": make_captions,
     "slides": make_slides,
     "subtitles": make_subtitles,
     "scoreboard": make_scoreboard,
