@@ -36,6 +36,13 @@ logger = logging.getLogger(__name__)
 _END = object()  # the reader's and the writer's sentinel
 
 
+# Chosen on the samples (BENCHMARKS.md, "Short-lived text"): every caption seen on one
+# sample only reads at 0.94 or more there, and the false texts seen once ("con" 0.84 under
+# glare; "C" 0.94) fall below it or are a single character.
+KEEP_ONCE_CONFIDENCE = 0.9
+KEEP_ONCE_MIN_CHARS = 2
+
+
 @dataclass(frozen=True)
 class VideoJob:
     """What to do with one video. Times are seconds; ``roi`` is (x, y, w, h) in pixels."""
@@ -50,8 +57,12 @@ class VideoJob:
     change_threshold: float = ChangeConfig.threshold
     # Read a frame at least this often, changed or not.
     keyframe_s: float = 10.0
-    # A track must be on at least this many sampled frames to be exported (noise filter).
+    # A track must be on at least this many sampled frames to be exported (noise filter),
+    # unless its confidence reaches ``keep_once_confidence`` (and it has two letters or
+    # digits): text on screen for less than two sample intervals (a 0.5 s caption) is seen
+    # once, and kept if read surely.
     min_frames: int = 2
+    keep_once_confidence: float = KEEP_ONCE_CONFIDENCE
     # A line that comes back after a gap shorter than this continues its cue.
     merge_gap_s: float = 2.0
     # Burned-in subtitles: find the subtitle band (unless ``roi`` is given), sample at
@@ -77,6 +88,18 @@ class VideoJob:
             raise BadInputError("change threshold must be in [0, 1)")
         if self.merge_gap_s < 0:
             raise BadInputError("--merge-gap must be >= 0")
+        if not 0 <= self.keep_once_confidence <= 1:
+            raise BadInputError("keep_once_confidence must be in [0, 1]")
+
+    def exported(self, track: Track) -> bool:
+        """Whether a finished track goes into the timeline: it has text, and was seen on
+        ``min_frames`` samples or read once with ``keep_once_confidence``."""
+        if not track.text:
+            return False
+        if track.frames_seen >= self.min_frames:
+            return True
+        chars = sum(c.isalnum() for c in track.text)
+        return track.confidence >= self.keep_once_confidence and chars >= KEEP_ONCE_MIN_CHARS
 
     def step_config(self, roi: tuple[int, int, int, int] | None) -> StepConfig:
         return StepConfig(
@@ -409,10 +432,10 @@ def finish_summary(summary: VideoSummary, out: Path, done: int, started: float) 
 def write_timeline(
     out: Path, stem: str, tracks: list[Track], hold: float, job: VideoJob, summary: VideoSummary
 ) -> None:
-    """Write tracks.json, ``stem``.srt and ``stem``.vtt from every finished track (those on
-    fewer than ``job.min_frames`` frames, or without text, left out), and count them in ``summary``.
+    """Write tracks.json, ``stem``.srt and ``stem``.vtt from every finished track that
+    ``job.exported`` keeps, and count them in ``summary``.
     ``hold`` is the sample interval: how long past its last sighting a text is shown."""
-    kept = [t for t in tracks if t.frames_seen >= job.min_frames and t.text]
+    kept = [t for t in tracks if job.exported(t)]
     cues = exporters.cues(kept, hold)
     exporters.write_tracks(out / "tracks.json", kept, hold)
     exporters.write_srt(out / f"{stem}.srt", cues)
