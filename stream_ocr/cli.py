@@ -56,8 +56,8 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--recognizer-weights",
         default=EngineConfig.recognizer_weights,
-        choices=("icdar15", "easyocr"),
-        help="english_g2 weights: fine-tuned on ICDAR 2015 training words, or EasyOCR's release (default %(default)s)",
+        choices=("video", "easyocr"),
+        help="english_g2 weights: trained on video text and ICDAR 2015 training words, or EasyOCR's release (default %(default)s)",
     )
     group.add_argument("--no-rotate", action="store_true", help="do not try reading text upside down or sideways")
     group.add_argument("--threads", type=int, default=0, help="TensorFlow intra-op threads (0: TensorFlow's choice)")

@@ -55,9 +55,9 @@ class EngineConfig:
     name: str = "keras-ocr"
     # keras-ocr engine
     recognizer: str = "english_g2"
-    # english_g2's weights: "icdar15", fine-tuned on the ICDAR 2015 training photos'
-    # words (tools/finetune_recognizer.py), or "easyocr", EasyOCR's release.
-    recognizer_weights: str = "icdar15"
+    # english_g2's weights: "video", trained on synthetic video text and the ICDAR 2015
+    # training photos' words (tools/finetune_recognizer.py), or "easyocr", EasyOCR's release.
+    recognizer_weights: str = "video"
     detect_max_side: int = 1280
     detect_upscale: bool = False
     pad_multiple: int = 64
@@ -93,8 +93,8 @@ class EngineConfig:
             raise BadInputError("detect_max_side must be at least 64")
         if self.pad_multiple < 32 or self.pad_multiple % 32:
             raise BadInputError("pad_multiple must be a positive multiple of 32")
-        if self.recognizer_weights not in ("icdar15", "easyocr"):
-            raise BadInputError(f"recognizer weights are icdar15 or easyocr, got {self.recognizer_weights!r}")
+        if self.recognizer_weights not in ("video", "easyocr"):
+            raise BadInputError(f"recognizer weights are video or easyocr, got {self.recognizer_weights!r}")
         if self.recognizer_batch_size < 1:
             raise BadInputError("recognizer_batch_size must be at least 1")
         if not 0.0 <= self.min_confidence <= 1.0:

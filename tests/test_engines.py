@@ -170,4 +170,4 @@ def test_finetuned_weights_are_checked(tmp_path, keras_engine):
     with pytest.raises(WeightsError, match="sha256"):
         load_finetuned(model, wrong)
     assert FINETUNED_WEIGHTS.is_file()
-    assert keras_engine.config.recognizer_weights == "icdar15"
+    assert keras_engine.config.recognizer_weights == "video"
