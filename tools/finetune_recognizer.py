@@ -11,8 +11,11 @@ Held out: the training photos whose number ends in 0, and 500 synthetic crops of
 another seed. Training: CTC loss, Adam with a cosine-decayed rate, batch norm frozen,
 seeded. It starts from the weights the engine runs now, saves a checkpoint every
 ``--eval-every`` steps (``--resume`` goes on from it) and keeps the weights with the
-best mean of the two held-out accuracies. On 2 CPU cores the default run takes under an
-hour (BENCHMARKS.md, "Recogniser training").
+best mean of the two held-out accuracies. On 2 AVX2 cores 500 steps took about an hour
+(BENCHMARKS.md, "The recogniser retrained"). The shipped ``english_g2_video.npz`` is step
+500 of a run with ``--steps 1000`` (so a cosine schedule half done) started from the
+engine's earlier recogniser (git history: half EasyOCR's release, half
+``english_g2_icdar15.npz``); run again, the script starts from what the engine runs now.
 
     python tools/finetune_recognizer.py --out stream_ocr/engines/weights/english_g2_video.npz
 
@@ -178,7 +181,7 @@ def save(path: Path, weights: list[np.ndarray], meta: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--synthetic-share", type=float, default=0.6)
