@@ -70,9 +70,12 @@ def test_text_that_changes_in_place_gets_a_track_per_text(timelines, name):
 
 def test_change_detection_reads_every_change_and_skips_still_slides(timelines):
     summary, _, _ = timelines["slides"]
-    # Five slides, each read once when it appears, every other sampled frame skipped.
-    assert summary.frames_read == 5
-    assert summary.frames_skipped_unchanged == summary.frames_sampled - 5
+    # Five slides, each read once when it appears (the four changes after the first only
+    # where they changed), plus one whole-frame keyframe 10 s after the first whole read:
+    # region reads do not restart the keyframe clock. Every other sampled frame skipped.
+    assert summary.frames_read == 6
+    assert summary.frames_read_region == 4
+    assert summary.frames_skipped_unchanged == summary.frames_sampled - 6
 
 
 def test_subtitle_cues_text_times_order_and_no_duplicates(timelines):
