@@ -429,6 +429,25 @@ def finish_summary(summary: VideoSummary, out: Path, done: int, started: float) 
     return summary
 
 
+def _on_a_lasting_text(track: Track, lasting: list[Track]) -> bool:
+    from rapidfuzz import fuzz
+
+    for box in track.boxes:
+        x0, y0 = min(p[0] for p in box.points), min(p[1] for p in box.points)
+        x1, y1 = max(p[0] for p in box.points), max(p[1] for p in box.points)
+        for other in lasting:
+            if fuzz.partial_ratio(track.text.lower(), other.text.lower()) < 70:
+                continue
+            for b in other.boxes:
+                if abs(b.time - box.time) > 1.0:
+                    continue
+                bx0, by0 = min(p[0] for p in b.points), min(p[1] for p in b.points)
+                bx1, by1 = max(p[0] for p in b.points), max(p[1] for p in b.points)
+                if x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1:
+                    return True
+    return False
+
+
 def write_timeline(
     out: Path, stem: str, tracks: list[Track], hold: float, job: VideoJob, summary: VideoSummary
 ) -> None:
@@ -436,6 +455,10 @@ def write_timeline(
     ``job.exported`` keeps, and count them in ``summary``.
     ``hold`` is the sample interval: how long past its last sighting a text is shown."""
     kept = [t for t in tracks if job.exported(t)]
+    # A text seen once, like a text seen on more frames that stood in its place within a
+    # second, is a misread piece of it (glare), not a short caption.
+    lasting = [t for t in kept if t.frames_seen >= job.min_frames]
+    kept = [t for t in kept if t.frames_seen >= job.min_frames or not _on_a_lasting_text(t, lasting)]
     cues = exporters.cues(kept, hold)
     exporters.write_tracks(out / "tracks.json", kept, hold)
     exporters.write_srt(out / f"{stem}.srt", cues)
