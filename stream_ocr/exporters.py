@@ -62,8 +62,8 @@ def _stacked(a: Track, b: Track) -> bool:
 def cues(tracks: list[Track], hold_s: float) -> list[Cue]:
     """One cue per on-screen line or block, in time and reading order.
 
-    Lines stacked into a block that appear and go together (within ``hold_s``, one sample
-    interval) make one cue of several lines, as a two-line subtitle. Two tracks of the
+    Lines stacked into a block that are seen together and appear and go together (within
+    ``hold_s``, one sample interval) make one cue of several lines, as a two-line subtitle. Two tracks of the
     same text whose times overlap make one cue, never two.
     """
     tracks = sorted((t for t in tracks if t.text and t.boxes), key=lambda t: (t.first_time, _box(t)[1]))
@@ -74,6 +74,9 @@ def cues(tracks: list[Track], hold_s: float) -> list[Cue]:
             same_span = (
                 abs(lead.first_time - track.first_time) <= hold_s + 1e-6
                 and abs(lead.last_time - track.last_time) <= hold_s + 1e-6
+                # and seen together at least once: two captions of one sample each, one
+                # sample apart in one place, are two cues (a cut), not a two-line block
+                and max(lead.first_time, track.first_time) <= min(lead.last_time, track.last_time) + 1e-6
             )
             if same_span and any(_stacked(member, track) for member in group):
                 group.append(track)

@@ -171,3 +171,22 @@ def test_a_line_first_seen_in_part_takes_over_its_fragment():
     tracker.update([det(100, 100, "WATCH YOUR STEP", w=420, h=40)], 1.0)
     (track,) = tracker.finish()
     assert track.text == "WATCH YOUR STEP" and track.first_time == 0.0
+
+
+def test_two_captions_one_sample_each_in_one_place_are_two_cues_and_a_block_is_one():
+    from stream_ocr.exporters import cues
+
+    tracker = Tracker()
+    # A cut: "DON'T" on one sample, "STOP" in its place on the next.
+    tracker.update([det(100, 200, "DON'T", 0.95)], 5.6)
+    tracker.update([det(100, 200, "STOP", 0.95)], 6.1)
+    tracker.update([], 6.6)
+    tracks = tracker.finish()
+    assert [c.lines for c in cues(tracks, hold_s=0.5)] == [("DON'T",), ("STOP",)]
+    # A two-line subtitle whose second line was missed on its first sample: one cue.
+    tracker = Tracker()
+    tracker.update([det(100, 200, "first line")], 1.0)
+    tracker.update([det(100, 200, "first line"), det(100, 235, "second line")], 1.5)
+    tracker.update([det(100, 200, "first line"), det(100, 235, "second line")], 2.0)
+    tracker.update([], 2.5)
+    assert [c.lines for c in cues(tracker.finish(), hold_s=0.5)] == [("first line", "second line")]
