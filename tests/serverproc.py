@@ -25,7 +25,13 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(
-        self, *args: str, async_mode: str = "threading", log_path: Path | None = None, data_dir: Path | None = None
+        self,
+        *args: str,
+        async_mode: str = "threading",
+        log_path: Path | None = None,
+        data_dir: Path | None = None,
+        python: str = sys.executable,
+        cwd: Path = ROOT,
     ) -> None:
         self.port = free_port()
         # The default history goes to a folder of this process's own, never the user's.
@@ -34,9 +40,9 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"stream-ocr-server-{self.port}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115  (open for the life of the process)
-        cmd = [sys.executable, "-m", "stream_ocr", "serve", "--port", str(self.port), "--async-mode", async_mode, *args]
+        cmd = [python, "-m", "stream_ocr", "serve", "--port", str(self.port), "--async-mode", async_mode, *args]
         env = {**os.environ, "STREAM_OCR_DATA_DIR": str(self.data_dir)}
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 120.0) -> dict:
         deadline = time.monotonic() + timeout

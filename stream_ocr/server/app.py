@@ -35,9 +35,13 @@ logger = logging.getLogger(__name__)
 
 
 def find_web_dir(config: ServerConfig) -> Path:
-    """The page's folder: as configured, else ``web/`` of the source tree."""
+    """The page's folder: as configured, else the one installed with the package
+    (``stream_ocr/web`` in a wheel), else ``web/`` of the source tree."""
     if config.web_dir is not None:
         return Path(config.web_dir)
+    installed = Path(__file__).resolve().parents[1] / "web"
+    if (installed / "index.html").is_file():
+        return installed
     return Path(__file__).resolve().parents[2] / "web"
 
 
