@@ -241,7 +241,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ),
     )
     engine_config = engine_config_from_args(args)
-    engine_info(engine_config.name)  # an unknown engine is a set-up error here, not in a worker
+    info = engine_info(engine_config.name)  # an unknown engine is a set-up error here, not in a worker
     check_settings(server_config.history, server_config.watch)  # a bad URL or rule, likewise
 
     def build():
@@ -260,6 +260,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     print(f"stream-ocr: open http://{args.host}:{args.port}/ in a browser", flush=True)
     print(f"stream-ocr: {_history_line(server_config.history)}", flush=True)
+    print(f"stream-ocr: {_engine_line(info, engine_config, server_config)}", flush=True)
+    print(f"stream-ocr: {_streams_line(sources)}", flush=True)
     if server_config.async_mode == "threading" and not server_config.dev_server:
         from stream_ocr.server.gunicorn_server import serve_gunicorn
 
@@ -268,6 +270,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _install_signal_handlers()
     server.run()
     return 0
+
+
+def _engine_line(info, engine_config: EngineConfig, server_config: ServerConfig) -> str:
+    weights = f", recogniser weights {engine_config.recognizer_weights!r}" if info.name == "keras-ocr" else ""
+    where = f" on {server_config.engine_actors} Ray engine actor(s)" if server_config.ray_address else ""
+    return f"reading with {info.name} ({info.description}{weights}){where}"
+
+
+def _streams_line(sources) -> str:
+    if not sources:
+        return "no configured streams (--source NAME=URI adds one); the page's camera and uploads work"
+    return "streams: " + ", ".join(
+        f"{s.name} <- {s.describe_unchecked()}{' (looped)' if s.loop else ''}" for s in sources
+    )
 
 
 def _install_signal_handlers() -> None:
@@ -588,11 +604,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Our own INFO lines; other projects' only from WARNING up, unless --verbose.
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("stream_ocr").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     # TensorFlow's deprecation notices are for keras-ocr's authors, not our users.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     give_logging_real_locks()

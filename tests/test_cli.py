@@ -19,6 +19,11 @@ def test_image_prints_words():
     out = run("image", str(SAMPLES / "coffee_sign.jpg"))
     assert out.returncode == 0, out.stderr[-2000:]
     assert set(out.stdout.split()) >= {"FRESH", "COFFEE", "OPEN", "DAILY"}
+    # TensorFlow's native start-up chatter (absl's notice, CUDA probing without a GPU) is
+    # kept from users; one line of ours says where the models run.
+    assert "absl::InitializeLog" not in out.stderr and "cuInit" not in out.stderr, out.stderr
+    assert not [line for line in out.stderr.splitlines() if line[:5] in ("I0000", "W0000", "E0000")], out.stderr
+    assert "running on CPU" in out.stderr or "running on /physical_device:GPU" in out.stderr, out.stderr
 
 
 def test_image_json_and_bad_file(tmp_path):

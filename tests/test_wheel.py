@@ -60,5 +60,13 @@ def test_an_installed_wheel_serves_its_page(wheel, tmp_path):
             with urllib.request.urlopen(server.url + path, timeout=30) as res:
                 assert res.status == 200, path
                 assert marker in res.read().lower(), path
+        # A quiet start-up in our own voice: what is served, where, with which engine and on
+        # which device; none of TensorFlow's native chatter (absl, CUDA probing, oneDNN).
+        log = server.log()
+        assert f"open {server.url}/ in a browser" in log
+        assert "reading with keras-ocr" in log and "no configured streams" in log
+        assert "running on CPU" in log or "running on /physical_device:GPU" in log, log
+        assert "cuInit" not in log and "absl::InitializeLog" not in log and "oneDNN" not in log, log
+        assert not [line for line in log.splitlines() if line[:5] in ("I0000", "W0000", "E0000")], log
     finally:
         server.stop()

@@ -11,7 +11,11 @@ Two things break it, and both are fixed here, before keras-ocr is imported:
   a placeholder ``imgaug`` module whose every use raises an ImportError that says so.
 
 Nothing else in the package imports tensorflow or keras_ocr directly: they go through
-``import_keras_ocr()``.
+``import_keras_ocr()``. That import is also where TensorFlow's native start-up chatter
+(absl's notice, CUDA probing on a machine without a GPU, oneDNN notices) is kept from
+users unless the ``stream_ocr`` logger is at DEBUG (``--verbose``): it is written by C++
+straight to file descriptor 2, so it is caught there and every other line is passed on.
+Our own line says which device runs the models.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
+import threading
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -88,8 +96,78 @@ def _prepare_imgaug() -> None:
     _install_imgaug_placeholder()
 
 
+# Lines TensorFlow's C++ writes at start-up that say nothing to a user: they are dropped
+# unless --verbose. Anything else written meanwhile is passed on.
+NATIVE_NOISE = (
+    "All log messages before absl::InitializeLog",
+    "cudart_stub.cc",
+    "cuda_platform.cc",
+    "cuda_executor.cc",
+    "cuda_dnn.cc",
+    "cuda_fft.cc",
+    "cuda_blas.cc",
+    "failed call to cuInit",
+    "computation_placer.cc",
+    "oneDNN custom operations are on",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "This TensorFlow binary is optimized to use available CPU instructions",
+    "rebuild TensorFlow with the appropriate compiler flags",
+    "port.cc:153",
+    "cpu_feature_guard.cc",
+)
+
+
+@contextmanager
+def native_stderr_filtered(noise: tuple[str, ...] = NATIVE_NOISE) -> Iterator[None]:
+    """Catch what is written to file descriptor 2 meanwhile; pass on every line but ``noise``."""
+    if logging.getLogger("stream_ocr").isEnabledFor(logging.DEBUG):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode(errors="replace").splitlines(keepends=True):
+                if not any(n in line for n in noise):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+_device_logged = False
+# One redirection of file descriptor 2 at a time: two interleaved would leave it pointing
+# at the first one's file.
+_native_stderr_lock = threading.RLock()
+
+
+def log_device(tf: Any) -> None:
+    """One line of ours, once, on the device TensorFlow will run the models on."""
+    global _device_logged
+    if _device_logged:
+        return
+    _device_logged = True
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        logger.info("GPU found: running on %s", ", ".join(g.name for g in gpus))
+    else:
+        logger.info("no GPU found: running on CPU")
+
+
 def import_keras_ocr() -> types.ModuleType:
     """Import and return ``keras_ocr``, having made it importable here."""
+    with _native_stderr_lock, native_stderr_filtered():
+        keras_ocr = _import_keras_ocr()
+        log_device(sys.modules["tensorflow"])  # probing CUDA speaks too
+    return keras_ocr
+
+
+def _import_keras_ocr() -> types.ModuleType:
     _select_legacy_keras()
     _prepare_imgaug()
     try:
