@@ -222,6 +222,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         api_rate_limit=args.api_rate_limit,
         upload_rate_limit=args.upload_rate_limit,
         max_connections_per_address=args.max_connections_per_address,
+        allowed_hosts=tuple(h.strip() for h in ",".join(args.allowed_hosts).split(",") if h.strip()),
         shares=ShareConfig(api_max_waiting=args.api_max_waiting),
         dev_server=args.dev_server,
         server_threads=args.server_threads,
@@ -537,6 +538,14 @@ def _add_serve_parser(sub) -> None:
         type=int,
         default=ServerConfig.max_connections_per_address,
         help="Socket.IO connections open at once per client address (default %(default)s)",
+    )
+    limits.add_argument(
+        "--allowed-hosts",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME]",
+        help="host names the server answers to, besides IP addresses and localhost (DNS rebinding "
+        "defence); '*' for any, behind a proxy that checks them",
     )
     _add_history_arguments(serve)
     cluster = serve.add_argument_group("scaling out (see README, Scaling out)")

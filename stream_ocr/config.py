@@ -203,6 +203,8 @@ class ServerConfig:
     upload_rate_limit: str = "30/hour"
     # Socket.IO connections open at once from one client address.
     max_connections_per_address: int = 20
+    # Host names served besides IP literals and localhost (server.security; "*": any).
+    allowed_hosts: tuple[str, ...] = ()
     # /healthz answers 503 when the inference thread has spent this long on one frame.
     inference_stall_s: float = 120.0
     # Threading mode: gunicorn's threaded worker serves, with this many threads (one per

@@ -274,3 +274,57 @@ def test_a_post_from_another_sites_page_is_refused(server, watched, route):
     status, reply, _ = post(server, route, b"x", "text/plain", {"Origin": "http://evil.example"})
     assert status == 403, reply
     assert peak_rss_mb(server.proc.pid) - watched["rss"] < LIVE_GROWTH_MB + 100
+
+
+@pytest.mark.parametrize("track_id", ["99999999999999999999999", str(2**63 - 1)])
+def test_a_track_id_past_what_the_database_holds_is_a_404(server, track_id):
+    request = urllib.request.Request(f"{server.url}/api/tracks/{track_id}/crop.jpg")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=30)
+    assert raised.value.code == 404  # not 500 (OverflowError)
+    assert json.loads(raised.value.read())["error"].startswith("no ")
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/"),
+        ("GET", "/api/search?q=x"),
+        ("POST", "/api/watchlist"),
+        ("GET", "/socket.io/?EIO=4&transport=polling"),
+    ],
+)
+def test_a_rebound_host_name_is_refused_on_every_route(server, method, path):
+    """DNS rebinding: a page from rebind.example, resolved to 127.0.0.1, sends its own name as
+    Host and as Origin; both match each other, so only a Host allowlist stops it."""
+    port = server.port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Host": f"rebind.example:{port}", "Origin": f"http://rebind.example:{port}"}
+    body = b'{"name": "x", "rule": "x"}' if method == "POST" else None
+    if body:
+        headers["Content-Type"] = "application/json"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    reply = response.read()
+    assert response.status == 400, reply
+    assert b"not served here" in reply
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    # The same request by address or as localhost is served.
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, host
+    connection.close()
+
+
+def test_gunicorns_own_error_page_for_a_long_url_carries_the_security_headers(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/" + "a" * 10_000)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 414, body  # answered by gunicorn, never reaching the app
+    assert response.getheader("Content-Security-Policy", "").startswith("default-src")
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert response.getheader("X-Frame-Options") == "DENY"

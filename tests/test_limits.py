@@ -305,3 +305,25 @@ def test_an_uploaded_video_over_the_pixel_or_duration_limit_is_refused_unread(tm
         assert engine.reads == 0 and state.done == 0  # not one frame was read
     finally:
         app.stop()
+
+
+def test_host_allowlist_lets_addresses_and_listed_names_through_and_stops_other_names():
+    from stream_ocr.server.security import HostAllowlist, host_allowed
+
+    for host in ("127.0.0.1:5000", "[::1]:5000", "10.1.2.3", "localhost:5000", "LocalHost."):
+        assert host_allowed(host, ()), host
+    for host in ("rebind.example:5000", "rebind.example", "127.0.0.1.nip.io", ""):
+        assert not host_allowed(host, ()), host
+    assert host_allowed("ocr.example.org:443", ("ocr.example.org",))
+    assert host_allowed("anything.example", ("*",))
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"served"]
+
+    wrapped = HostAllowlist(app, ("ocr.example.org",))
+    for host, status in (("rebind.example", "400"), ("ocr.example.org", "200"), ("127.0.0.1:9", "200")):
+        body, got, headers = run_wsgi_app(wrapped, EnvironBuilder(path="/", headers={"Host": host}).get_environ())
+        assert got.startswith(status), (host, got)
+        if status == "400":
+            assert b"not served here" in b"".join(body) and headers["X-Frame-Options"] == "DENY"

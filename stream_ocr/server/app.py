@@ -189,6 +189,8 @@ def create_app(
         engineio_logger=False,
     )
     limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
+    # Outermost, so that Socket.IO's routes are behind it too.
+    app.wsgi_app = security.HostAllowlist(app.wsgi_app, config.allowed_hosts)
     temp_jobs_dir = None
     jobs_dir = config.jobs_dir
     if jobs_dir is None:

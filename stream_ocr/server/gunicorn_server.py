@@ -9,19 +9,40 @@ serves; Werkzeug's development server only behind ``--dev-server`` (``ServerApp.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from stream_ocr.config import ServerConfig
 from stream_ocr.errors import StreamOCRError
+from stream_ocr.server.security import HEADERS
 
 logger = logging.getLogger(__name__)
+
+
+def write_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's own error page (a 414 for a long URL, a 400 for a bad request line), with
+    the security headers every response of ours carries. Replaces ``gunicorn.util.write_error``,
+    which gunicorn's workers call for requests that never reach the app."""
+    page = textwrap.dedent(
+        f"""\
+        <html>
+          <head><title>{html.escape(reason)}</title></head>
+          <body><h1>{html.escape(reason)}</h1>{html.escape(mesg)}</body>
+        </html>
+        """
+    )
+    head = [f"HTTP/1.1 {status_int} {reason}", "Connection: close", "Content-Type: text/html; charset=utf-8"]
+    head += [f"Content-Length: {len(page.encode())}", *(f"{k}: {v}" for k, v in HEADERS.items())]
+    gunicorn_util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n" + page).encode())
 
 
 class _Application(BaseApplication):
@@ -85,6 +106,7 @@ def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
 def serve_gunicorn(build: Callable[[], Any], config: ServerConfig) -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 when the app could not be built."""
     master = os.getpid()
+    gunicorn_util.write_error = write_error  # its own error pages carry our headers too
     try:
         _Application(build, gunicorn_options(config)).run()
     except SystemExit as e:

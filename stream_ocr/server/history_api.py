@@ -64,6 +64,10 @@ def _jpeg(data: bytes | None, what: str):
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
+# Track ids are SQL BIGINTs; a larger number in a URL names no track (and would overflow).
+MAX_TRACK_ID = 2**63 - 1
+
+
 @history_api.get("/api/search")
 def search():
     """Stored tracks whose text matches ``q``, OCR errors forgiven."""
@@ -86,6 +90,8 @@ def track_crop(track_id: int):
     writer = _writer()
     if writer is None:
         return jsonify({"error": NO_HISTORY}), 404
+    if track_id > MAX_TRACK_ID:  # past any id the database can hold: no such track
+        return jsonify({"error": "no such track"}), 404
     return _jpeg(_blocking(writer.store.crop, track_id), "track")
 
 

@@ -4,10 +4,20 @@ Owns the browser-facing defences only: a Content-Security-Policy that lets the p
 nothing but its own scripts and styles, ``nosniff`` so that no served file is ever taken
 for another type, no framing, no referrer; and a refusal of POSTs whose ``Origin`` is
 another site (a page elsewhere cannot make a visitor's browser upload to this server).
+
+And a ``Host`` allowlist in front of every route, Socket.IO's included (DNS rebinding: a
+page served from ``rebind.example`` that resolves to 127.0.0.1 sends ``Host:
+rebind.example``, and its own origin matches that Host). Allowed: any IP address
+literal (no DNS, so nothing to rebind), ``localhost``, and the names given with
+``--allowed-hosts`` (``*`` turns the check off, for a reverse proxy that checks it).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from flask import Flask, jsonify, request
@@ -58,3 +68,48 @@ def install(app: Flask) -> None:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def hostname_of(host: str) -> str:
+    """``Host`` without its port, brackets or trailing dot, lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host[1:]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def host_allowed(host: str, allowed: Iterable[str]) -> bool:
+    """Whether a request's ``Host`` may be served: an IP literal, localhost, or a listed name."""
+    names = {name.lower().rstrip(".") for name in allowed}
+    if "*" in names:
+        return True
+    name = hostname_of(host)
+    if not name:
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    return name == "localhost" or name.endswith(".localhost") or name in names
+
+
+class HostAllowlist:
+    """WSGI middleware, outermost: a request whose ``Host`` is not allowed gets 400 and goes no further."""
+
+    def __init__(self, app: Callable[..., Any], allowed: Iterable[str]) -> None:
+        self.app = app
+        self.allowed = tuple(allowed)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if host_allowed(host, self.allowed):
+            return self.app(environ, start_response)
+        body = json.dumps(
+            {"error": f"host {hostname_of(host)!r} is not served here (serve --allowed-hosts adds a name)"}
+        ).encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *HEADERS.items()]
+        start_response("400 Bad Request", headers)
+        return [body]
