@@ -184,6 +184,37 @@ def test_the_writer_keeps_a_failed_batch_and_writes_it_when_the_database_is_back
     assert store.search(t["text"])[0].text == t["text"]
 
 
+def test_the_writer_heals_once_its_database_takes_writes_again(pg_server):
+    """The database turned read-only for a while (PostgreSQL's default_transaction_read_only,
+    which a session takes when it connects, as SQLite's connections keep a folder's
+    read-only state): the pool's connections opened meanwhile stay read-only after the
+    cause is gone, so the writer must drop them, and /healthz must say it is degraded."""
+    import psycopg
+
+    from stream_ocr.history.store import TrackRow
+
+    url = pg_server.new_database("readonly_heals")
+    store = TrackStore(url)
+    writer = HistoryWriter(store, flush_s=0.05)
+    row = TrackRow("deck", "Budget and hiring", 1_796_000_000.0, 1_796_000_002.0, 0.9, ((0, 0), (9, 0), (9, 9), (0, 9)))
+    with psycopg.connect(pg_server.url, autocommit=True) as admin:
+        admin.execute('ALTER DATABASE "readonly_heals" SET default_transaction_read_only = on')
+        store.engine.dispose()  # every connection from now on is read-only
+        try:
+            writer.record_row(row)
+            assert wait_for(lambda: writer.failures >= 2, 20)
+            health = writer.health()
+            assert health["state"] == "degraded" and "read-only" in health["error"] and health["pending"] == 0
+            assert writer.written == 0
+        finally:
+            admin.execute('ALTER DATABASE "readonly_heals" SET default_transaction_read_only = off')
+    # Writable again: the kept batch is written by itself, within the retry pause.
+    assert wait_for(lambda: writer.written == 1, 30), writer.health()
+    assert writer.health()["state"] == "ok"
+    writer.close()
+    assert [hit.text for hit in store.search("Budget and hiring")] == ["Budget and hiring"]
+
+
 def _search(client, **args):
     return client.get("/api/search", query_string=args)
 
@@ -251,6 +282,7 @@ def test_the_live_server_stores_alerts_rides_out_an_outage_and_keeps_its_history
     try:
         added = client.post("/api/watchlist", json={"name": "thanks", "pattern": "Thank you"})
         assert added.status_code == 201, added.get_json()
+        assert client.get("/healthz").get_json()["history"]["state"] == "ok"
         assert wait_for(lambda: receiver.received and _search(client, q="Budget").get_json()["results"], 400, 1)
         # Search: exact and misspelled, with the crop of the best read.
         hit = _search(client, q="Budqet and hirinq").get_json()["results"][0]

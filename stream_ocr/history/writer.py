@@ -3,7 +3,9 @@
 Owns the hand-off from the live pipeline: ``record`` never blocks (a full buffer drops
 the track, counted). Each batch is one transaction, so a crash loses at most the
 unwritten buffer. While the database fails, the batch is kept and retried with a
-growing pause, and the failure is logged once per outage. Between batches it applies the
+growing pause, and the failure is logged once per outage; before each retry the pool's
+connections are dropped, so a connection that went bad (opened on a read-only folder or
+database) is never reused once the cause has gone. Between batches it applies the
 retention: tracks older than ``retain_s`` or beyond the newest ``retain_rows`` go.
 """
 
@@ -47,6 +49,7 @@ class HistoryWriter:
         self.written = 0
         self.dropped = 0
         self.failures = 0
+        self.last_error: str | None = None  # while writes fail: why (``health``)
         self._stop = threading.Event()
         self._thread = start_thread(self._run, "history:writer")
 
@@ -125,6 +128,8 @@ class HistoryWriter:
                 self._write(rows)
             except Exception as e:  # noqa: BLE001  (a database away must not stop the writer)
                 self.failures += 1
+                self.last_error = str(e).splitlines()[0][:300]
+                self.drop_connections()
                 if not failing:
                     logger.warning(
                         "cannot write history to %s (%s): keeping %d tracks, retrying", self.store.url, e, len(rows)
@@ -137,8 +142,24 @@ class HistoryWriter:
             if failing:
                 logger.info("history writes to %s work again", self.store.url)
                 failing, pause = False, 0.5
+                self.last_error = None
             self.written += len(rows)
             rows = []
+
+    def drop_connections(self) -> None:
+        try:
+            self.store.engine.dispose()
+        except Exception as e:  # noqa: BLE001  (the next write opens new ones all the same)
+            logger.debug("disposing the history's connections: %s", e)
+
+    def health(self) -> dict:
+        """``ok`` or ``degraded`` (writes failing: tracks wait in the buffer), for /healthz."""
+        return {
+            "state": "degraded" if self.last_error else "ok",
+            "pending": self.pending.qsize(),
+            "dropped": self.dropped,
+            **({"error": self.last_error} if self.last_error else {}),
+        }
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is buffered (up to ``timeout``), then stop."""

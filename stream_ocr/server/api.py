@@ -168,6 +168,10 @@ def healthz():
     }
     if "cluster" in health:
         body["engine_actors"] = health["cluster"]["engines"]
+    writer = state.recorder.writer if state.recorder is not None else None
+    if writer is not None:
+        # Degraded history (writes failing, tracks kept in memory) is said, not fatal: 200.
+        body["history"] = writer.health()
     return jsonify(body), 200 if health["ok"] else 503
 
 

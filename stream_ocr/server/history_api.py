@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from stream_ocr.alerts.records import alert_crop, recent_alerts
@@ -62,6 +63,20 @@ def _jpeg(data: bytes | None, what: str):
     if data is None:
         return jsonify({"error": f"no crop for this {what}"}), 404
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@history_api.app_errorhandler(sa.exc.DBAPIError)
+def history_unavailable(e):
+    """The database refused (away, full, read-only): 503 with the reason. The pool's
+    connections are dropped, so the next request opens fresh ones once the cause is gone."""
+    writer = _writer()
+    if writer is not None:
+        writer.drop_connections()
+    reason = str(getattr(e, "orig", e)).splitlines()[0][:300]
+    response = jsonify({"error": f"the history database cannot be used now: {reason}"})
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 # Track ids are SQL BIGINTs; a larger number in a URL names no track (and would overflow).
