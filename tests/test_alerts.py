@@ -54,6 +54,8 @@ def test_a_regex_rule_matches_as_read_and_a_hostile_one_cannot_stall_the_stream(
         ({"name": "x", "pattern": "a", "max_errors": 9}, "max_errors must be 0 to 3"),
         ({"name": "x", "pattern": "a", "streams": "cam"}, "streams must be a list"),
         ({"name": "x", "pattern": "a", "colour": "red"}, "unknown rule fields"),
+        ({"name": "x", "pattern": "(?:quarterly report){e<=12}", "regex": True}, "at most 3 errors"),
+        ({"name": "x", "pattern": "(?:report){e}", "regex": True}, "at most 3 errors"),
         (["x"], "a rule is a JSON object"),
     ],
 )
@@ -70,6 +72,44 @@ def test_rules_load_from_a_file(tmp_path):
     path.write_text("{not json")
     with pytest.raises(BadInputError, match="cannot read the watchlist file"):
         load_rules_file(path)
+
+
+def test_one_time_budget_covers_all_rules_on_a_frame_and_a_rule_too_slow_is_disabled():
+    """The issue's attack: 120 fuzzy regex rules cut the live rate 6x, each rule's own time
+    limit applying per line. Now a frame costs at most its budget (plus one search), every
+    rule still gets its turn over a few frames, and a rule that times out on three frames
+    in a row is disabled, with the reason shown."""
+    from stream_ocr.alerts.watcher import FRAME_BUDGET_S, STRIKES
+
+    published = []
+    rules = [
+        WatchRule(f"r{i}", f"(?:quarterly budget report number {i:03d}){{e<=3}}", is_regex=True) for i in range(120)
+    ]
+    # The last rule matches; it is checked last on the first frame.
+    rules.append(WatchRule("evil", r"(a|aa|aaa)+$", is_regex=True))
+    rules.append(WatchRule("target", "SALES UP"))
+    watcher = Watcher(rules, lambda name, payload, room: published.append(payload))
+    lines = tuple(
+        _line(i, f"THE QUARTERLY REPORT {i} SHOWS SALES UP IN EVERY REGION " + "a" * 40 + "!") for i in range(10)
+    )
+    costs = []
+    for t in range(40):
+        started = time.perf_counter()
+        watcher.check("deck", lines, float(t), lambda tid: None)
+        costs.append(time.perf_counter() - started)
+    # Unbudgeted, this frame took about 120 x 10 searches of ~1 ms and the evil rule's 50 ms per line.
+    assert max(costs) < FRAME_BUDGET_S + 0.06, costs
+    assert watcher.skipped > 0
+    # Round robin: the matching rule, last in the list, had its turn on every line.
+    assert watcher.counts["target"] == 10, watcher.counts
+    # The backtracking rule ran out of time on three frames in a row: disabled, and said so.
+    assert watcher.timed_out["evil"] >= STRIKES
+    (evil,) = [r for r in watcher.describe() if r["name"] == "evil"]
+    assert "disabled" in evil and "ran out of time" in evil["disabled"]
+    assert all("disabled" not in r for r in watcher.describe() if r["name"] != "evil")
+    # Added again (replaced), it is back in force.
+    watcher.add(WatchRule("evil", r"(a|aa|aaa)+$", is_regex=True))
+    assert "disabled" not in [r for r in watcher.describe() if r["name"] == "evil"][0]
 
 
 def _line(track_id: int, text: str) -> Line:

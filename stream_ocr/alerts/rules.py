@@ -26,6 +26,12 @@ logger = logging.getLogger(__name__)
 MAX_PATTERN = 200
 MAX_TEXT = 500
 MATCH_TIMEOUT_S = 0.05
+# The most errors a fuzzy part of a regex rule may allow ("(?:...){e<=3}"), as word rules.
+MAX_FUZZY_ERRORS = 3
+# A fuzzy constraint of the regex module: {e<=12}, {i<=1,d<=2}, {2i+2d+1s<=4}, {e}.
+# (Not \p{Greek}, \N{...}, \x{...} or \g{name}, whose braces hold names.)
+_FUZZY = regex.compile(r"(?<!\\[pPNxuUgk])\{([^{}]*[eids][^{}]*)\}")
+_FUZZY_LIMIT = regex.compile(r"<=?\s*(\d+)")
 NAME = regex.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
@@ -59,6 +65,13 @@ class WatchRule:
 
     def _compile(self) -> regex.Pattern:
         if self.is_regex:
+            for constraint in _FUZZY.findall(self.pattern):
+                limits = [int(n) for n in _FUZZY_LIMIT.findall(constraint)]
+                if not limits or max(limits) > MAX_FUZZY_ERRORS:
+                    raise BadInputError(
+                        f"rule {self.name}: a fuzzy part may allow at most {MAX_FUZZY_ERRORS} errors "
+                        f"({{e<={MAX_FUZZY_ERRORS}}}), got {{{constraint}}}"
+                    )
             try:
                 return regex.compile(self.pattern, regex.IGNORECASE)
             except regex.error as e:
@@ -82,16 +95,19 @@ class WatchRule:
     def matches(self, text: str, key: str | None = None) -> bool:
         """Whether ``text`` (a track's fused text) matches; a match that takes too long does not.
         ``key``: ``text_key`` of the text, if the caller has it (one per line for all rules)."""
+        return bool(self.search(text, key, MATCH_TIMEOUT_S))
+
+    def search(self, text: str, key: str | None, timeout: float) -> bool | None:
+        """Whether ``text`` matches, or None when the search took past ``timeout`` seconds."""
         compiled: regex.Pattern = self._compiled  # type: ignore[attr-defined]
         if self.is_regex:
             subject = text[:MAX_TEXT]
         else:
             subject = key if key is not None else text_key(text[:MAX_TEXT])
         try:
-            return compiled.search(subject, timeout=MATCH_TIMEOUT_S) is not None
+            return compiled.search(subject, timeout=max(timeout, 1e-4)) is not None
         except TimeoutError:
-            logger.warning("rule %s took too long on %r: taken as no match", self.name, text[:80])
-            return False
+            return None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -5,18 +5,25 @@ per track (the same text on screen for an hour is one alert; the text gone and b
 replaced in place, is a new track and a new alert). An alert is published as a Socket.IO
 ``alert`` event to every client, handed to the webhook sender, stored by the history
 writer (with the crop it was seen in), and counted by rule.
+
+And the watchlist's cost: one time budget (``FRAME_BUDGET_S``, by the clock) covers all
+rules on all lines of one frame, so however many rules there are, the live stream loses
+at most that much per frame. Rule checks past it are skipped and counted. A rule whose
+search runs out of time on ``STRIKES`` frames in a row is disabled, with the reason shown
+in ``/api/watchlist``; replacing it (the same name) enables it again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
 from stream_ocr.alerts.records import AlertRow, RuleRecords
-from stream_ocr.alerts.rules import MAX_TEXT, WatchRule
+from stream_ocr.alerts.rules import MATCH_TIMEOUT_S, MAX_TEXT, WatchRule
 from stream_ocr.errors import BadInputError
 from stream_ocr.history.store import text_key
 from stream_ocr.realthreads import threading
@@ -25,6 +32,8 @@ from stream_ocr.types import Line
 logger = logging.getLogger(__name__)
 
 MAX_RULES = 1000
+FRAME_BUDGET_S = 0.05
+STRIKES = 3
 
 
 class Watcher:
@@ -52,6 +61,12 @@ class Watcher:
             self._rules[rule.name] = rule
         # (stream id, track id) -> the rules that have fired on that track.
         self._fired: OrderedDict[tuple[str, int], set[str]] = OrderedDict()
+        self.frame_budget_s = FRAME_BUDGET_S
+        self.skipped = 0  # rule checks left out because a frame's budget was spent
+        self.timed_out: Counter[str] = Counter()
+        self._strikes: Counter[str] = Counter()  # frames in a row a rule timed out on
+        self.disabled: dict[str, str] = {}  # rule name -> why
+        self._next_turn = 0
 
     # -- rules -----------------------------------------------------------------------------
     def rules(self) -> list[WatchRule]:
@@ -70,6 +85,20 @@ class Watcher:
             self.records.save(rule)
         with self._lock:
             self._rules[rule.name] = rule
+            self.disabled.pop(rule.name, None)
+            self._strikes.pop(rule.name, None)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The rules as the API shows them, with ``disabled`` (why) for a rule taken out."""
+        with self._lock:
+            disabled = dict(self.disabled)
+        out = []
+        for rule in self.rules():
+            item = rule.to_dict()
+            if rule.name in disabled:
+                item["disabled"] = disabled[rule.name]
+            out.append(item)
+        return out
 
     def remove(self, name: str) -> bool:
         with self._lock:
@@ -82,33 +111,71 @@ class Watcher:
             self.records.delete(name)
         with self._lock:
             self._rules.pop(name, None)
+            self.disabled.pop(name, None)
         return True
 
     # -- matching --------------------------------------------------------------------------
     def check(self, stream_id: str, lines: tuple[Line, ...], t: float, crop_of: Callable[[int], bytes | None]) -> None:
         """Raise an alert for each rule that a track's text now matches for the first time."""
-        rules = [r for r in self.rules() if r.applies_to(stream_id)]
-        if not rules:
+        with self._lock:
+            rules = [r for r in self._rules.values() if r.applies_to(stream_id) and r.name not in self.disabled]
+        lines = tuple(line for line in lines if line.track_id is not None and line.text)
+        if not rules or not lines:
             return
-        for line in lines:
-            if line.track_id is None or not line.text:
-                continue
-            key = (stream_id, line.track_id)
-            with self._lock:
-                fired = self._fired.setdefault(key, set())
+        fired: dict[int, set[str]] = {}
+        with self._lock:
+            for line in lines:
+                key = (stream_id, line.track_id)
+                fired[line.track_id] = self._fired.setdefault(key, set())
                 self._fired.move_to_end(key)
-                while len(self._fired) > 10_000:
-                    self._fired.popitem(last=False)
-            search_key = text_key(line.text[:MAX_TEXT])  # once per line, for every word rule
-            for rule in rules:
-                if rule.name in fired or not rule.matches(line.text, search_key):
-                    continue
-                fired.add(rule.name)
+            while len(self._fired) > 10_000:
+                self._fired.popitem(last=False)
+        search_keys = {line.track_id: text_key(line.text[:MAX_TEXT]) for line in lines}  # for every word rule
+        # Every (line, rule) check of the frame, in round robin: a frame whose budget ran
+        # out hands the next frame's first turn to the check it stopped at, so slow rules
+        # or long lists early on never starve the rest.
+        checks = [(line, rule) for line in lines for rule in rules]
+        start = self._next_turn % len(checks)
+        deadline = time.perf_counter() + self.frame_budget_s
+        ran: set[str] = set()
+        timed_out: set[str] = set()
+        for k in range(len(checks)):
+            line, rule = checks[(start + k) % len(checks)]
+            done = fired[line.track_id]
+            if rule.name in done:
+                continue
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                self.skipped += len(checks) - k  # the frame's budget is spent: the rest wait
+                self._next_turn = start + k
+                break
+            ran.add(rule.name)
+            found = rule.search(line.text, search_keys[line.track_id], min(MATCH_TIMEOUT_S, left))
+            if found is None:
+                timed_out.add(rule.name)
+            elif found:
+                done.add(rule.name)
                 confidence = line.confidence if line.confidence is not None else 0.0
                 alert = AlertRow(
                     uuid.uuid4().hex, rule.name, stream_id, line.text, confidence, t, crop_of(line.track_id)
                 )
                 self._raise(alert)
+        self._strike(ran, timed_out)
+
+    def _strike(self, ran: set[str], timed_out: set[str]) -> None:
+        """Count the frames in a row each rule ran out of time on; disable it at ``STRIKES``."""
+        with self._lock:
+            for name in ran - timed_out:
+                self._strikes.pop(name, None)
+            for name in timed_out:
+                self.timed_out[name] += 1
+                self._strikes[name] += 1
+                if self._strikes[name] >= STRIKES and name not in self.disabled:
+                    self.disabled[name] = (
+                        f"disabled: its search ran out of time on {STRIKES} frames in a row; "
+                        "simplify it and add it again"
+                    )
+                    logger.warning("watchlist rule %s disabled: too slow on %d frames in a row", name, STRIKES)
 
     def _raise(self, alert: AlertRow) -> None:
         payload = alert.to_dict(crop_url=self.stored)

@@ -131,7 +131,7 @@ def alert_crop_jpg(alert_id: str):
 
 @history_api.get("/api/watchlist")
 def watchlist():
-    return jsonify({"rules": [rule.to_dict() for rule in _server().recorder.watcher.rules()]})
+    return jsonify({"rules": _server().recorder.watcher.describe()})
 
 
 def _may_change_the_watchlist():

@@ -126,6 +126,16 @@ class RecorderCollector(Collector):
             for rule in watcher.rules():
                 alerts.add_metric([rule.name], watcher.counts[rule.name])
             yield alerts
+            yield CounterMetricFamily(
+                "stream_ocr_watchlist_checks_skipped",
+                "Rule checks left out because a frame's watchlist time budget was spent",
+                value=watcher.skipped,
+            )
+            yield GaugeMetricFamily(
+                "stream_ocr_watchlist_rules_disabled",
+                "Rules disabled for running out of time",
+                value=len(watcher.disabled),
+            )
         if sender is not None:
             deliveries = CounterMetricFamily("stream_ocr_webhook_deliveries", "Webhook attempts", labels=["result"])
             deliveries.add_metric(["delivered"], sender.delivered)
