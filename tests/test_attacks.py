@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -213,10 +214,17 @@ def test_a_huge_websocket_message_is_stopped_while_it_arrives(server, watched):
 
 
 def test_connections_per_address_are_capped(server, watched):
+    import simple_websocket
+
     sockets, refused = [], 0
     try:
         for _ in range(8):
-            ws = socketio_websocket(server)
+            try:
+                ws = socketio_websocket(server)
+            except simple_websocket.ConnectionError as e:
+                refused += 1  # refused by Engine.IO's slots (503) before the websocket opened
+                assert e.status_code == 503, e
+                continue
             sockets.append(ws)
             reply = socketio_connect(ws)
             if reply.startswith("44"):
@@ -328,3 +336,69 @@ def test_gunicorns_own_error_page_for_a_long_url_carries_the_security_headers(se
     assert response.getheader("Content-Security-Policy", "").startswith("default-src")
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     assert response.getheader("X-Frame-Options") == "DENY"
+
+
+def raw_websocket(port: int, source: str) -> tuple[socket.socket, int]:
+    """Open an Engine.IO websocket from ``source`` (a loopback address) and say nothing more."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0))
+    sock.sendall(
+        (
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    status = b""
+    while b"\r\n" not in status:
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        status += chunk
+    return sock, int(status.split()[1]) if status.startswith(b"HTTP/") else 0
+
+
+def test_websockets_that_never_send_connect_cannot_starve_the_server(server, watched):
+    """The issue's attack: 64 websockets that open Engine.IO but never send Socket.IO's
+    CONNECT held all 64 of gunicorn's threads, and /healthz timed out. Now each address
+    has at most 5 (this server's cap) and all of them together leave 8 threads free; the
+    silent sessions are closed after 10 s."""
+    from stream_ocr.server.connection_limits import CONNECT_TIMEOUT_S, RESERVED_THREADS
+
+    sources = [f"127.0.0.{n}" for n in range(2, 16)]  # 14 addresses x 5 = 70 > 64 threads
+    opened, statuses = [], Counter()
+    try:
+        for source in sources:
+            for _ in range(5):
+                sock, status = raw_websocket(server.port, source)
+                statuses[status] += 1
+                if status == 101:
+                    opened.append(sock)
+                else:
+                    sock.close()
+        # Every address got its five until the pool's share was taken; the rest were 503.
+        assert statuses[101] == 64 - RESERVED_THREADS, statuses
+        assert statuses[503] == 70 - statuses[101], statuses
+        assert set(statuses) == {101, 503}
+        # Meanwhile the server answers at once.
+        for path in ("/healthz", "/metrics", "/"):
+            started = time.monotonic()
+            with urllib.request.urlopen(server.url + path, timeout=10) as res:
+                assert res.status == 200
+            assert time.monotonic() - started < 1.0, path
+        # One address may not take more than its share either.
+        sock, status = raw_websocket(server.port, sources[0])
+        sock.close()
+        assert status == 503
+        # The silent sessions are closed by the server (end of stream) after the time-out.
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S + 20
+        for sock in opened:
+            sock.settimeout(max(1.0, deadline - time.monotonic()))
+            while sock.recv(4096):
+                pass  # the open packet, pings, the close frame, then the end
+    finally:
+        for sock in opened:
+            sock.close()
+    # And the slots are free again.
+    sock, status = raw_websocket(server.port, sources[0])
+    sock.close()
+    assert status == 101

@@ -22,6 +22,7 @@ from stream_ocr.jobs import VideoJobs
 from stream_ocr.realthreads import threading
 from stream_ocr.server import security
 from stream_ocr.server.api import api
+from stream_ocr.server.connection_limits import RESERVED_THREADS, CloseSilentSessions, EngineIOSlots
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.history_api import history_api
 from stream_ocr.server.prometheus import HubCollector, RecorderCollector, SharesCollector
@@ -62,6 +63,8 @@ class ServerApp:
     _temp_jobs_dir: Path | None = None
     # The track history's writer, the watchlist and webhooks (``history.recorder``).
     recorder: LiveRecorder | None = None
+    # Engine.IO sessions that never send Socket.IO's CONNECT are closed (connection_limits).
+    silent_sessions: CloseSilentSessions | None = None
 
     def start(self) -> None:
         """Start capture, inference and the event pump (once)."""
@@ -74,6 +77,8 @@ class ServerApp:
         self.socketio.start_background_task(
             pump_events, self.socketio, self.hub, self.config.metrics_interval_s, self._stop
         )
+        if self.silent_sessions is not None:
+            self.silent_sessions.start(self._stop)
 
     def stop(self) -> None:
         self._stop.set()
@@ -109,6 +114,13 @@ class ServerApp:
         finally:
             logger.info("shutting down")
             self.stop()
+
+
+def engineio_slots(config: ServerConfig) -> int:
+    """Open Engine.IO requests allowed in all: on gunicorn, its thread pool less a reserve."""
+    if config.async_mode == "threading" and not config.dev_server:
+        return max(1, config.server_threads - RESERVED_THREADS)
+    return config.server_max_connections
 
 
 def _limit_rates(app: Flask, config: ServerConfig) -> None:
@@ -189,8 +201,11 @@ def create_app(
         engineio_logger=False,
     )
     limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
+    # Engine.IO requests never take the threads the page, the API and /healthz need.
+    app.wsgi_app = EngineIOSlots(app.wsgi_app, config.max_connections_per_address, engineio_slots(config))
     # Outermost, so that Socket.IO's routes are behind it too.
     app.wsgi_app = security.HostAllowlist(app.wsgi_app, config.allowed_hosts)
+    silent_sessions = CloseSilentSessions(socketio)
     temp_jobs_dir = None
     jobs_dir = config.jobs_dir
     if jobs_dir is None:
@@ -210,6 +225,7 @@ def create_app(
         SharedEngine(engine, shares, "api"),
         _temp_jobs_dir=temp_jobs_dir,
         recorder=recorder,
+        silent_sessions=silent_sessions,
     )
     app.extensions["stream_ocr"] = server
     return server
