@@ -156,7 +156,9 @@ class VideoJobs:
             raise JobsFullError(f"{self.max_queued} videos are already waiting; try again when one has finished")
         if self.disk_bytes() >= self.max_disk_bytes:
             raise JobsFullError("the server's room for videos is full; try again when older jobs have expired")
-        job_id = secrets.token_hex(6)
+        # The job's id is its visitor's capability: whoever knows it may see the job, its
+        # files and its tracks, and nobody else can guess it (128 bits).
+        job_id = secrets.token_urlsafe(16)
         state = JobState(job_id, name, self.root / job_id, media_type=media_type)
         state.folder.mkdir(parents=True)
         try:
@@ -256,7 +258,8 @@ class VideoJobs:
             logger.exception("video job %s failed", state.job_id)
             state.state, state.error = "error", f"processing failed: {e}"
         else:
-            state.summary = summary.to_dict()
+            # Without the server's paths (where the upload and results are kept).
+            state.summary = {k: v for k, v in summary.to_dict().items() if k not in ("video", "out_dir")}
             state.error = summary.error
             state.state = "done"
         if out.is_dir():

@@ -35,6 +35,23 @@ def room_of(stream_id: str) -> str:
     return f"stream:{stream_id}"
 
 
+# Streams of one visitor: a browser's camera (``cam-<Socket.IO id>``) and an uploaded
+# video's job (``video:<job id>``). Their ids are unguessable, and what they show is their
+# visitor's alone; configured streams (``--source``) are for everyone.
+BROWSER_PREFIX = "cam-"
+VIDEO_PREFIX = "video:"
+
+
+def is_public(stream_id: str) -> bool:
+    """Whether any visitor may see this stream's tracks and alerts (a configured stream)."""
+    return not stream_id.startswith((BROWSER_PREFIX, VIDEO_PREFIX))
+
+
+def audience_of(stream_id: str) -> str | None:
+    """The room an event of this stream is for: everyone (None), or its visitor's own."""
+    return None if is_public(stream_id) else room_of(stream_id)
+
+
 class EventQueue:
     """A bounded queue of outgoing events; a full queue drops new events (counted)."""
 

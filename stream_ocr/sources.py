@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import cv2
 
 from stream_ocr.errors import BadInputError, SourceUnavailableError
+from stream_ocr.sinks import is_public
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 NETWORK_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https")
@@ -31,6 +32,8 @@ class SourceSpec:
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise BadInputError(f"stream name {self.name!r} must be 1-40 letters, digits, '.', '_' or '-'")
+        if not is_public(self.name):
+            raise BadInputError(f"stream name {self.name!r}: names starting with 'cam-' are the browser cameras'")
         if not self.uri:
             raise BadInputError(f"stream {self.name!r} has no URI")
         if self.kind == "url":

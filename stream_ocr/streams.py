@@ -22,15 +22,13 @@ from stream_ocr.livestream import LiveStream
 from stream_ocr.pipeline import StepConfig, StepResult
 from stream_ocr.preview import PreviewConfig
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sinks import Event, EventQueue, room_of
+from stream_ocr.sinks import BROWSER_PREFIX, Event, EventQueue, room_of
 from stream_ocr.sources import SourceSpec
 from stream_ocr.tracking import TrackerConfig
 from stream_ocr.types import Frame
 from stream_ocr.worker import InferenceWorker, Recorder
 
 logger = logging.getLogger(__name__)
-
-BROWSER_PREFIX = "cam-"
 
 __all__ = ["BROWSER_PREFIX", "Event", "HubConfig", "RemoteStreams", "StreamHub", "room_of"]
 

@@ -261,3 +261,12 @@ def test_with_an_admin_token_the_watchlist_changes_only_for_its_bearer(keras_eng
         assert client.delete("/api/watchlist/plate", headers=right, environ_base=remote).status_code == 204
     finally:
         app.stop()
+
+
+def test_a_browser_cameras_alert_goes_to_its_visitor_only():
+    published = []
+    watcher = Watcher([parse_cli_rule("sale=SALE")], lambda name, payload, room: published.append((name, room)))
+    watcher.check("lobby", (_line(1, "SALE"),), 0.0, lambda tid: None)
+    watcher.check("cam-Xy9_secret", (_line(1, "SALE"),), 0.0, lambda tid: None)
+    # A configured stream's alert is for every page; a camera's for its own room only.
+    assert published == [("alert", None), ("alert", "stream:cam-Xy9_secret")]

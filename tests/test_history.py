@@ -10,7 +10,7 @@ import time
 import pytest
 
 from stream_ocr.config import HistoryConfig, ServerConfig, WatchConfig
-from stream_ocr.history.store import TrackStore, text_key
+from stream_ocr.history.store import TrackRow, TrackStore, text_key
 from stream_ocr.history.writer import HistoryWriter
 from stream_ocr.server import create_app
 from stream_ocr.sources import SourceSpec
@@ -406,12 +406,19 @@ def test_a_video_jobs_tracks_are_stored_with_where_they_start_in_the_video(keras
         assert res.status_code == 202, res.get_json()
         job_id = res.get_json()["job_id"]
         assert wait_for(lambda: client.get(f"/api/videos/{job_id}").get_json()["state"] == "done", 600, 1)
-        assert wait_for(lambda: _search(client, q="Chapter B").get_json()["results"], 30, 0.2)
-        hit = _search(client, q="Chapter B").get_json()["results"][0]
+        # The job's visitor names its job (the id is the capability it was given).
+        assert wait_for(lambda: _search(client, q="Chapter B", job=job_id).get_json()["results"], 30, 0.2)
+        hit = _search(client, q="Chapter B", job=job_id).get_json()["results"][0]
         assert hit["text"] == "Chapter B" and hit["stream_id"] == f"video:{job_id}" and hit["job_id"] == job_id
         assert 3.5 <= hit["video_time"] <= 4.6  # the slide changes at 4 s
         assert client.get(hit["crop_url"]).mimetype == "image/jpeg"
-        plans = _search(client, q="Plans for the sprinq").get_json()["results"][0]
+        # A second visitor finds none of it, and cannot walk the crops by id.
+        assert _search(client, q="Chapter B").get_json()["results"] == []
+        assert _search(client, q="Chapter B", job="someone-elses").get_json()["results"] == []
+        assert client.get(f"/api/tracks/{hit['id']}/crop.jpg").status_code == 404
+        assert client.get(f"/api/tracks/{hit['id']}/crop.jpg?k=guess").status_code == 404
+        assert "out_dir" not in client.get(f"/api/videos/{job_id}").get_json()["summary"]
+        plans = _search(client, q="Plans for the sprinq", job=job_id).get_json()["results"][0]
         assert plans["text"] == "Plans for the spring" and plans["video_time"] <= 0.6
     finally:
         app.stop()
@@ -515,3 +522,67 @@ def test_under_eventlet_searches_at_once_while_the_writer_writes_are_all_answere
         assert len(answered) > 1000 and max(answered) > 0  # and the writer stored tracks meanwhile
     finally:
         assert proc.stop(timeout=30) == 0, proc.log()[-3000:]
+
+
+def test_strangers_see_configured_streams_only_and_crops_only_through_urls_given_to_them(tmp_path):
+    """Ownership (plumbing, no OCR): tracks and alerts of a browser camera or a video job are
+    their visitor's; another visitor's search and alert list leave them out, a visitor who
+    names its own job or camera (their ids are the capability) finds them, crop URLs are
+    signed so ids cannot be walked, and the admin token sees everything."""
+    from stream_ocr.alerts.records import AlertRow, insert_alerts
+
+    from .fakes import FakeEngine
+
+    config = ServerConfig(
+        history=HistoryConfig(f"sqlite:///{tmp_path / 'h.db'}"),
+        jobs_dir=tmp_path / "jobs",
+        watch=WatchConfig(admin_token="a-long-admin-token-0123"),
+    )
+    app = create_app(config, FakeEngine(), [])
+    store = app.recorder.writer.store
+    jpeg = b"\xff\xd8\xff\xe0 a crop"
+    box = ((0, 0), (9, 0), (9, 9), (0, 9))
+    store.add(
+        [
+            TrackRow(stream, "Quarterly report", 1_796_000_000.0, 1_796_000_001.0, 0.9, box, jpeg)
+            for stream in ("lobby", "cam-Xy9secret", "video:job-secret-1")
+        ]
+    )
+    with store.engine.begin() as conn:
+        insert_alerts(
+            conn,
+            [
+                AlertRow(f"a{i}", "report", stream, "Quarterly report", 0.9, 1_796_000_000.0 + i, jpeg)
+                for i, stream in enumerate(("lobby", "cam-Xy9secret"))
+            ],
+        )
+    client = app.app.test_client()
+    admin = {"Authorization": "Bearer a-long-admin-token-0123"}
+
+    def streams(**args):
+        res = _search(client, q="Quarterly report", **args)
+        assert res.status_code == 200, res.get_json()
+        return sorted(h["stream_id"] for h in res.get_json()["results"])
+
+    try:
+        assert streams() == ["lobby"]
+        assert streams(job="job-secret-1") == ["lobby", "video:job-secret-1"]
+        assert streams(job="job-other") == ["lobby"]
+        assert streams(stream="cam-Xy9secret") == ["cam-Xy9secret"]
+        everything = client.get("/api/search?q=Quarterly+report", headers=admin).get_json()["results"]
+        assert sorted(h["stream_id"] for h in everything) == ["cam-Xy9secret", "lobby", "video:job-secret-1"]
+        # Crops: through the URL a search gave, and not by walking ids.
+        (hit,) = _search(client, q="Quarterly report").get_json()["results"]
+        assert client.get(hit["crop_url"]).data == jpeg
+        for track_id in range(1, 5):
+            assert client.get(f"/api/tracks/{track_id}/crop.jpg").status_code == 404
+            assert client.get(f"/api/tracks/{track_id}/crop.jpg?k={hit['crop_url'][-22:]}").status_code in (
+                200 if track_id == hit["id"] else 404,
+            )
+        assert client.get(f"/api/tracks/{hit['id']}/crop.jpg", headers=admin).data == jpeg
+        # Alerts: a camera's are its visitor's.
+        assert [a["stream_id"] for a in client.get("/api/alerts").get_json()["alerts"]] == ["lobby"]
+        listed = client.get("/api/alerts", headers=admin).get_json()["alerts"]
+        assert [a["stream_id"] for a in listed] == ["cam-Xy9secret", "lobby"]
+    finally:
+        app.stop()

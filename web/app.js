@@ -323,6 +323,16 @@ async function showStill(dataUrl, body) {
 
 // ---- video files: upload, progress, timeline, downloads ----------------------------------
 let currentJob = null;
+
+// This visitor's video jobs (their ids are the right to see them): the history search
+// names them, so a visitor finds its own uploads' text and nobody else's.
+function myJobs() {
+  try { return JSON.parse(localStorage.getItem("stream-ocr-jobs") || "[]").slice(0, 20); } catch { return []; }
+}
+function rememberJob(jobId) {
+  const jobs = [jobId, ...myJobs().filter((j) => j !== jobId)].slice(0, 20);
+  try { localStorage.setItem("stream-ocr-jobs", JSON.stringify(jobs)); } catch { /* private mode */ }
+}
 $("video-input").addEventListener("change", (e) => { if (e.target.files.length) uploadVideo(e.target.files[0]); });
 
 function fmtTime(t) {
@@ -346,6 +356,7 @@ function uploadVideo(file) {
     try { body = JSON.parse(xhr.responseText); } catch { body = { error: xhr.statusText }; }
     if (xhr.status !== 202) { status.textContent = `error: ${body.error || xhr.status}`; status.className = "error"; bar.hidden = true; return; }
     currentJob = body.job_id;
+    rememberJob(currentJob);
     status.className = ""; status.textContent = "queued…"; bar.value = 0;
     socket.emit("watch_job", { job_id: currentJob });
   };
@@ -453,7 +464,9 @@ $("search-form").addEventListener("submit", async (e) => {
   list.innerHTML = "";
   let body = {};
   try {
-    const res = await fetch(`/api/search?q=${encodeURIComponent(q)}&limit=50`);
+    const params = new URLSearchParams({ q, limit: "50" });
+    for (const job of myJobs()) params.append("job", job);
+    const res = await fetch(`/api/search?${params}`);
     body = await res.json();
     if (!res.ok) throw new Error(body.error || res.statusText);
   } catch (err) {

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from stream_ocr.alerts.rules import WatchRule
 from stream_ocr.history.schema import alerts, watch_rules
 from stream_ocr.history.store import iso
+from stream_ocr.sinks import BROWSER_PREFIX
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,13 @@ def insert_alerts(conn: sa.Connection, rows: list[AlertRow]) -> None:
         conn.execute(alerts.insert(), [row.values() for row in rows])
 
 
-def recent_alerts(engine: sa.Engine, limit: int = 100) -> list[AlertRow]:
+def recent_alerts(engine: sa.Engine, limit: int = 100, public_only: bool = False) -> list[AlertRow]:
+    """The newest alerts; ``public_only``: of configured streams only (not browser cameras')."""
+    select = sa.select(alerts).order_by(alerts.c.time.desc()).limit(limit)
+    if public_only:
+        select = select.where(~alerts.c.stream_id.startswith(BROWSER_PREFIX, autoescape=True))
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(alerts).order_by(alerts.c.time.desc()).limit(limit)).all()
+        rows = conn.execute(select).all()
     return [AlertRow(*row) for row in rows]
 
 

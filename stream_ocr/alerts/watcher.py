@@ -27,6 +27,7 @@ from stream_ocr.alerts.rules import MATCH_TIMEOUT_S, MAX_TEXT, WatchRule
 from stream_ocr.errors import BadInputError
 from stream_ocr.history.store import text_key
 from stream_ocr.realthreads import threading
+from stream_ocr.sinks import audience_of
 from stream_ocr.types import Line
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,8 @@ class Watcher:
         with self._lock:
             self.counts[alert.rule] += 1
             self.recent.appendleft(payload)
-        self.publish("alert", payload, None)
+        # A browser camera's alert goes to its visitor only; a configured stream's to all.
+        self.publish("alert", payload, audience_of(alert.stream_id))
         for sink in self.on_alert:
             try:
                 sink(alert, payload)

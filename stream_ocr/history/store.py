@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from stream_ocr.errors import BadInputError
 from stream_ocr.history.database import open_database, safe_url
 from stream_ocr.history.schema import track_grams, tracks
+from stream_ocr.sinks import BROWSER_PREFIX, VIDEO_PREFIX  # private streams' prefixes
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ MIN_SCORE = 75.0
 # filter, this many times more are picked from the trigram index before filtering.
 MAX_CANDIDATES = 1000
 FILTERED_PICK = 20
-# The stream id of a video job's tracks: this and the job's id.
-VIDEO_PREFIX = "video:"
 # pg_trgm's word similarity a candidate needs (one wrong letter in five gives 0.5).
 PG_WORD_SIMILARITY = 0.3
 
@@ -215,14 +214,25 @@ class TrackStore:
         since: float | None = None,
         until: float | None = None,
         limit: int = 50,
+        visible_to: tuple[str, ...] | None = None,
     ) -> list[Hit]:
-        """Tracks whose text matches ``query`` exactly or within OCR errors, best first."""
+        """Tracks whose text matches ``query`` exactly or within OCR errors, best first.
+
+        ``visible_to``: None for every stream's tracks; else configured streams' tracks and
+        those of the private streams named (a visitor's camera and video jobs).
+        """
         key = text_key(query)
         if not key.strip():
             raise BadInputError("the search needs letters or digits")
         if len(key) > 200:
             raise BadInputError("the search is too long (at most 200 characters)")
-        select = self._candidates(key, filtered=stream_id is not None or since is not None or until is not None)
+        filtered = stream_id is not None or since is not None or until is not None or visible_to is not None
+        select = self._candidates(key, filtered=filtered)
+        if visible_to is not None:
+            public = ~tracks.c.stream_id.startswith(BROWSER_PREFIX, autoescape=True) & ~tracks.c.stream_id.startswith(
+                VIDEO_PREFIX, autoescape=True
+            )
+            select = select.where(public | tracks.c.stream_id.in_(visible_to)) if visible_to else select.where(public)
         if stream_id is not None:
             select = select.where(tracks.c.stream_id == stream_id)
         if since is not None:

@@ -57,6 +57,8 @@ class ServerApp:
     jobs: VideoJobs
     # Still images read through the API lane; the hub and jobs hold the other lanes.
     api_engine: SharedEngine
+    # Signs crop URLs (``security.sign``): a crop is fetched only through a URL this server gave.
+    secret: bytes = field(default_factory=security.server_secret)
     _stop: Any = field(default_factory=threading.Event)
     _pump_lock: Any = field(default_factory=threading.Lock)
     _pump_started: bool = False

@@ -16,7 +16,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from stream_ocr.alerts.records import alert_crop, recent_alerts
 from stream_ocr.alerts.rules import WatchRule
 from stream_ocr.errors import BadInputError
+from stream_ocr.server import security
 from stream_ocr.server.blocking import run_blocking
+from stream_ocr.sinks import VIDEO_PREFIX, is_public
 
 history_api = Blueprint("history_api", __name__)
 
@@ -83,9 +85,34 @@ def history_unavailable(e):
 MAX_TRACK_ID = 2**63 - 1
 
 
+def _is_admin() -> bool:
+    """Whether the request carries ``--admin-token`` as its bearer token."""
+    token = _server().config.watch.admin_token
+    given = request.headers.get("Authorization", "")
+    return token is not None and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def _visible_to() -> tuple[str, ...] | None:
+    """Which private streams this request may see (None: all, for the admin). A visitor
+    names its own: ``job=ID`` (repeatable) for its video jobs, ``stream=cam-...`` for its
+    camera; their ids are unguessable, so knowing one is the right to see it."""
+    if _is_admin():
+        return None
+    private = [VIDEO_PREFIX + job for job in request.args.getlist("job")[:20] if job]
+    stream = request.args.get("stream")
+    if stream and not is_public(stream):
+        private.append(stream)
+    return tuple(private)
+
+
+def _crop_url(track_id: int) -> str:
+    return f"/api/tracks/{track_id}/crop.jpg?k={security.sign(_server().secret, f'track:{track_id}')}"
+
+
 @history_api.get("/api/search")
 def search():
-    """Stored tracks whose text matches ``q``, OCR errors forgiven."""
+    """Stored tracks whose text matches ``q``, OCR errors forgiven: configured streams', and
+    the asking visitor's own (``_visible_to``)."""
     writer = _writer()
     if writer is None:
         return jsonify({"error": NO_HISTORY}), 404
@@ -96,8 +123,19 @@ def search():
         _time_arg("since"),
         _time_arg("until"),
     )
-    hits = _blocking(lambda: writer.store.search(query, stream_id=stream_id, since=since, until=until, limit=limit))
-    return jsonify({"results": [h.to_dict() for h in hits]})
+    visible = _visible_to()
+    hits = _blocking(
+        lambda: writer.store.search(
+            query, stream_id=stream_id, since=since, until=until, limit=limit, visible_to=visible
+        )
+    )
+    results = []
+    for hit in hits:
+        result = hit.to_dict()
+        if result["crop_url"]:
+            result["crop_url"] = _crop_url(hit.id)  # signed: crops cannot be walked by id
+        results.append(result)
+    return jsonify({"results": results})
 
 
 @history_api.get("/api/tracks/<int:track_id>/crop.jpg")
@@ -107,6 +145,9 @@ def track_crop(track_id: int):
         return jsonify({"error": NO_HISTORY}), 404
     if track_id > MAX_TRACK_ID:  # past any id the database can hold: no such track
         return jsonify({"error": "no such track"}), 404
+    if not _is_admin() and not security.signed(_server().secret, f"track:{track_id}", request.args.get("k")):
+        # Only through a URL a search gave (ids are sequential, so they could be walked).
+        return jsonify({"error": "no crop for this track"}), 404
     return _jpeg(_blocking(writer.store.crop, track_id), "track")
 
 
@@ -115,9 +156,11 @@ def alerts():
     """The newest alerts: stored ones with ``--db``, else those of this run."""
     limit = _limit(100, 1000)
     writer = _writer()
+    admin = _is_admin()
     if writer is None:
-        return jsonify({"alerts": list(_server().recorder.watcher.recent)[:limit]})
-    rows = _blocking(recent_alerts, writer.store.engine, limit)
+        recent = [a for a in _server().recorder.watcher.recent if admin or is_public(a["stream_id"])]
+        return jsonify({"alerts": recent[:limit]})
+    rows = _blocking(recent_alerts, writer.store.engine, limit, not admin)
     return jsonify({"alerts": [row.to_dict(crop_url=True) for row in rows]})
 
 

@@ -14,8 +14,13 @@ literal (no DNS, so nothing to rebind), ``localhost``, and the names given with
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import ipaddress
 import json
+import os
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlparse
@@ -113,3 +118,20 @@ class HostAllowlist:
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *HEADERS.items()]
         start_response("400 Bad Request", headers)
         return [body]
+
+
+def server_secret() -> bytes:
+    """The key that signs crop URLs: ``$STREAM_OCR_SECRET_KEY`` (the same for every web
+    process behind one address), else new for each run (old crop URLs then stop working)."""
+    given = os.environ.get("STREAM_OCR_SECRET_KEY")
+    return given.encode() if given else secrets.token_bytes(32)
+
+
+def sign(secret: bytes, what: str) -> str:
+    """A short, unguessable key for ``what`` (a crop's URL): 128 bits of HMAC-SHA256."""
+    digest = hmac.new(secret, what.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def signed(secret: bytes, what: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(sign(secret, what).encode(), given.encode())
