@@ -218,7 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         image_limits=limits,
         max_video_bytes=args.max_video_bytes,
         max_video_seconds=args.max_video_seconds,
-        jobs_dir=args.jobs_dir,
+        jobs_dir=args.jobs_dir or (None if args.no_history else args.data_dir / "uploads"),
         api_rate_limit=args.api_rate_limit,
         upload_rate_limit=args.upload_rate_limit,
         max_connections_per_address=args.max_connections_per_address,
@@ -482,7 +482,9 @@ def _add_serve_parser(sub) -> None:
         "--jobs-dir",
         type=Path,
         default=None,
-        help="where uploaded videos and their results are kept (default: a temporary folder)",
+        help="where uploaded videos and their results are kept; what an earlier run left there "
+        "is removed at start-up (default: uploads/ in the data folder, or a temporary folder "
+        "with --no-history)",
     )
     serve.add_argument(
         "--async-mode",

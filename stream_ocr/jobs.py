@@ -111,6 +111,7 @@ class VideoJobs:
         self.engine = engine
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.leftovers_removed = self._remove_leftovers()
         self.publish = publish  # (event name, payload, room) -> None
         self.job = job or VideoJob(annotate=True)
         self.keep = keep
@@ -123,8 +124,21 @@ class VideoJobs:
         self._pending: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
         self._thread = None
-        # Called with (job, wall-clock start) when a job is done (the history stores its tracks).
+        # Called with (job, wall-clock start) when a job is done (the history stores its tracks),
+        # and with the ids of jobs whose files were removed (the history forgets their tracks).
         self.on_done: Callable[[JobState, float], None] | None = None
+        self.on_forget: Callable[[list[str]], None] | None = None
+
+    def _remove_leftovers(self) -> int:
+        """Job folders of an earlier run (jobs live in memory only, so nobody can reach them)."""
+        gone = 0
+        for folder in self.root.iterdir():
+            if folder.is_dir() and (folder / "input.video").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                gone += 1
+        if gone:
+            logger.info("removed %d video job folders left by an earlier run in %s", gone, self.root)
+        return gone
 
     def start(self) -> None:
         self._thread = start_thread(self._run, "video-jobs")
@@ -198,10 +212,16 @@ class VideoJobs:
         finished = [j for j in self._jobs.values() if j.state in ("done", "error")]
         expired = [j for j in finished if now - self._finished_at.get(j.job_id, now) > self.retention_s]
         kept = [j for j in finished if j not in expired]
-        for old in expired + kept[: max(0, len(kept) - self.keep)]:
+        gone = expired + kept[: max(0, len(kept) - self.keep)]
+        for old in gone:
             shutil.rmtree(old.folder, ignore_errors=True)
             del self._jobs[old.job_id]
             self._finished_at.pop(old.job_id, None)
+        if gone and self.on_forget is not None:
+            try:
+                self.on_forget([old.job_id for old in gone])
+            except Exception:  # noqa: BLE001  (the files are gone either way)
+                logger.exception("forgetting the tracks of removed video jobs failed")
 
     def _run(self) -> None:
         while not self._stop.is_set():

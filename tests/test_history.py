@@ -586,3 +586,54 @@ def test_strangers_see_configured_streams_only_and_crops_only_through_urls_given
         assert [a["stream_id"] for a in listed] == ["cam-Xy9secret", "lobby"]
     finally:
         app.stop()
+
+
+def test_uploads_live_in_the_data_folder_and_their_tracks_go_with_their_files(tmp_path):
+    """Plumbing (a fake engine): what an earlier run left in the uploads folder is removed at
+    start-up, and with it the history's tracks of those jobs; when retention removes a job's
+    folder, its tracks leave the history too, so a search never points at a missing video."""
+    import io
+
+    import cv2
+    import numpy as np
+
+    from stream_ocr.history.store import TrackRow
+
+    from .fakes import FakeEngine
+
+    uploads = tmp_path / "uploads"
+    (uploads / "old-job").mkdir(parents=True)
+    (uploads / "old-job" / "input.video").write_bytes(b"left by an earlier run")
+    (uploads / "notes").mkdir()  # not a job's folder: kept
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    box = ((0, 0), (9, 0), (9, 9), (0, 9))
+    TrackStore(db).add(
+        [
+            TrackRow("video:old-job", "FAKE", 1_796_000_000.0, 1_796_000_001.0, 0.9, box),
+            TrackRow("lobby", "FAKE", 1_796_000_000.0, 1_796_000_001.0, 0.9, box),
+        ]
+    )
+    app = create_app(ServerConfig(history=HistoryConfig(db), jobs_dir=uploads), FakeEngine(), [])
+    admin_view = app.recorder.writer.store
+    assert not (uploads / "old-job").exists() and (uploads / "notes").exists()
+    assert sorted(h.stream_id for h in admin_view.search("FAKE")) == ["lobby"]
+    clip = tmp_path / "clip.avi"
+    out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
+    for i in range(10):
+        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
+    out.release()
+    app.start()
+    try:
+        client = app.app.test_client()
+        res = client.post("/api/videos", data={"video": (io.BytesIO(clip.read_bytes()), "clip.avi")})
+        job_id = res.get_json()["job_id"]
+        assert (uploads / job_id / "input.video").exists()
+        assert wait_for(lambda: client.get(f"/api/videos/{job_id}").get_json()["state"] == "done", 120, 0.2)
+        assert wait_for(lambda: f"video:{job_id}" in {h.stream_id for h in admin_view.search("FAKE")}, 30, 0.2)
+        app.jobs.keep, app.jobs.retention_s = 0, 0.0  # retention removes the finished job
+        with app.jobs._lock:
+            app.jobs._forget_old()
+        assert not (uploads / job_id).exists()
+        assert sorted(h.stream_id for h in admin_view.search("FAKE")) == ["lobby"]
+    finally:
+        app.stop()

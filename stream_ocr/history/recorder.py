@@ -73,6 +73,15 @@ class LiveRecorder:
         for row in video_rows(job.video_path, tracks, job.job_id, started):
             self.writer.record_row(row)
 
+    def on_videos_forgotten(self, job_ids: list[str] | None) -> None:
+        """These video jobs' files are gone (None: every job's, at start-up): so are their tracks,
+        so that a search never points at a video that cannot be played."""
+        if self.writer is None:
+            return
+        gone = self.writer.store.forget_video_jobs(job_ids)
+        if gone:
+            logger.info("history: %d tracks of removed video jobs deleted", gone)
+
     def close(self) -> None:
         """Deliver what is due and write what is buffered, then stop the threads."""
         if self.sender is not None:

@@ -180,6 +180,20 @@ class TrackStore:
                 conn.execute(track_grams.delete().where(track_grams.c.track_id.in_(ids)))
             return conn.execute(tracks.delete().where(tracks.c.id.in_(ids))).rowcount
 
+    def forget_video_jobs(self, job_ids: list[str] | None = None) -> int:
+        """Delete the tracks of these video jobs (None: of every job), whose files are gone."""
+        if job_ids is None:
+            where = tracks.c.stream_id.startswith(VIDEO_PREFIX, autoescape=True)
+        elif not job_ids:
+            return 0
+        else:
+            where = tracks.c.stream_id.in_([VIDEO_PREFIX + j for j in job_ids])
+        with self.engine.begin() as conn:
+            ids = sa.select(tracks.c.id).where(where)
+            if not self.postgres:
+                conn.execute(track_grams.delete().where(track_grams.c.track_id.in_(ids)))
+            return conn.execute(tracks.delete().where(where)).rowcount
+
     def _candidates(self, key: str, filtered: bool) -> sa.Select:
         columns = [c for c in tracks.c if c.name != "crop"] + [tracks.c.crop.isnot(None).label("has_crop")]
         if self.postgres:

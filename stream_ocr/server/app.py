@@ -215,6 +215,10 @@ def create_app(
     job = VideoJob(annotate=True, max_pixels=config.image_limits.max_pixels, max_duration_s=config.max_video_seconds)
     jobs = VideoJobs(SharedEngine(engine, shares, "video"), jobs_dir, hub.publish, job)
     jobs.on_done = recorder.on_video_done
+    # Uploads live as long as their files: tracks of jobs whose folders are gone (an earlier
+    # run's, and those retention removes) leave the history too.
+    jobs.on_forget = recorder.on_videos_forgotten
+    recorder.on_videos_forgotten(None)
     register_events(socketio, hub, jobs, config.max_connections_per_address)
     server = ServerApp(
         app,
