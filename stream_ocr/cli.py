@@ -124,6 +124,7 @@ def cmd_image(args: argparse.Namespace) -> int:
 def cmd_video(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from stream_ocr.cuts import CutConfig
     from stream_ocr.engines import create_engine
     from stream_ocr.video import VideoJob, parse_roi, process_video, subtitle_job
 
@@ -135,6 +136,7 @@ def cmd_video(args: argparse.Namespace) -> int:
         annotate=args.annotate,
         change_threshold=args.change_threshold,
         keyframe_s=args.keyframe,
+        cuts=CutConfig(enabled=not args.no_cut_reads),
     )
     if args.subtitles:
         job = subtitle_job(job)
@@ -321,6 +323,12 @@ def _add_video_parser(sub) -> None:
         type=float,
         default=VideoJob.keyframe_s,
         help="read a frame at least this often, in seconds, changed or not (default %(default)s)",
+    )
+    video.add_argument(
+        "--no-cut-reads",
+        action="store_true",
+        help="do not read the frame after a cut or text popping in between samples (text shown "
+        "for less than a sample interval is then missed; every frame is no longer decoded)",
     )
     video.add_argument(
         "--merge-gap",

@@ -23,6 +23,7 @@ import numpy as np
 
 from stream_ocr import exporters
 from stream_ocr.change import ChangeConfig
+from stream_ocr.cuts import CutConfig, CutWatch
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailableError
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
@@ -65,6 +66,9 @@ class VideoJob:
     keep_once_confidence: float = KEEP_ONCE_CONFIDENCE
     # A line that comes back after a gap shorter than this continues its cue.
     merge_gap_s: float = 2.0
+    # Between samples, a sudden change (a cut, text popping in) has the frame just after it
+    # read too, so that text shown for less than a sample interval is seen (``cuts``).
+    cuts: CutConfig = field(default_factory=CutConfig)
     # Burned-in subtitles: find the subtitle band (unless ``roi`` is given), sample at
     # ``SUBTITLE_FPS`` or more, and merge only short gaps.
     subtitles: bool = False
@@ -131,6 +135,8 @@ class VideoSummary:
     out_dir: str
     frames_total: int = 0
     frames_sampled: int = 0
+    # Of the sampled frames, those read because a sudden change came between samples.
+    frames_sampled_on_change: int = 0
     frames_read: int = 0
     frames_skipped_unchanged: int = 0
     # Of the frames read, those of which only a changed region was read; and the share of
@@ -179,14 +185,16 @@ class VideoFrame:
     time: float
     sampled: bool
     image: np.ndarray | None  # None for frames only skipped over (not sampled, not annotated)
+    on_change: bool = False  # sampled as the frame after a sudden change, between regular samples
 
 
 class VideoReader:
     """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
 
-    Every frame is decoded when ``decode_all`` (the annotated video needs them); otherwise
-    the frames between samples are only grabbed. A read that fails before the declared
-    end is recorded in ``error``.
+    Every frame is decoded when ``decode_all`` (the annotated video needs them) or when
+    ``cuts`` watches for sudden changes (``cuts.CutWatch``, which adds samples after them);
+    otherwise the frames between samples are only grabbed. A read that fails before the
+    declared end is recorded in ``error``.
     """
 
     def __init__(
@@ -197,6 +205,7 @@ class VideoReader:
         end: float | None,
         decode_all: bool,
         cancel: Any = None,
+        cuts: CutConfig | None = None,
     ) -> None:
         self.path = path
         # Set by whoever runs the job (a server stopping); ``stop`` is the reader's own.
@@ -213,6 +222,7 @@ class VideoReader:
         # Never sample more sparsely than asked.
         self.step = max(1, math.floor(self.fps / sample_fps + 1e-6))
         self.decode_all = decode_all
+        self.cuts = cuts if cuts is not None and cuts.enabled else None
         self.error: str | None = None
         self.frames: queue.Queue = queue.Queue(maxsize=16)
         self.stop = threading.Event()
@@ -225,10 +235,11 @@ class VideoReader:
 
     def _run(self) -> None:
         index = self.first
+        watch = CutWatch(self.cuts, self.fps, self.step) if self.cuts is not None else None
         try:
             while not self._stopped() and (self.end_index is None or index < self.end_index):
-                sampled = (index - self.first) % self.step == 0
-                if sampled or self.decode_all:
+                regular = (index - self.first) % self.step == 0
+                if regular or self.decode_all or watch is not None:
                     ok, image = self.capture.read()
                 else:
                     ok, image = self.capture.grab(), None
@@ -239,7 +250,10 @@ class VideoReader:
                             "it is truncated or corrupt; results up to there were kept"
                         )
                     break
-                self.frames.put(VideoFrame(index, index / self.fps, sampled, image))
+                extra = watch is not None and ok and watch.extra_sample(index - self.first, image, regular)
+                sampled = regular or extra
+                kept = image if sampled or self.decode_all else None  # the queue holds only what is used
+                self.frames.put(VideoFrame(index, index / self.fps, sampled, kept, extra))
                 index += 1
         except Exception as e:  # noqa: BLE001  (report, and let the job keep what it has)
             logger.exception("reading %s failed", self.path)
@@ -332,6 +346,7 @@ def run_frames(
 def frame_record(frame: VideoFrame, outcome: StepResult | Exception, summary: VideoSummary) -> dict[str, Any]:
     """A sampled frame's frames.jsonl record; counts it in ``summary`` (read, skipped or failed)."""
     summary.frames_sampled += 1
+    summary.frames_sampled_on_change += frame.on_change
     if isinstance(outcome, Exception):
         summary.engine_errors += 1
         return {"time": round(frame.time, 3), "frame": frame.index, "error": str(outcome)}
@@ -383,7 +398,7 @@ def process_video(
     end = job.end
     if job.max_duration_s is not None:
         end = job.max_duration_s if end is None else min(end, job.max_duration_s)
-    reader = VideoReader(path, job.sample_fps, job.start, end, job.annotate, cancel=stop)
+    reader = VideoReader(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts)
     roi = job.roi
     try:
         check_limits(reader, job)

@@ -9,6 +9,7 @@ reading order, junk dropped, fused text better than single reads.
 import json
 
 import cv2
+import numpy as np
 import pytest
 
 from stream_ocr.evaluation_video import cer, score_timeline, truth_lines
@@ -209,3 +210,43 @@ def test_captions_on_screen_for_half_a_second_are_exported(timelines):
         c for c in cues if not any(cer(x["text"], c[2]) <= 0.4 and c[0] < x["end"] and x["start"] < c[1] for x in lines)
     ]
     assert len(false) <= 1, false
+
+
+def flashes_video(path, fps=30):
+    """Three words shown for 0.3 s each, between the samples of 2 fps, over a slowly panning
+    textured background (a pan must not count as a cut); ground truth as (text, start, end)."""
+    rng = np.random.default_rng(7)
+    texture = cv2.GaussianBlur(rng.integers(0, 90, (400, 900, 3), dtype=np.uint8), (0, 0), 3)
+    shown = [("ALPHA 12", 0.6, 0.9), ("BRAVO 34", 1.63, 1.93), ("CHARLIE", 2.6, 2.9)]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 360))
+    for i in range(int(3.5 * fps)):
+        t = i / fps
+        frame = texture[20:380, 2 * i : 2 * i + 640].copy()  # 2 px a frame
+        for text, start, end in shown:
+            if start <= t < end:
+                cv2.putText(frame, text, (90, 200), cv2.FONT_HERSHEY_DUPLEX, 2.2, (255, 255, 255), 5, cv2.LINE_AA)
+        writer.write(frame)
+    writer.release()
+    return shown
+
+
+def test_text_shown_between_two_samples_is_read_from_the_frame_after_it_appears(keras_engine, tmp_path):
+    """Words on screen for 0.3 s, none of them on a regular sample at 2 fps: the frame just
+    after each one appears is read as an extra sample, and each word is exported with its
+    time. Without it (--no-cut-reads) they are all missed."""
+    from stream_ocr.cuts import CutConfig
+
+    video = tmp_path / "flashes.avi"
+    shown = flashes_video(video)
+    summary = process_video(video, tmp_path / "on", keras_engine, VideoJob())
+    tracks = json.loads((tmp_path / "on" / "tracks.json").read_text())["tracks"]
+    for text, start, end in shown:
+        found = [t for t in tracks if cer(text, t["text"]) <= 0.2]
+        assert found, (text, [t["text"] for t in tracks])
+        assert start <= found[0]["first_time"] < end
+    # One extra sample per word, none for the pan.
+    assert summary.frames_sampled_on_change == len(shown), summary
+    assert len(tracks) == len(shown), [t["text"] for t in tracks]
+    off = process_video(video, tmp_path / "off", keras_engine, VideoJob(cuts=CutConfig(enabled=False)))
+    assert off.frames_sampled_on_change == 0
+    assert json.loads((tmp_path / "off" / "tracks.json").read_text())["tracks"] == []

@@ -100,7 +100,9 @@ class VideoWorker:
         probe = VideoReader(Path(path), job.sample_fps, 0.0, None, False)
         fps = probe.fps
         probe.capture.release()
-        reader = VideoReader(Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False)
+        reader = VideoReader(
+            Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False, cuts=job.cuts
+        )
         summary = VideoSummary(video=path, out_dir="")
         out = ChunkResult(chunk.index, chunk.first / fps, summary=summary, node=self.node)
         step = FrameStep(self.engine, job.step_config(roi))
@@ -235,6 +237,7 @@ def process_video_on_ray(
             done += res.frames
             part = res.summary or VideoSummary("", "")
             summary.frames_sampled += part.frames_sampled
+            summary.frames_sampled_on_change += part.frames_sampled_on_change
             summary.frames_read += part.frames_read
             summary.frames_skipped_unchanged += part.frames_skipped_unchanged
             summary.frames_read_region += part.frames_read_region
