@@ -90,7 +90,7 @@ def cues(tracks: list[Track], hold_s: float) -> list[Cue]:
     for group in groups:
         group.sort(key=lambda t: _box(t)[1])
         start = min(t.first_time for t in group)
-        end = max(t.last_time for t in group) + hold_s
+        end = max(t.end_time(hold_s) for t in group)
         out.append(Cue(start, end, tuple(dict.fromkeys(t.text for t in group)), _box(group[0])[1]))
     return sorted(out, key=lambda c: (round(c.start, 3), c.top))
 
@@ -112,7 +112,7 @@ def write_tracks(path: Path, tracks: list[Track], hold_s: float) -> None:
     data = []
     for track in tracks:
         item = track.to_dict()
-        item["end_time"] = round(track.last_time + hold_s, 3)
+        item["end_time"] = round(track.end_time(hold_s), 3)
         data.append(item)
     path.write_text(json.dumps({"tracks": data}, indent=1) + "\n", encoding="utf-8")
 

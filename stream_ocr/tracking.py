@@ -87,6 +87,14 @@ class Track:
             return 0.0
         return round(self.fused().confidence * self.confidence_sum / self.reads, 4)
 
+    def end_time(self, hold_s: float) -> float:
+        """When the text went: one sample interval (``hold_s``) after its last sighting, or
+        the first frame read without it if that came sooner (an extra sample after a cut)."""
+        end = self.last_time + hold_s
+        if self.missed_at is not None and self.last_time < self.missed_at < end:
+            return self.missed_at
+        return end
+
     @property
     def hits(self) -> int:
         return len(self.boxes)
@@ -239,7 +247,7 @@ class Tracker:
                     continue
                 track = Track(self._next_id, t, t)
                 self._next_id += 1
-                self._supersede(unmatched, det, track)
+                self._supersede(unmatched, det, track, t)
                 self.active.append(track)
             self._add(track, det, t)
             out.append(replace(det, text=track.text, track_id=track.track_id))
@@ -270,7 +278,7 @@ class Tracker:
                 return track
         return None
 
-    def _supersede(self, unmatched: list[Track], det: Detection, new: Track) -> None:
+    def _supersede(self, unmatched: list[Track], det: Detection, new: Track, t: float) -> None:
         """Settle the tracks in the place of a new track's first detection.
 
         A track that was a fragment of the new line (a word of it hidden when it started)
@@ -290,6 +298,7 @@ class Tracker:
             elif not same_place or self._relation(track, det) != DIFFERENT:
                 continue
             else:
+                track.missed_at = t if track.missed_at is None else track.missed_at  # gone by now
                 self._end(track)
             self.active.remove(track)
             unmatched.remove(track)

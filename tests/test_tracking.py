@@ -190,3 +190,20 @@ def test_two_captions_one_sample_each_in_one_place_are_two_cues_and_a_block_is_o
     tracker.update([det(100, 200, "first line"), det(100, 235, "second line")], 2.0)
     tracker.update([], 2.5)
     assert [c.lines for c in cues(tracker.finish(), hold_s=0.5)] == [("first line", "second line")]
+
+
+def test_a_text_ends_at_the_first_frame_read_without_it_when_that_comes_before_one_interval():
+    tracker = Tracker()
+    tracker.update([det(100, 200, "rock'n'roll", 0.95)], 6.5)
+    tracker.update([det(100, 200, "rock'n'roll", 0.95)], 8.0)
+    # An extra sample just after a cut: another caption in its place.
+    tracker.update([det(100, 200, "Yes?", 0.95)], 8.07)
+    tracker.update([], 8.5)
+    old, new = tracker.finish()
+    assert old.end_time(hold_s=0.5) == 8.07  # not 8.5: the read at 8.07 saw it gone
+    assert new.end_time(hold_s=0.5) == 8.5  # read at 8.07, gone at the read of 8.5
+    # Without a read in between, one interval after the last sighting.
+    tracker = Tracker()
+    tracker.update([det(100, 200, "STOP", 0.95)], 1.0)
+    (track,) = tracker.finish()
+    assert track.end_time(hold_s=0.5) == 1.5

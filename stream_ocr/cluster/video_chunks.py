@@ -163,6 +163,7 @@ def _seam_partner(tails: list[Track], taken: set[int], track: Track, max_gap_s: 
 def _absorb(track: Track, later: Track) -> None:
     """``later``'s sightings and reads added to ``track``."""
     track.last_time = max(track.last_time, later.last_time)
+    track.missed_at = later.missed_at  # when it went is the later half's to say
     track.boxes.extend(later.boxes)
     for text, weight in later.votes.items():
         track.votes[text] += weight
