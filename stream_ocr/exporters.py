@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from stream_ocr.geometry import bbox
 from stream_ocr.tracking import Track
 
 
@@ -45,9 +46,7 @@ class Cue:
 
 
 def _box(track: Track) -> tuple[float, float, float, float]:
-    xs = [x for x, _ in track.boxes[-1].points]
-    ys = [y for _, y in track.boxes[-1].points]
-    return min(xs), min(ys), max(xs), max(ys)
+    return bbox(track.boxes[-1].points)
 
 
 def _stacked(a: Track, b: Track) -> bool:

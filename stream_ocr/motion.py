@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from stream_ocr.geometry import rounded
 from stream_ocr.realthreads import threading
 
 
@@ -45,7 +46,7 @@ class FollowedBox:
     points: tuple[tuple[float, float], ...]
 
     def to_dict(self) -> dict:
-        return {"track_id": self.track_id, "points": [[round(x, 1), round(y, 1)] for x, y in self.points]}
+        return {"track_id": self.track_id, "points": rounded(self.points)}
 
 
 def _gray(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz.distance import Levenshtein
 
 from stream_ocr.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
+from stream_ocr.geometry import area, bbox, centre, intersection, iou, rounded
 from stream_ocr.types import Detection, Line, Point
 
 
@@ -113,37 +114,13 @@ class Track:
             "boxes": [
                 {
                     "time": round(b.time, 3),
-                    "points": [[round(x, 1), round(y, 1)] for x, y in b.points],
+                    "points": rounded(b.points),
                     "text": b.text,
                     "confidence": None if b.confidence is None else round(b.confidence, 4),
                 }
                 for b in self.boxes
             ],
         }
-
-
-def _centre(points) -> tuple[float, float]:
-    return sum(p[0] for p in points) / 4, sum(p[1] for p in points) / 4
-
-
-def _bbox(points) -> tuple[float, float, float, float]:
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _intersection(a, b) -> float:
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def _area(a) -> float:
-    return max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
-
-
-def _iou(a, b) -> float:
-    inter = _intersection(a, b)
-    union = _area(a) + _area(b) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _certainty(det: Detection) -> float | None:
@@ -194,14 +171,14 @@ class Tracker:
             return 0.0
         last = track.boxes[-1]
         dt = max(0.0, t - last.time)
-        cx, cy = _centre(last.points)
+        cx, cy = centre(last.points)
         px, py = cx + track.velocity[0] * dt, cy + track.velocity[1] * dt
-        x0, y0, x1, y1 = _bbox(last.points)
+        x0, y0, x1, y1 = bbox(last.points)
         predicted = (x0 + px - cx, y0 + py - cy, x1 + px - cx, y1 + py - cy)
-        det_box = _bbox(det.points)
-        overlap = _iou(predicted, det_box)
+        det_box = bbox(det.points)
+        overlap = iou(predicted, det_box)
         height = max(y1 - y0, det_box[3] - det_box[1], 1.0)
-        dx, dy = _centre(det.points)
+        dx, dy = centre(det.points)
         distance = ((dx - px) ** 2 + (dy - py) ** 2) ** 0.5 / height
         text_sim = max(similarity(track.text, det.text), similarity(last.text, det.text))
         if related == UNSURE:
@@ -265,16 +242,16 @@ class Tracker:
 
     def _whole_of(self, det: Detection, t: float) -> Track | None:
         """The active track of which ``det`` is a fragment: its words, inside its box."""
-        box = _bbox(det.points)
+        box = bbox(det.points)
         for track in self.active:
             if not track.boxes or not is_fragment(det.text, track.text):
                 continue
             last = track.boxes[-1]
             dt = max(0.0, t - last.time)
             dx, dy = track.velocity[0] * dt, track.velocity[1] * dt
-            x0, y0, x1, y1 = _bbox(last.points)
+            x0, y0, x1, y1 = bbox(last.points)
             predicted = (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
-            if _intersection(box, predicted) >= 0.7 * _area(box):
+            if intersection(box, predicted) >= 0.7 * area(box):
                 return track
         return None
 
@@ -285,15 +262,15 @@ class Tracker:
         is folded into the new track, which then starts when it did. A track with another
         text in the same place (a slide, a counter, a subtitle changed) ends at once.
         """
-        box = _bbox(det.points)
+        box = bbox(det.points)
         for track in list(unmatched):
             if track not in self.active:
                 continue
-            old = _bbox(track.boxes[-1].points)
-            inter = _intersection(box, old)
+            old = bbox(track.boxes[-1].points)
+            inter = intersection(box, old)
             cover = self.config.supersede_cover
-            same_place = inter >= cover * _area(box) and inter >= cover * _area(old)
-            if inter >= 0.7 * _area(old) and is_fragment(track.text, det.text):
+            same_place = inter >= cover * area(box) and inter >= cover * area(old)
+            if inter >= 0.7 * area(old) and is_fragment(track.text, det.text):
                 new.first_time = min(new.first_time, track.first_time)
             elif not same_place or self._relation(track, det) != DIFFERENT:
                 continue
@@ -308,7 +285,7 @@ class Tracker:
             last = track.boxes[-1]
             dt = t - last.time
             if dt > 0:
-                (cx, cy), (nx, ny) = _centre(last.points), _centre(det.points)
+                (cx, cy), (nx, ny) = centre(last.points), centre(det.points)
                 vx, vy = (nx - cx) / dt, (ny - cy) / dt
                 # Smooth, so one jittery box does not fling the prediction.
                 track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from stream_ocr.geometry import bbox, rounded
+
 Point = tuple[float, float]
 
 
@@ -43,13 +45,11 @@ class Detection:
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         """Axis-aligned (x0, y0, x1, y1)."""
-        xs = [p[0] for p in self.points]
-        ys = [p[1] for p in self.points]
-        return min(xs), min(ys), max(xs), max(ys)
+        return bbox(self.points)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "points": [[round(x, 1), round(y, 1)] for x, y in self.points],
+            "points": rounded(self.points),
             "text": self.text,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
         }

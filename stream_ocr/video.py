@@ -26,6 +26,7 @@ from stream_ocr.change import ChangeConfig
 from stream_ocr.cuts import CutConfig, CutWatch
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailableError
+from stream_ocr.geometry import bbox, overlaps
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
@@ -448,17 +449,12 @@ def _on_a_lasting_text(track: Track, lasting: list[Track]) -> bool:
     from rapidfuzz import fuzz
 
     for box in track.boxes:
-        x0, y0 = min(p[0] for p in box.points), min(p[1] for p in box.points)
-        x1, y1 = max(p[0] for p in box.points), max(p[1] for p in box.points)
+        place = bbox(box.points)
         for other in lasting:
             if fuzz.partial_ratio(track.text.lower(), other.text.lower()) < 70:
                 continue
             for b in other.boxes:
-                if abs(b.time - box.time) > 1.0:
-                    continue
-                bx0, by0 = min(p[0] for p in b.points), min(p[1] for p in b.points)
-                bx1, by1 = max(p[0] for p in b.points), max(p[1] for p in b.points)
-                if x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1:
+                if abs(b.time - box.time) <= 1.0 and overlaps(place, bbox(b.points)):
                     return True
     return False
 

@@ -26,9 +26,10 @@ from stream_ocr.cluster.runtime import node_label
 from stream_ocr.config import EngineConfig
 from stream_ocr.errors import BadInputError
 from stream_ocr.fusion import same_text
+from stream_ocr.geometry import bbox, iou
 from stream_ocr.pipeline import FrameStep
 from stream_ocr.realthreads import time
-from stream_ocr.tracking import Track, _bbox, _iou
+from stream_ocr.tracking import Track
 from stream_ocr.video import (
     VideoJob,
     VideoReader,
@@ -147,16 +148,16 @@ def join_chunks(results: list[ChunkResult], max_gap_s: float) -> tuple[list[Trac
 def _seam_partner(tails: list[Track], taken: set[int], track: Track, max_gap_s: float) -> Track | None:
     """The track before the seam that ``track`` continues: same text, same place, short gap."""
     best, best_iou = None, SEAM_MIN_IOU
-    first_box = _bbox(track.boxes[0].points)
+    first_box = bbox(track.boxes[0].points)
     for tail in tails:
         gap = track.first_time - tail.last_time
         if id(tail) in taken or not 0 <= gap <= max_gap_s or not tail.boxes:
             continue
         if not same_text(tail.text, track.text, track.confidence):
             continue
-        iou = _iou(_bbox(tail.boxes[-1].points), first_box)
-        if iou >= best_iou:
-            best, best_iou = tail, iou
+        overlap = iou(bbox(tail.boxes[-1].points), first_box)
+        if overlap >= best_iou:
+            best, best_iou = tail, overlap
     return best
 
 

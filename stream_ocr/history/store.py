@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.geometry import rounded
 from stream_ocr.history.database import open_database, safe_url
 from stream_ocr.history.schema import track_grams, tracks
 from stream_ocr.sinks import BROWSER_PREFIX, VIDEO_PREFIX  # private streams' prefixes
@@ -82,7 +83,7 @@ class TrackRow:
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "confidence": self.confidence,
-            "points": json.dumps([[round(x, 1), round(y, 1)] for x, y in self.points]),
+            "points": json.dumps(rounded(self.points)),
             "crop": self.crop,
             "video_time": self.video_time,
         }
