@@ -107,13 +107,9 @@ def write_vtt(path: Path, cue_list: list[Cue]) -> None:
             f.write(f"{i}\n{vtt_time(cue.start)} --> {vtt_time(cue.end)}\n{cue.text}\n\n")
 
 
-def write_tracks(path: Path, tracks: list[Track], hold_s: float) -> None:
-    data = []
-    for track in tracks:
-        item = track.to_dict()
-        item["end_time"] = round(track.end_time(hold_s), 3)
-        data.append(item)
-    path.write_text(json.dumps({"tracks": data}, indent=1) + "\n", encoding="utf-8")
+def write_tracks(path: Path, tracks: list[dict[str, Any]]) -> None:
+    """tracks.json: the tracks as ``Timeline.track_dict`` gives them."""
+    path.write_text(json.dumps({"tracks": tracks}, indent=1) + "\n", encoding="utf-8")
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ fails keeps its partial files and reports why; the server stays up.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
@@ -19,9 +18,9 @@ from typing import Any
 
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, JobsFullError, StreamOCRError
-from stream_ocr.exporters import parse_srt
 from stream_ocr.realthreads import queue, start_thread, threading, time
-from stream_ocr.video import VideoJob, process_video
+from stream_ocr.timeline import Timeline
+from stream_ocr.video import VideoJob, read_video
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +62,7 @@ class JobState:
     error: str | None = None
     files: list[str] = field(default_factory=list)
     media_type: str = "application/octet-stream"
+    timeline: Timeline | None = None  # once done: the results in memory (not in ``to_dict``)
 
     @property
     def stem(self) -> str:
@@ -269,8 +269,15 @@ class VideoJobs:
 
         out = state.folder / "out"
         try:
-            summary = process_video(
-                state.video_path, out, self.engine, self.job, progress, stop=self._stop, name=state.stem
+            summary, state.timeline = read_video(
+                state.video_path,
+                out,
+                self.engine,
+                self.job,
+                progress,
+                stop=self._stop,
+                name=state.stem,
+                keep_crops=self.on_done is not None,  # the history stores each track's best crop
             )
         except StreamOCRError as e:
             state.state, state.error = "error", str(e)
@@ -297,16 +304,6 @@ class VideoJobs:
         payload = state.to_dict()
         if state.state != "done":
             return "video_error", payload
-        out = state.folder / "out"
-        tracks_file = out / "tracks.json"
-        if tracks_file.exists():
-            payload["tracks"] = [
-                {k: t[k] for k in ("id", "text", "confidence", "first_time", "last_time", "end_time")}
-                for t in json.loads(tracks_file.read_text())["tracks"]
-            ]
-        srt_file = out / f"{state.stem}.srt"
-        if srt_file.exists():
-            payload["cues"] = [
-                {"start": start, "end": end, "text": text} for start, end, text in parse_srt(srt_file.read_text())
-            ]
+        if state.timeline is not None:
+            payload.update(state.timeline.brief())
         return "video_done", payload

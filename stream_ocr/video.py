@@ -23,6 +23,7 @@ import numpy as np
 
 from stream_ocr import exporters
 from stream_ocr.change import ChangeConfig
+from stream_ocr.crops import BestCrops
 from stream_ocr.cuts import CutConfig, CutWatch
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailableError
@@ -30,10 +31,15 @@ from stream_ocr.geometry import bbox, overlaps
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
+from stream_ocr.timeline import Timeline
 from stream_ocr.tracking import Track, TrackerConfig
 from stream_ocr.types import Detection
 
 logger = logging.getLogger(__name__)
+
+# Crops of each track's best read, when kept (a server's video job, for its history).
+MAX_CROPS = 5000
+CROPS_KEY = "video"
 
 _END = object()  # the reader's and the writer's sentinel
 
@@ -386,7 +392,23 @@ def process_video(
     stop: threading.Event | None = None,  # type: ignore[name-defined]
     name: str | None = None,
 ) -> VideoSummary:
-    """Turn one video into a timeline in ``out_dir``. ``progress(done, total)`` is called as frames are read.
+    """Turn one video into a timeline in ``out_dir`` (``read_video``); its summary."""
+    return read_video(path, out_dir, engine, job, progress, stop, name)[0]
+
+
+def read_video(
+    path: str | Path,
+    out_dir: str | Path,
+    engine: FrameReader,
+    job: VideoJob | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,  # type: ignore[name-defined]
+    name: str | None = None,
+    keep_crops: bool = False,
+) -> tuple[VideoSummary, Timeline]:
+    """Turn one video into a timeline in ``out_dir``, and return it with its summary.
+    ``progress(done, total)`` is called as frames are read; ``keep_crops``: the timeline
+    holds a JPEG of each track's best read, cut from the frame it was read on.
 
     Subtitle and WebVTT files are named ``name`` (default: the video's file name stem).
     Raises SourceUnavailableError when the file cannot be opened at all. A file that
@@ -418,8 +440,12 @@ def process_video(
     frames_out = exporters.FramesWriter(out / "frames.jsonl")
     writer = AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height)) if job.annotate else None
 
+    crops = BestCrops(max_tracks=MAX_CROPS) if keep_crops else None
+
     def on_step(frame: VideoFrame, outcome: StepResult | Exception) -> None:
         frames_out.write(frame_record(frame, outcome, summary))
+        if crops is not None and isinstance(outcome, StepResult) and not outcome.skipped:
+            crops.observe(CROPS_KEY, frame.image, outcome.lines)  # type: ignore[arg-type]
 
     started = time.monotonic()
     try:
@@ -427,11 +453,12 @@ def process_video(
     finally:
         frames_out.close()
 
-    write_timeline(out, name or path.stem, step.tracker.finish(), reader.step / reader.fps, job, summary)
+    timeline = build_timeline(step.tracker.finish(), reader.step / reader.fps, job, summary, crops)
+    write_timeline(out, name or path.stem, timeline)
     summary.error = reader.error
     if summary.error is None and stop is not None and stop.is_set():
         summary.error = f"stopped at frame {done} of {reader.total} (the server shut down); what was read is kept"
-    return finish_summary(summary, out, done, started)
+    return finish_summary(summary, out, done, started), timeline
 
 
 def finish_summary(summary: VideoSummary, out: Path, done: int, started: float) -> VideoSummary:
@@ -459,21 +486,29 @@ def _on_a_lasting_text(track: Track, lasting: list[Track]) -> bool:
     return False
 
 
-def write_timeline(
-    out: Path, stem: str, tracks: list[Track], hold: float, job: VideoJob, summary: VideoSummary
-) -> None:
-    """Write tracks.json, ``stem``.srt and ``stem``.vtt from every finished track that
-    ``job.exported`` keeps, and count them in ``summary``.
-    ``hold`` is the sample interval: how long past its last sighting a text is shown."""
+def build_timeline(
+    tracks: list[Track], hold: float, job: VideoJob, summary: VideoSummary, crops: BestCrops | None = None
+) -> Timeline:
+    """The timeline of every finished track that ``job.exported`` keeps, with its cues (and
+    the crops kept of them); counted in ``summary``. ``hold`` is the sample interval: how
+    long past its last sighting a text is shown."""
     kept = [t for t in tracks if job.exported(t)]
     # A text seen once, like a text seen on more frames that stood in its place within a
     # second, is a misread piece of it (glare), not a short caption.
     lasting = [t for t in kept if t.frames_seen >= job.min_frames]
     kept = [t for t in kept if t.frames_seen >= job.min_frames or not _on_a_lasting_text(t, lasting)]
     cues = exporters.cues(kept, hold)
-    exporters.write_tracks(out / "tracks.json", kept, hold)
-    exporters.write_srt(out / f"{stem}.srt", cues)
-    exporters.write_vtt(out / f"{stem}.vtt", cues)
     summary.tracks = len(kept)
     summary.cues = len(cues)
     summary.distinct_texts = sorted({t.text for t in kept})
+    kept_crops = {}
+    if crops is not None:
+        kept_crops = {t.track_id: jpeg for t in kept if (jpeg := crops.get(CROPS_KEY, t.track_id)) is not None}
+    return Timeline(kept, cues, hold, kept_crops)
+
+
+def write_timeline(out: Path, stem: str, timeline: Timeline) -> None:
+    """tracks.json, ``stem``.srt and ``stem``.vtt in ``out``."""
+    exporters.write_tracks(out / "tracks.json", [timeline.track_dict(t) for t in timeline.tracks])
+    exporters.write_srt(out / f"{stem}.srt", timeline.cues)
+    exporters.write_vtt(out / f"{stem}.vtt", timeline.cues)

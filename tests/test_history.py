@@ -630,6 +630,11 @@ def test_uploads_live_in_the_data_folder_and_their_tracks_go_with_their_files(tm
         assert (uploads / job_id / "input.video").exists()
         assert wait_for(lambda: client.get(f"/api/videos/{job_id}").get_json()["state"] == "done", 120, 0.2)
         assert wait_for(lambda: f"video:{job_id}" in {h.stream_id for h in admin_view.search("FAKE")}, 30, 0.2)
+        # Its crop was kept during the pass (the video is not opened again for it).
+        (stored,) = [h for h in admin_view.search("FAKE") if h.stream_id == f"video:{job_id}"]
+        assert stored.has_crop
+        done = client.get(f"/api/videos/{job_id}").get_json()
+        assert done["files"] and "timeline" not in done
         app.jobs.keep, app.jobs.retention_s = 0, 0.0  # retention removes the finished job
         with app.jobs._lock:
             app.jobs._forget_old()

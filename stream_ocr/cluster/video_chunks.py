@@ -34,6 +34,7 @@ from stream_ocr.video import (
     VideoJob,
     VideoReader,
     VideoSummary,
+    build_timeline,
     finish_summary,
     frame_record,
     run_frames,
@@ -250,7 +251,7 @@ def process_video_on_ray(
                 errors.append(res.error)
     finally:
         frames_out.close()
-    write_timeline(out, name or path.stem, tracks, header.step / header.fps, job, summary)
+    write_timeline(out, name or path.stem, build_timeline(tracks, header.step / header.fps, job, summary))
     summary.error = "; ".join(errors) or None
     return finish_summary(summary, out, done, started)
 

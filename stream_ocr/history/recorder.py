@@ -8,7 +8,6 @@ its crop. Every call returns at once: storing and webhooks happen on their own t
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from stream_ocr.alerts.rules import load_rules_file, parse_cli_rule
 from stream_ocr.alerts.watcher import Watcher
 from stream_ocr.alerts.webhooks import WebhookConfig, WebhookSender
 from stream_ocr.config import HistoryConfig, WatchConfig
-from stream_ocr.history.crops import BestCrops
+from stream_ocr.crops import BestCrops
 from stream_ocr.history.database import engine_url
 from stream_ocr.history.store import TrackStore
 from stream_ocr.history.video_tracks import video_rows
@@ -64,13 +63,9 @@ class LiveRecorder:
 
     def on_video_done(self, job: JobState, started: float) -> None:
         """A video job finished: its tracks go to the history, with crops cut from the video."""
-        if self.writer is None:
+        if self.writer is None or job.timeline is None:
             return
-        tracks_file = job.folder / "out" / "tracks.json"
-        if not tracks_file.exists():
-            return
-        tracks = json.loads(tracks_file.read_text())["tracks"]
-        for row in video_rows(job.video_path, tracks, job.job_id, started):
+        for row in video_rows(job.timeline, job.job_id, started):
             self.writer.record_row(row)
 
     def on_videos_forgotten(self, job_ids: list[str] | None) -> None:

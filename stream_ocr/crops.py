@@ -1,4 +1,4 @@
-"""The best read of each live track, kept as a small JPEG until the track ends.
+"""The best read of each track, kept as a small JPEG: live until the track ends, and for a video.
 
 Owns the crops: for each (stream, track) on screen, the JPEG of the line's box (with a
 margin) from the frame where the track was read most confidently. At most ``max_tracks``
