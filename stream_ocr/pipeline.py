@@ -17,6 +17,7 @@ import numpy as np
 
 from stream_ocr.change import ChangeConfig, ChangeGate, Region, merge_boxes
 from stream_ocr.engines.base import FrameReader
+from stream_ocr.geometry import overlaps
 from stream_ocr.tracking import Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift
 
@@ -76,10 +77,6 @@ class StepResult:
             "lines": [line.to_dict() for line in self.lines],
             "detections": [w.to_dict() for w in self.words],
         }
-
-
-def overlaps(box: tuple[float, float, float, float], region: Region) -> bool:
-    return box[0] < region[2] and box[2] > region[0] and box[1] < region[3] and box[3] > region[1]
 
 
 def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, ...]:
