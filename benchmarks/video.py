@@ -11,7 +11,8 @@ engine loads once) and scores the output with ``stream_ocr.evaluation_video``:
 ``--baseline DIR`` also runs a second checkout (say, a ``git worktree`` of the commit
 before a change) on the same samples in the same run, so that the rows compare side by
 side on one machine. ``--subtitles`` adds runs of this tree with the subtitle preset on
-the subtitle samples.
+the subtitle samples; ``--no-cut-reads`` adds runs of this tree without the extra samples
+after sudden changes (``stream_ocr/cuts.py``), to see what they cost and what they find.
 
     python benchmarks/video.py [--baseline /tmp/before] [--engines keras-ocr rapidocr]
 """
@@ -54,6 +55,7 @@ def score(folder: Path, video: Path) -> dict:
     scores.update(
         cues=len(srt),
         frames_read=summary["frames_read"],
+        on_change=summary.get("frames_sampled_on_change", 0),
         frames_skipped=summary["frames_skipped_unchanged"],
         wall_s=summary["wall_s"],
     )
@@ -66,6 +68,7 @@ def main() -> int:
     parser.add_argument("--engines", nargs="+", default=["keras-ocr", "rapidocr"])
     parser.add_argument("--samples", nargs="+", default=SAMPLES)
     parser.add_argument("--subtitles", action="store_true", help="also run the subtitle preset on subtitle samples")
+    parser.add_argument("--no-cut-reads", action="store_true", help="also run this tree with --no-cut-reads")
     parser.add_argument("--json", type=Path, help="write every row here as JSON too")
     args = parser.parse_args()
     videos = [ROOT / "samples" / f"{name}.mp4" for name in args.samples]
@@ -74,11 +77,13 @@ def main() -> int:
         trees.insert(0, ("baseline", args.baseline.resolve(), []))
     if args.subtitles:
         trees.append(("this tree --subtitles", ROOT, ["--subtitles"]))
+    if args.no_cut_reads:
+        trees.append(("this tree --no-cut-reads", ROOT, ["--no-cut-reads"]))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for engine in args.engines:
             for label, tree, extra in trees:
-                chosen = [v for v in videos if not extra or v.stem in SUBTITLE_SAMPLES]
+                chosen = [v for v in videos if "--subtitles" not in extra or v.stem in SUBTITLE_SAMPLES]
                 out = Path(tmp) / f"{engine}-{len(rows)}"
                 run_tree(tree, engine, chosen, out, extra)
                 for video in chosen:
@@ -95,6 +100,7 @@ def main() -> int:
         ("timing err s", "timing_error_s"),
         ("cues", "cues"),
         ("read", "frames_read"),
+        ("on change", "on_change"),
         ("skipped", "frames_skipped"),
         ("wall s", "wall_s"),
     ]
