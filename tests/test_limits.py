@@ -327,3 +327,31 @@ def test_host_allowlist_lets_addresses_and_listed_names_through_and_stops_other_
         assert got.startswith(status), (host, got)
         if status == "400":
             assert b"not served here" in b"".join(body) and headers["X-Frame-Options"] == "DENY"
+
+
+def test_one_address_may_not_take_every_browser_camera_slot():
+    """Plumbing (a fake engine): the server has 8 camera slots; a third camera from one
+    address is refused, and a camera stopped frees its place."""
+    from stream_ocr.server import create_app
+    from stream_ocr.server.events import MAX_CAMERAS_PER_ADDRESS
+
+    from .fakes import FakeEngine
+
+    app = create_app(ServerConfig(), FakeEngine(), [])
+    clients = [app.socketio.test_client(app.app) for _ in range(MAX_CAMERAS_PER_ADDRESS + 1)]
+    try:
+        for client in clients:
+            client.get_received()
+            client.emit("camera_start", {})
+        replies = [c.get_received() for c in clients]
+        names = [[m["name"] for m in r] for r in replies]
+        assert names[:MAX_CAMERAS_PER_ADDRESS] == [["stream_status"]] * MAX_CAMERAS_PER_ADDRESS, names
+        assert names[-1] == ["error"], names
+        assert "cameras at once from one address" in replies[-1][0]["args"][0]["error"]
+        clients[0].emit("camera_stop", {})
+        clients[-1].emit("camera_start", {})
+        assert [m["name"] for m in clients[-1].get_received()] == ["stream_status"]
+    finally:
+        for client in clients:
+            client.disconnect()
+        app.stop()

@@ -20,11 +20,17 @@ from stream_ocr.streams import BROWSER_PREFIX, StreamHub, room_of
 logger = logging.getLogger(__name__)
 
 
+# Browser cameras at once from one client address (of the server's HubConfig.max_browser_streams).
+MAX_CAMERAS_PER_ADDRESS = 2
+
+
 def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per_address: int = 20) -> None:
     # What each client watches, so that leaving or vanishing undoes it exactly.
     watching: dict[str, set[str]] = {}
     # Open connections per client address; one over ``max_per_address`` is refused.
     addresses: dict[str, str] = {}
+    # The connections whose browser camera is on.
+    cameras: set[str] = set()
 
     def stop_watching(sid: str, stream_id: str) -> None:
         if stream_id in watching.get(sid, set()):
@@ -71,6 +77,11 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
     @socketio.on("camera_start")
     def on_camera_start(data: Any = None):
         sid = request.sid
+        address = addresses.get(sid, request.remote_addr or "?")
+        if sid not in cameras and sum(addresses.get(s) == address for s in cameras) >= MAX_CAMERAS_PER_ADDRESS:
+            # One visitor may not take every camera slot of the server (``HubConfig.max_browser_streams``).
+            emit("error", {"error": f"at most {MAX_CAMERAS_PER_ADDRESS} cameras at once from one address"})
+            return
         try:
             stream_id = hub.add_browser_stream(sid)
         except BadInputError as e:
@@ -80,6 +91,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
             stop_watching(sid, other)
         join_room(room_of(stream_id))
         watching.setdefault(sid, set()).add(stream_id)
+        cameras.add(sid)
         emit("stream_status", {"stream_id": stream_id, "status": "live", "reason": "your camera"})
 
     @socketio.on("camera_frame")
@@ -96,6 +108,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
     def on_camera_stop(data: Any = None):
         stream_id = BROWSER_PREFIX + request.sid
         stop_watching(request.sid, stream_id)
+        cameras.discard(request.sid)
         hub.remove_stream(stream_id)
 
     @socketio.on("watch_job")
@@ -119,6 +132,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
             stop_watching(sid, stream_id)
         watching.pop(sid, None)
         addresses.pop(sid, None)
+        cameras.discard(sid)
         hub.remove_stream(BROWSER_PREFIX + sid)
 
 
