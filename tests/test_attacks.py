@@ -338,9 +338,14 @@ def test_gunicorns_own_error_page_for_a_long_url_carries_the_security_headers(se
     assert response.getheader("X-Frame-Options") == "DENY"
 
 
-def raw_websocket(port: int, source: str) -> tuple[socket.socket, int]:
+def raw_websocket(port: int, source: str, rcvbuf: int | None = None) -> tuple[socket.socket, int]:
     """Open an Engine.IO websocket from ``source`` (a loopback address) and say nothing more."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # before connecting: a small window
+    sock.settimeout(30)
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", port))
     sock.sendall(
         (
             "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
@@ -402,3 +407,15 @@ def test_websockets_that_never_send_connect_cannot_starve_the_server(server, wat
     sock, status = raw_websocket(server.port, sources[0])
     sock.close()
     assert status == 101
+
+
+def ws_text_frame(text: str) -> bytes:
+    """One masked websocket text frame, as a client sends it."""
+    data = text.encode()
+    mask = struct.pack("!I", 0x5A17C0DE)
+    header = bytes([0x81])
+    if len(data) < 126:
+        header += bytes([0x80 | len(data)])
+    else:
+        header += bytes([0x80 | 126]) + struct.pack("!H", len(data))
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))

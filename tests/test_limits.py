@@ -355,3 +355,76 @@ def test_one_address_may_not_take_every_browser_camera_slot():
         for client in clients:
             client.disconnect()
         app.stop()
+
+
+def test_a_viewer_that_stops_reading_is_passed_over_and_holds_at_most_a_few_frames(tmp_path):
+    """Plumbing (a fake engine, the development server): preview frames go out at 12 a second;
+    a viewer whose connection stopped reading queued every one of them in the server's
+    memory until its ping timed out (45 s). Now it is passed over while more than
+    ``MAX_PENDING_FRAMES`` packets wait for it, and a viewer that reads still gets them all."""
+    import re
+    import socket
+
+    import simple_websocket
+
+    from stream_ocr.server import create_app
+    from stream_ocr.server.events import MAX_PENDING_FRAMES
+    from stream_ocr.sources import SourceSpec
+
+    from .conftest import SAMPLES
+    from .fakes import FakeEngine
+    from .helpers import wait_for
+    from .serverproc import free_port
+    from .test_attacks import raw_websocket, ws_text_frame
+
+    port = free_port()
+    config = ServerConfig(port=port, dev_server=True, jobs_dir=tmp_path / "jobs")
+    app = create_app(config, FakeEngine(), [SourceSpec("sample", str(SAMPLES / "signs.mp4"), loop=True)])
+    threading.Thread(target=app.run, daemon=True).start()
+    stalled = []
+    try:
+
+        def up() -> bool:
+            try:
+                return socket.create_connection(("127.0.0.1", port), timeout=1).close() is None
+            except OSError:
+                return False
+
+        assert wait_for(up, 30, 0.2)
+        for _ in range(3):
+            sock, status = raw_websocket(port, "127.0.0.1", rcvbuf=4096)
+            assert status == 101
+            opened = b""
+            while b'"sid":"' not in opened or not re.search(rb'"sid":"([^"]+)"', opened):
+                opened += sock.recv(256)
+            eio_sid = re.search(rb'"sid":"([^"]+)"', opened).group(1).decode()
+            sock.sendall(ws_text_frame("40"))
+            sock.sendall(ws_text_frame('42["join",{"stream_id":"sample"}]'))
+            stalled.append((sock, eio_sid))  # never read from again
+        reader = simple_websocket.Client.connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket")
+        reader.receive(timeout=10)
+        reader.send("40")
+        reader.send('42["join",{"stream_id":"sample"}]')
+        frames, started = 0, time.monotonic()
+        while time.monotonic() - started < 20:
+            packet = reader.receive(timeout=0.5)
+            if packet == "2":
+                reader.send("3")
+            elif isinstance(packet, str) and packet.startswith('451-["frame"'):
+                frames += 1
+        reader.close()
+
+        def queued_frames(eio_sid: str) -> int:
+            sock = app.socketio.server.eio.sockets.get(eio_sid)
+            assert sock is not None, "the stalled viewer's session is still open"
+            return sum('"frame"' in str(pkt.data)[:40] for pkt in list(sock.queue.queue) if pkt is not None)
+
+        held = [queued_frames(eio_sid) for _, eio_sid in stalled]
+    finally:
+        for sock, _ in stalled:
+            sock.close()
+        app.stop()
+    assert frames >= 150, frames  # the reading viewer: its 12 a second, near enough
+    # A stalled viewer holds at most the frames sent before it fell behind (its kernel
+    # buffers take the first few): without the rule, ~200 each after 20 s.
+    assert max(held) <= MAX_PENDING_FRAMES + 1, held

@@ -143,12 +143,18 @@ def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, s
     freeze eventlet's loop) and sleeps with ``socketio.sleep`` between rounds.
     """
     last_metrics = 0.0
+    # Preview frames go viewer by viewer, each only if it keeps up; through a message
+    # queue (several web processes) they go to the room, as every other event.
+    per_viewer = not _has_message_queue(socketio)
     while not stop.is_set():
         events = []
         try:
             events = hub.drain()
             for event in events:
-                socketio.emit(event.name, event.payload, to=event.room)
+                if event.name == "frame" and event.room is not None and per_viewer:
+                    emit_to_viewers_keeping_up(socketio, event)
+                else:
+                    socketio.emit(event.name, event.payload, to=event.room)
             now = _monotonic()
             if now - last_metrics >= metrics_interval_s:
                 last_metrics = now
@@ -157,6 +163,31 @@ def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, s
         except Exception:  # noqa: BLE001  (the pump must outlive any one bad event)
             logger.exception("event pump: emitting failed")
         socketio.sleep(0.005 if events else 0.02)
+
+
+# A viewer with more packets than this waiting for its connection gets no new preview frame
+# until it has caught up: a slow or stalled viewer holds at most this many frames in the
+# server's memory, and the others go on at their own pace.
+MAX_PENDING_FRAMES = 2
+
+
+def emit_to_viewers_keeping_up(socketio: SocketIO, event: Any) -> int:
+    """Send a ``frame`` event to each viewer of its room whose queue is short; return how many were passed over."""
+    server = socketio.server
+    passed = 0
+    for sid, eio_sid in list(server.manager.get_participants("/", event.room)):
+        sock = server.eio.sockets.get(eio_sid)
+        if sock is not None and sock.queue.qsize() > MAX_PENDING_FRAMES:
+            passed += 1
+            continue
+        socketio.emit(event.name, event.payload, to=sid)
+    return passed
+
+
+def _has_message_queue(socketio: SocketIO) -> bool:
+    from socketio import KombuManager, RedisManager
+
+    return isinstance(socketio.server.manager, (RedisManager, KombuManager))
 
 
 def _monotonic() -> float:
