@@ -14,6 +14,7 @@ arrive in the inference thread, frames in the capture thread.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import cv2
@@ -37,6 +38,10 @@ class MotionConfig:
     min_inside: float = 0.5
     # When fewer than this share of all points survive a frame, it was a cut: all boxes go.
     min_kept_share: float = 0.3
+    # Shrunk frames kept, so that boxes read on a frame taken seconds ago (a slow engine:
+    # 12 s on a 2-core AVX2 CPU) are carried through every frame since, not in one leap
+    # across a pan: 20 s at the preview's 12 fps, about 30 MB a watched stream.
+    history: int = 240
     enabled: bool = True
 
 
@@ -71,9 +76,12 @@ class BoxFollower:
         self._ids: list[int | None] = []
         self._points: list[np.ndarray] = []  # each Nx1x2 float32, in shrunk pixels
         self._gone: list[int | None] = []  # ids dropped since the last reset
+        # (when taken, shrunk grey frame) of the frames followed lately, oldest first.
+        self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=self.config.history)
 
-    def reset(self, image: np.ndarray, boxes: list[tuple[int | None, tuple]]) -> None:
-        """Boxes (track id, 4 points) as read on ``image``: follow them from here."""
+    def reset(self, image: np.ndarray, boxes: list[tuple[int | None, tuple]], taken: float | None = None) -> None:
+        """Boxes (track id, 4 points) as read on ``image`` (taken at ``taken``): follow them
+        from there, through every frame followed since, onto the latest."""
         if not self.config.enabled:
             return
         gray, scale = _gray(image, self.config.max_side)
@@ -90,56 +98,67 @@ class BoxFollower:
             self._ids = [track_id for track_id, _ in boxes]
             self._points = found
             self._gone = []
+            if taken is not None:
+                for when, later in list(self._recent):
+                    if when > taken and later.shape == gray.shape:
+                        self._step(later, scale)
 
     def advance(self, image: np.ndarray) -> list[FollowedBox]:
         """Move the boxes onto ``image`` (a later frame of the same stream); return them."""
         return self.follow(image)[0]
 
-    def follow(self, image: np.ndarray) -> tuple[list[FollowedBox], tuple[int | None, ...]]:
-        """Move the boxes onto ``image``; return them, and the ids of the boxes dropped since
-        the last result (their text has gone: a cut, lost points, or out of the picture)."""
+    def follow(self, image: np.ndarray, taken: float | None = None) -> tuple[list[FollowedBox], tuple[int | None, ...]]:
+        """Move the boxes onto ``image`` (taken at ``taken``); return them, and the ids of the
+        boxes dropped since the last result (their text has gone: a cut, lost points, or out
+        of the picture)."""
+        gray, scale = _gray(image, self.config.max_side)
         with self._lock:
+            if taken is not None:
+                self._recent.append((taken, gray))
             if self._gray is None or not self._boxes:
                 return [], tuple(self._gone)
-            gray, scale = _gray(image, self.config.max_side)
-            if gray.shape != self._gray.shape:
-                self._gone += self._ids
-                self._gray, self._boxes, self._ids, self._points = None, [], [], []
-                return [], tuple(self._gone)
-            counts = [len(p) for p in self._points]
-            keep = [True] * len(counts)
-            if sum(counts):
-                ok_all, moved = self._flow(gray, np.concatenate(self._points))
-                # Most points lost at once: a cut. Every box goes, those too plain to follow too.
-                cut = ok_all.mean() < self.config.min_kept_share
-                start = 0
-                for i, n in enumerate(counts):
-                    old, new = self._points[i], moved[start : start + n]
-                    ok = ok_all[start : start + n]
-                    start += n
-                    if cut:
-                        keep[i] = False
-                    elif n < self.config.min_points:
-                        continue  # found too few corners to follow from the start: stays where it was read
-                    elif ok.sum() < self.config.min_points:
-                        keep[i] = False
-                    else:
-                        box = _moved_box(
-                            self._boxes[i], old[ok, 0] / scale, new[ok, 0] / scale, self.config.max_zoom_step
-                        )
-                        if box is None or not self._plausible(box, gray, scale):
-                            keep[i] = False
-                        else:
-                            self._boxes[i], self._points[i] = box, new[ok]
-            self._gone += [i for i, k in zip(self._ids, keep) if not k]
-            self._boxes = [b for b, k in zip(self._boxes, keep) if k]
-            self._ids = [b for b, k in zip(self._ids, keep) if k]
-            self._points = [b for b, k in zip(self._points, keep) if k]
-            self._gray = gray
+            self._step(gray, scale)
             boxes = [
                 FollowedBox(i, tuple((float(x), float(y)) for x, y in box)) for i, box in zip(self._ids, self._boxes)
             ]
             return boxes, tuple(self._gone)
+
+    def _step(self, gray: np.ndarray, scale: float) -> None:
+        """Carry the boxes from the last frame onto ``gray`` (the lock held)."""
+        if self._gray is None or not self._boxes:
+            return
+        if gray.shape != self._gray.shape:
+            self._gone += self._ids
+            self._gray, self._boxes, self._ids, self._points = None, [], [], []
+            return
+        counts = [len(p) for p in self._points]
+        keep = [True] * len(counts)
+        if sum(counts):
+            ok_all, moved = self._flow(gray, np.concatenate(self._points))
+            # Most points lost at once: a cut. Every box goes, those too plain to follow too.
+            cut = ok_all.mean() < self.config.min_kept_share
+            start = 0
+            for i, n in enumerate(counts):
+                old, new = self._points[i], moved[start : start + n]
+                ok = ok_all[start : start + n]
+                start += n
+                if cut:
+                    keep[i] = False
+                elif n < self.config.min_points:
+                    continue  # found too few corners to follow from the start: stays where it was read
+                elif ok.sum() < self.config.min_points:
+                    keep[i] = False
+                else:
+                    box = _moved_box(self._boxes[i], old[ok, 0] / scale, new[ok, 0] / scale, self.config.max_zoom_step)
+                    if box is None or not self._plausible(box, gray, scale):
+                        keep[i] = False
+                    else:
+                        self._boxes[i], self._points[i] = box, new[ok]
+        self._gone += [i for i, k in zip(self._ids, keep) if not k]
+        self._boxes = [b for b, k in zip(self._boxes, keep) if k]
+        self._ids = [b for b, k in zip(self._ids, keep) if k]
+        self._points = [b for b, k in zip(self._points, keep) if k]
+        self._gray = gray
 
     def _flow(self, gray: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Points carried from the last frame to ``gray``, and which of them flow carries back home."""

@@ -74,7 +74,7 @@ class StreamPreview:
             return
         self._last = now
         image = frame.image
-        followed, gone = self.follower.follow(image)
+        followed, gone = self.follower.follow(image, frame.captured_at)
         boxes = tuple(b.to_dict() for b in followed)
         h, w = image.shape[:2]
         scale = min(1.0, self.config.max_side / max(h, w))
@@ -88,4 +88,4 @@ class StreamPreview:
     def on_result(self, frame: Frame, lines: tuple[Line, ...]) -> None:
         """In the inference thread: ``lines`` were read on ``frame``; follow their boxes from there."""
         if isinstance(frame.image, np.ndarray):
-            self.follower.reset(frame.image, [(line.track_id, line.points) for line in lines])
+            self.follower.reset(frame.image, [(line.track_id, line.points) for line in lines], frame.captured_at)
