@@ -1,0 +1,165 @@
+"""Benchmark many viewers of one live stream: who gets frames, the live rate, and /healthz.
+
+Starts ``stream-ocr serve`` with the sample video as a live stream (this tree, or another
+checkout with ``--tree``), then opens ``--clients`` Socket.IO viewers over websockets, a
+few per loopback address (127.0.x.y, under the server's per-address cap), each joining the
+stream; one thread reads them all (answering Engine.IO's pings) and counts the preview
+frames each receives. Meanwhile it asks ``/healthz`` once a second and counts the live
+results read. Prints: viewers connected and refused, preview frames per second per viewer
+(median, and the share that got none), the live results per second, and /healthz latency.
+
+    python benchmarks/viewers.py --clients 100 [--seconds 60] [--tree /tmp/before]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import selectors
+import socket
+import statistics
+import struct
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.runtimes import cpu_flags  # noqa: E402
+from tests.serverproc import ServerProcess  # noqa: E402
+
+PER_ADDRESS = 4
+
+
+def frame(text: str) -> bytes:
+    """One masked websocket text frame."""
+    data = text.encode()
+    mask = os.urandom(4)
+    size = bytes([0x80 | len(data)]) if len(data) < 126 else bytes([0x80 | 126]) + struct.pack("!H", len(data))
+    return bytes([0x81]) + size + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+class Viewer:
+    def __init__(self, port: int, source: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+        self.sock.sendall(
+            (
+                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        self.ok = head.startswith(b"HTTP/1.1 101")
+        self.buffer = b""
+        self.frames = 0
+        self.results = 0
+        if self.ok:
+            self.sock.sendall(frame("40") + frame('42["join",{"stream_id":"sample"}]'))
+            self.sock.setblocking(False)
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= 2:
+            size, at = self.buffer[1] & 0x7F, 2
+            if size == 126:
+                if len(self.buffer) < 4:
+                    return
+                size, at = struct.unpack("!H", self.buffer[2:4])[0], 4
+            elif size == 127:
+                if len(self.buffer) < 10:
+                    return
+                size, at = struct.unpack("!Q", self.buffer[2:10])[0], 10
+            if len(self.buffer) < at + size:
+                return
+            opcode, payload = self.buffer[0] & 0x0F, self.buffer[at : at + size]
+            self.buffer = self.buffer[at + size :]
+            if opcode == 1:
+                if payload == b"2":
+                    self.sock.sendall(frame("3"))
+                elif payload.startswith(b'451-["frame"'):
+                    self.frames += 1
+                elif payload.startswith(b'42["ocr_result"') and re.search(rb'"skipped":\s*false', payload):
+                    self.results += 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose server to run")
+    args = parser.parse_args()
+    os.environ["PYTHONPATH"] = str(args.tree)
+    server = ServerProcess("--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", cwd=args.tree)
+    server.wait_ready(timeout=300)
+    viewers, refused = [], 0
+    try:
+        for i in range(args.clients):
+            source = f"127.0.{2 + i // (PER_ADDRESS * 250)}.{1 + (i // PER_ADDRESS) % 250}"
+            try:
+                viewer = Viewer(server.port, source)
+            except OSError:
+                refused += 1
+                continue
+            if viewer.ok:
+                viewers.append(viewer)
+            else:
+                refused += 1
+                viewer.sock.close()
+        selector = selectors.DefaultSelector()
+        for viewer in viewers:
+            selector.register(viewer.sock, selectors.EVENT_READ, viewer)
+        latencies, started, next_probe = [], time.monotonic(), 0.0
+        while time.monotonic() - started < args.seconds:
+            for key, _ in selector.select(timeout=0.1):
+                try:
+                    data = key.fileobj.recv(1 << 16)
+                except (BlockingIOError, ConnectionError):
+                    continue
+                if data:
+                    key.data.feed(data)
+                else:
+                    selector.unregister(key.fileobj)
+            if time.monotonic() >= next_probe:
+                next_probe = time.monotonic() + 1.0
+                t = time.perf_counter()
+                try:
+                    urllib.request.urlopen(server.url + "/healthz", timeout=30).read()
+                    latencies.append((time.perf_counter() - t) * 1000)
+                except OSError:
+                    latencies.append(30_000.0)
+        rates = sorted(v.frames / args.seconds for v in viewers)
+        live = max((v.results for v in viewers), default=0) / args.seconds
+    finally:
+        for viewer in viewers:
+            viewer.sock.close()
+        server.stop()
+    latencies.sort()
+    row = {
+        "cpu": cpu_flags(),
+        "tree": str(args.tree),
+        "clients": args.clients,
+        "connected": len(viewers),
+        "refused": refused,
+        "frames_per_s_median": round(statistics.median(rates), 2) if rates else 0,
+        "share_with_no_frame": round(sum(r == 0 for r in rates) / max(1, len(rates)), 2),
+        "live_results_per_s": round(live, 2),
+        "healthz_p50_ms": round(latencies[len(latencies) // 2]) if latencies else None,
+        "healthz_max_ms": round(latencies[-1]) if latencies else None,
+    }
+    print(json.dumps(row))
+    print("| " + " | ".join(row) + " |\n|" + "---|" * len(row) + "\n| " + " | ".join(map(str, row.values())) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
