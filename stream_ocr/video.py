@@ -383,17 +383,9 @@ def check_limits(reader: VideoReader, job: VideoJob) -> None:
         )
 
 
-def process_video(
-    path: str | Path,
-    out_dir: str | Path,
-    engine: FrameReader,
-    job: VideoJob | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    stop: threading.Event | None = None,  # type: ignore[name-defined]
-    name: str | None = None,
-) -> VideoSummary:
-    """Turn one video into a timeline in ``out_dir`` (``read_video``); its summary."""
-    return read_video(path, out_dir, engine, job, progress, stop, name)[0]
+def process_video(*args: Any, **kwargs: Any) -> VideoSummary:
+    """``read_video`` (the same arguments), for those who want only its summary."""
+    return read_video(*args, **kwargs)[0]
 
 
 def read_video(
