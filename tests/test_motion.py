@@ -112,3 +112,30 @@ def test_the_frame_event_after_a_cut_names_the_last_results_lines_gone():
     preview.on_frame(Frame("s", 2, after, 0.4))
     event = preview.ready.take_nowait().to_dict()
     assert event["boxes"] == [] and event["gone"] == [4]
+
+
+def test_a_result_seconds_old_is_carried_through_the_frames_since_not_in_one_leap():
+    """A slow engine: the boxes were read on a frame taken 10 s ago (120 preview frames),
+    and the picture has moved 3 px a frame since, 360 px in all. Carried frame by frame
+    through the follower's history they land where the text is now; in one leap from the
+    old frame to the new, optical flow loses them and they are dropped."""
+    image = frames("glare", 1.0, 1.0)[0]
+    box = ((160.0, 100.0), (590.0, 100.0), (590.0, 140.0), (160.0, 140.0))
+    wide = cv2.copyMakeBorder(image, 0, 0, 0, 400, cv2.BORDER_REFLECT)
+
+    def view(step):  # the picture moved ``3 * step`` px left
+        return np.ascontiguousarray(wide[:, 3 * step : 3 * step + image.shape[1]])
+
+    for replay in (True, False):
+        follower = BoxFollower()
+        for step in range(121):
+            follower.follow(view(step), taken=float(step) if replay else None)
+        follower.reset(view(0), [(7, box)], taken=0.0)
+        boxes, gone = follower.follow(view(121), taken=121.0)
+        if replay:
+            (moved,) = boxes
+            expected = np.array(box) + [-3 * 121, 0]
+            assert np.abs(np.array(moved.points) - expected).max() < 4.0, moved.points
+            assert gone == ()
+        else:
+            assert boxes == [] and gone == (7,)
