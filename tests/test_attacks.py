@@ -362,6 +362,14 @@ def raw_websocket(port: int, source: str, rcvbuf: int | None = None) -> tuple[so
     return sock, int(status.split()[1]) if status.startswith(b"HTTP/") else 0
 
 
+def metric(server, name: str) -> float:
+    with urllib.request.urlopen(server.url + "/metrics", timeout=10) as res:
+        for line in res.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def test_websockets_that_never_send_connect_cannot_starve_the_server(server, watched):
     """The issue's attack: 64 websockets that open Engine.IO but never send Socket.IO's
     CONNECT held all 64 of gunicorn's threads, and /healthz timed out. Now each address
@@ -370,6 +378,7 @@ def test_websockets_that_never_send_connect_cannot_starve_the_server(server, wat
     from stream_ocr.server.connection_limits import CONNECT_TIMEOUT_S, RESERVED_THREADS
 
     sources = [f"127.0.0.{n}" for n in range(2, 16)]  # 14 addresses x 5 = 70 > 64 threads
+    refused_before = metric(server, "stream_ocr_engineio_refused_total")
     opened, statuses = [], Counter()
     try:
         for source in sources:
@@ -390,6 +399,9 @@ def test_websockets_that_never_send_connect_cannot_starve_the_server(server, wat
             with urllib.request.urlopen(server.url + path, timeout=10) as res:
                 assert res.status == 200
             assert time.monotonic() - started < 1.0, path
+        # /metrics counts them (refusals since the server started: earlier tests' too).
+        assert metric(server, "stream_ocr_engineio_requests_open") >= 56
+        assert metric(server, "stream_ocr_engineio_refused_total") - refused_before == statuses[503]
         # One address may not take more than its share either.
         sock, status = raw_websocket(server.port, sources[0])
         sock.close()

@@ -25,7 +25,7 @@ from stream_ocr.server.api import api
 from stream_ocr.server.connection_limits import RESERVED_THREADS, CloseSilentSessions, EngineIOSlots
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.history_api import history_api
-from stream_ocr.server.prometheus import HubCollector, RecorderCollector, SharesCollector
+from stream_ocr.server.prometheus import ConnectionsCollector, HubCollector, RecorderCollector, SharesCollector
 from stream_ocr.server.websocket import limit_websocket_messages
 from stream_ocr.sharing import EngineShares, SharedEngine
 from stream_ocr.sources import SourceSpec
@@ -204,10 +204,12 @@ def create_app(
     )
     limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
     # Engine.IO requests never take the threads the page, the API and /healthz need.
-    app.wsgi_app = EngineIOSlots(app.wsgi_app, config.max_connections_per_address, engineio_slots(config))
+    slots = EngineIOSlots(app.wsgi_app, config.max_connections_per_address, engineio_slots(config))
+    app.wsgi_app = slots
     # Outermost, so that Socket.IO's routes are behind it too.
     app.wsgi_app = security.HostAllowlist(app.wsgi_app, config.allowed_hosts)
     silent_sessions = CloseSilentSessions(socketio)
+    registry.register(ConnectionsCollector(slots, silent_sessions))
     temp_jobs_dir = None
     jobs_dir = config.jobs_dir
     if jobs_dir is None:

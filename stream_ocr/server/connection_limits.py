@@ -43,24 +43,22 @@ class EngineIOSlots:
         self.total = total
         self.path = path
         self.open: Counter[str] = Counter()
-        self.refused = 0
+        self.open_total = 0
+        self.refused = 0  # in /metrics
         self._lock = threading.Lock()
-
-    def open_total(self) -> int:
-        with self._lock:
-            return sum(self.open.values())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if not environ.get("PATH_INFO", "").startswith(self.path):
             return self.app(environ, start_response)
         address = environ.get("REMOTE_ADDR") or "?"
         with self._lock:
-            full = sum(self.open.values()) >= self.total
+            full = self.open_total >= self.total
             if full or self.open[address] >= self.per_address:
                 self.refused += 1
                 why = "the server's connections are all taken" if full else "too many connections from your address"
                 return self._refuse(start_response, why)
             self.open[address] += 1
+            self.open_total += 1
         try:
             result = self.app(environ, start_response)
         except BaseException:
@@ -71,6 +69,7 @@ class EngineIOSlots:
     def _release(self, address: str) -> None:
         with self._lock:
             self.open[address] -= 1
+            self.open_total -= 1
             if self.open[address] <= 0:
                 del self.open[address]
 
@@ -112,7 +111,7 @@ class CloseSilentSessions:
     def __init__(self, socketio: SocketIO, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         self.socketio = socketio
         self.timeout_s = timeout_s
-        self.closed = 0
+        self.closed = 0  # in /metrics
         self._opened: dict[str, float] = {}
         eio = socketio.server.eio
         on_connect, on_disconnect = eio.handlers["connect"], eio.handlers["disconnect"]

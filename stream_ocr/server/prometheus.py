@@ -146,3 +146,26 @@ class RecorderCollector(Collector):
             yield GaugeMetricFamily(
                 "stream_ocr_webhook_outbox", "Webhook deliveries not yet made", value=sender.pending()
             )
+
+
+class ConnectionsCollector(Collector):
+    """Engine.IO's request slots (open, refused) and the silent sessions closed."""
+
+    def __init__(self, slots, silent) -> None:
+        self.slots = slots
+        self.silent = silent
+
+    def collect(self):
+        yield GaugeMetricFamily(
+            "stream_ocr_engineio_requests_open", "Open /socket.io/ requests", value=self.slots.open_total
+        )
+        yield CounterMetricFamily(
+            "stream_ocr_engineio_refused",
+            "/socket.io/ requests refused (503): an address's or the server's slots full",
+            value=self.slots.refused,
+        )
+        yield CounterMetricFamily(
+            "stream_ocr_silent_sessions_closed",
+            "Engine.IO sessions closed for sending no CONNECT",
+            value=self.silent.closed,
+        )
