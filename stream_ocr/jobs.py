@@ -111,7 +111,7 @@ class VideoJobs:
         self.engine = engine
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.leftovers_removed = self._remove_leftovers()
+        self._remove_leftovers()
         self.publish = publish  # (event name, payload, room) -> None
         self.job = job or VideoJob(annotate=True)
         self.keep = keep
@@ -129,7 +129,7 @@ class VideoJobs:
         self.on_done: Callable[[JobState, float], None] | None = None
         self.on_forget: Callable[[list[str]], None] | None = None
 
-    def _remove_leftovers(self) -> int:
+    def _remove_leftovers(self) -> None:
         """Job folders of an earlier run (jobs live in memory only, so nobody can reach them)."""
         gone = 0
         for folder in self.root.iterdir():
@@ -138,7 +138,6 @@ class VideoJobs:
                 gone += 1
         if gone:
             logger.info("removed %d video job folders left by an earlier run in %s", gone, self.root)
-        return gone
 
     def start(self) -> None:
         self._thread = start_thread(self._run, "video-jobs")

@@ -103,8 +103,9 @@ class Hit:
     has_crop: bool = False
     video_time: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The search result; a video job's track also says which job and where in it."""
+    def to_dict(self, crop_url: str | None = None) -> dict[str, Any]:
+        """The search result; a video job's track also says which job and where in it.
+        ``crop_url``: where its crop is served (the server signs it), if it has one."""
         return {
             "id": self.id,
             "text": self.text,
@@ -113,7 +114,7 @@ class Hit:
             "last_seen": iso(self.last_seen),
             "confidence": round(self.confidence, 4),
             "score": round(self.score, 1),
-            "crop_url": f"/api/tracks/{self.id}/crop.jpg" if self.has_crop else None,
+            "crop_url": crop_url,
             "job_id": self.stream_id[len(VIDEO_PREFIX) :] if self.stream_id.startswith(VIDEO_PREFIX) else None,
             "video_time": None if self.video_time is None else round(self.video_time, 3),
         }

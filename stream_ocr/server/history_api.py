@@ -129,13 +129,8 @@ def search():
             query, stream_id=stream_id, since=since, until=until, limit=limit, visible_to=visible
         )
     )
-    results = []
-    for hit in hits:
-        result = hit.to_dict()
-        if result["crop_url"]:
-            result["crop_url"] = _crop_url(hit.id)  # signed: crops cannot be walked by id
-        results.append(result)
-    return jsonify({"results": results})
+    # Crop URLs signed: crops cannot be walked by track id.
+    return jsonify({"results": [h.to_dict(_crop_url(h.id) if h.has_crop else None) for h in hits]})
 
 
 @history_api.get("/api/tracks/<int:track_id>/crop.jpg")
@@ -183,10 +178,8 @@ def _may_change_the_watchlist():
     With ``--admin-token``: the request must carry it as a bearer token. Without: only a
     client on this machine may (behind a reverse proxy every client looks local: give a token).
     """
-    token = _server().config.watch.admin_token
-    if token is not None:
-        given = request.headers.get("Authorization", "")
-        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+    if _server().config.watch.admin_token is not None:
+        if _is_admin():
             return None
         response = jsonify({"error": "changing the watchlist needs 'Authorization: Bearer TOKEN' (--admin-token)"})
         response.status_code = 401
