@@ -137,19 +137,21 @@ class Watcher:
         # Every (line, rule) check of the frame, in round robin: a frame whose budget ran
         # out hands the next frame's first turn to the check it stopped at, so slow rules
         # or long lists early on never starve the rest.
-        checks = [(line, rule) for line in lines for rule in rules]
-        start = self._next_turn % len(checks)
+        # (Check i is rule i % R on line i // R: no list of pairs is built per frame.)
+        count = len(lines) * len(rules)
+        start = self._next_turn % count
         deadline = time.perf_counter() + self.frame_budget_s
         ran: set[str] = set()
         timed_out: set[str] = set()
-        for k in range(len(checks)):
-            line, rule = checks[(start + k) % len(checks)]
+        for k in range(count):
+            i = (start + k) % count
+            line, rule = lines[i // len(rules)], rules[i % len(rules)]
             done = fired[line.track_id]
             if rule.name in done:
                 continue
             left = deadline - time.perf_counter()
             if left <= 0:
-                self.skipped += len(checks) - k  # the frame's budget is spent: the rest wait
+                self.skipped += count - k  # the frame's budget is spent: the rest wait
                 self._next_turn = start + k
                 break
             searched = time.perf_counter()
