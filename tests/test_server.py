@@ -34,12 +34,30 @@ def client(server):
     return server.app.test_client()
 
 
+@pytest.fixture(scope="module")
+def still_server(keras_engine):
+    """The same limits with no stream: a still image is read at once, not after the live
+    stream's turns on the engine (test_attacks.py covers the two sharing it)."""
+    config = ServerConfig(
+        max_request_bytes=3_000_000, image_limits=ImageLimits(max_bytes=2_000_000, max_pixels=5_000_000)
+    )
+    app = create_app(config, keras_engine, [])
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def api(still_server):
+    return still_server.app.test_client()
+
+
 def data_url(path, mime="image/jpeg"):
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def test_api_original_contract(client):
-    res = client.post("/api/", json={"image": data_url(SAMPLES / "coffee_sign.jpg")})
+def test_api_original_contract(api):
+    res = api.post("/api/", json={"image": data_url(SAMPLES / "coffee_sign.jpg")})
     assert res.status_code == 200, res.get_json()
     body = res.get_json()
     assert {d["text"] for d in body["detections"]} >= SIGN_WORDS
@@ -48,16 +66,16 @@ def test_api_original_contract(client):
     assert isinstance(text, str) and len(box) == 4 and len(box[0]) == 2
 
 
-def test_api_without_data_url_prefix(client):
+def test_api_without_data_url_prefix(api):
     raw = base64.b64encode((SAMPLES / "coffee_sign.jpg").read_bytes()).decode()
-    res = client.post("/api", json={"image": raw})
+    res = api.post("/api", json={"image": raw})
     assert res.status_code == 200
     assert "COFFEE" in res.get_json()["text"]
 
 
-def test_api_multipart_upload(client):
+def test_api_multipart_upload(api):
     data = {"image": (io.BytesIO((SAMPLES / "coffee_sign.jpg").read_bytes()), "sign.jpg")}
-    res = client.post("/api/ocr", data=data, content_type="multipart/form-data")
+    res = api.post("/api/ocr", data=data, content_type="multipart/form-data")
     assert res.status_code == 200
     assert {d["text"] for d in res.get_json()["detections"]} >= SIGN_WORDS
 
