@@ -140,7 +140,7 @@ function pickResult(frame) {
 // between results. A line whose box following dropped (the frame's `gone`: a cut, or it
 // left the picture) is not drawn. Otherwise a line is drawn where it was read.
 function drawBoxes(result, sx, sy, followed, gone) {
-  if (!result) return 0;
+  if (!result) return [];
   ctx.lineWidth = Math.max(2, view.width / 400);
   ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
   ctx.textBaseline = "bottom";
@@ -148,10 +148,10 @@ function drawBoxes(result, sx, sy, followed, gone) {
   const moved = new Map();
   if (followed && $("follow").checked) for (const b of followed) moved.set(b.track_id, b.points);
   const dropped = new Set($("follow").checked ? gone || [] : []);
-  let drawn = 0;
+  const drawn = [];
   for (const d of items) {
     if (dropped.has(d.track_id) && !moved.has(d.track_id)) continue;
-    drawn += 1;
+    drawn.push(d.text);
     const pts = (moved.get(d.track_id) || d.points).map(([x, y]) => [x * sx, y * sy]);
     ctx.strokeStyle = "#3f3";
     ctx.beginPath();
@@ -168,8 +168,11 @@ function drawBoxes(result, sx, sy, followed, gone) {
   return drawn;
 }
 
-function noteBoxes(n) {
-  if (n > 0) { state.boxesDrawn += n; view.dataset.boxesDrawn = state.boxesDrawn; }
+// The texts drawn on the frame shown, for screen readers (and the browser tests).
+function noteBoxes(texts) {
+  if (texts.length) { state.boxesDrawn += texts.length; view.dataset.boxesDrawn = state.boxesDrawn; }
+  const label = texts.length ? `live video; text on it: ${texts.join("; ")}` : "live video; no text shown on it";
+  if (view.getAttribute("aria-label") !== label) view.setAttribute("aria-label", label);
 }
 
 async function render() {
