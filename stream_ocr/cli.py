@@ -26,7 +26,7 @@ from stream_ocr.config import (
 )
 from stream_ocr.errors import BadInputError, StreamOCRError
 from stream_ocr.history.recorder import check_settings
-from stream_ocr.realthreads import give_logging_real_locks
+from stream_ocr.realthreads import exit_now_if_an_engine_thread_runs, give_logging_real_locks
 
 logger = logging.getLogger("stream_ocr")
 
@@ -272,6 +272,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = build()
     _install_signal_handlers()
     server.run()
+    exit_now_if_an_engine_thread_runs(0)
     return 0
 
 

@@ -9,6 +9,8 @@ only chooses them.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 from types import ModuleType
 
@@ -25,6 +27,27 @@ def _original(name: str) -> ModuleType:
 threading = _original("threading")
 queue = _original("queue")
 time = _original("time")
+
+
+# Threads that may be inside an engine's native code (TensorFlow, onnxruntime).
+ENGINE_THREADS = ("inference:", "video-jobs")
+
+
+def exit_now_if_an_engine_thread_runs(code: int) -> None:
+    """End the process at once if a read is still running after shutdown let it finish.
+
+    Python's finalization tears modules down under a daemon thread that is still inside
+    TensorFlow, and the process dies of SIGSEGV: a worker stopped during a long read did
+    (exit code -11, not 0). Call this once everything the server keeps is closed; only
+    that read is lost.
+    """
+    busy = [t.name for t in threading.enumerate() if t.is_alive() and t.name.startswith(ENGINE_THREADS)]
+    if busy:
+        logging.getLogger(__name__).warning("a read still ran at shutdown (%s): exiting without it", ", ".join(busy))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def locks_are_green() -> bool:

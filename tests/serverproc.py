@@ -58,12 +58,16 @@ class ServerProcess:
         self.stop()  # a fixture that fails here never reaches its teardown
         raise TimeoutError(f"server not ready in {timeout} s:\n{log}")
 
+    def health(self) -> dict:
+        with urllib.request.urlopen(self.url + "/healthz", timeout=10) as res:
+            return json.loads(res.read())
+
     def log(self) -> str:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 90.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

@@ -33,6 +33,9 @@ from stream_ocr.streams import HubConfig, StreamHub
 from stream_ocr.video import VideoJob
 
 logger = logging.getLogger(__name__)
+# How long shutdown waits for a read in flight (live or video job) to finish: one read of
+# a 1280 px frame takes up to about 15 s on a 2-core CPU without AVX-512, more when shared.
+SHUTDOWN_WAIT_S = 45.0
 
 
 def find_web_dir(config: ServerConfig) -> Path:
@@ -83,9 +86,10 @@ class ServerApp:
             self.silent_sessions.start(self._stop)
 
     def stop(self) -> None:
+        """Stop capture, jobs and inference, letting a read in flight finish; close the history."""
         self._stop.set()
-        self.jobs.stop()
-        self.hub.stop()
+        self.jobs.stop(SHUTDOWN_WAIT_S)
+        self.hub.stop(SHUTDOWN_WAIT_S)
         if self.recorder is not None:
             self.recorder.close()
         if self.config.ray_address is not None:

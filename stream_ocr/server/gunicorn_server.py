@@ -23,6 +23,7 @@ from gunicorn.arbiter import Arbiter
 
 from stream_ocr.config import ServerConfig
 from stream_ocr.errors import StreamOCRError
+from stream_ocr.realthreads import exit_now_if_an_engine_thread_runs
 from stream_ocr.server.security import HEADERS
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def _stop_served(worker) -> None:
     if served is not None:
         logger.info("shutting down")
         served.stop()
+        exit_now_if_an_engine_thread_runs(0)
 
 
 def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
@@ -93,7 +95,8 @@ def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
         "worker_connections": config.server_max_connections,
         # The worker's heartbeat comes from its own loop, not from the engine's threads.
         "timeout": 120,
-        "graceful_timeout": 20,
+        # Past the served app's own wait for a read in flight (app.SHUTDOWN_WAIT_S).
+        "graceful_timeout": 60,
         "keepalive": 5,
         "accesslog": None,
         "errorlog": "-",
