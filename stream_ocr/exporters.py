@@ -11,24 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import pysubs2
+
 from stream_ocr.geometry import bbox
 from stream_ocr.tracking import Track
-
-
-def _clock(seconds: float, separator: str) -> str:
-    millis = max(0, round(seconds * 1000))
-    h, rest = divmod(millis, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{separator}{ms:03d}"
-
-
-def srt_time(seconds: float) -> str:
-    return _clock(seconds, ",")
-
-
-def vtt_time(seconds: float) -> str:
-    return _clock(seconds, ".")
 
 
 @dataclass(frozen=True)
@@ -94,17 +80,23 @@ def cues(tracks: list[Track], hold_s: float) -> list[Cue]:
     return sorted(out, key=lambda c: (round(c.start, 3), c.top))
 
 
+def _subtitles(cue_list: list[Cue]) -> pysubs2.SSAFile:
+    # A cue's lines joined with SSA's line break, \N (a read text holding a literal "\N",
+    # "\n" or "\h" would be broken there: OCR does not read such texts off a screen).
+    subs = pysubs2.SSAFile()
+    for cue in cue_list:
+        start, end = (max(0, round(t * 1000)) for t in (cue.start, cue.end))
+        subs.append(pysubs2.SSAEvent(start=start, end=end, text=r"\N".join(cue.lines)))
+    return subs
+
+
 def write_srt(path: Path, cue_list: list[Cue]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for i, cue in enumerate(cue_list, 1):
-            f.write(f"{i}\n{srt_time(cue.start)} --> {srt_time(cue.end)}\n{cue.text}\n\n")
+    # keep_ssa_tags: a read text is written as it was read ("{" and "}" included).
+    _subtitles(cue_list).save(str(path), encoding="utf-8", format_="srt", keep_ssa_tags=True)
 
 
 def write_vtt(path: Path, cue_list: list[Cue]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("WEBVTT\n\n")
-        for i, cue in enumerate(cue_list, 1):
-            f.write(f"{i}\n{vtt_time(cue.start)} --> {vtt_time(cue.end)}\n{cue.text}\n\n")
+    _subtitles(cue_list).save(str(path), encoding="utf-8", format_="vtt", keep_ssa_tags=True)
 
 
 def write_tracks(path: Path, tracks: list[dict[str, Any]]) -> None:
@@ -131,39 +123,15 @@ class FramesWriter:
 
 
 def parse_srt(text: str) -> list[tuple[float, float, str]]:
-    """Parse SRT back into (start, end, text) cues; raises ValueError on malformed input."""
-    if not text.strip():
-        return []
-    out = []
-    for block in text.strip().split("\n\n"):
-        lines = block.strip().splitlines()
-        if len(lines) < 3 or not lines[0].strip().isdigit() or " --> " not in lines[1]:
-            raise ValueError(f"malformed SRT cue: {block!r}")
-        start, end = (_parse_clock(v.strip(), ",") for v in lines[1].split(" --> "))
-        if end < start:
-            raise ValueError(f"cue ends before it starts: {block!r}")
-        out.append((start, end, "\n".join(lines[2:])))
-    return out
+    """SRT back into (start, end, text) cues."""
+    return _cues_of(text, "srt")
 
 
 def parse_vtt(text: str) -> list[tuple[float, float, str]]:
-    """Parse WebVTT (as written here) into cues; raises ValueError on malformed input."""
-    if not text.startswith("WEBVTT"):
-        raise ValueError("a WebVTT file starts with WEBVTT")
-    out = []
-    for block in text.split("\n\n")[1:]:
-        lines = block.strip().splitlines()
-        if not lines:
-            continue
-        timing = next((i for i, line in enumerate(lines) if " --> " in line), None)
-        if timing is None:
-            raise ValueError(f"malformed WebVTT cue: {block!r}")
-        start, end = (_parse_clock(v.strip().split(" ")[0], ".") for v in lines[timing].split(" --> "))
-        out.append((start, end, "\n".join(lines[timing + 1 :])))
-    return out
+    """WebVTT back into (start, end, text) cues."""
+    return _cues_of(text, "vtt")
 
 
-def _parse_clock(value: str, separator: str) -> float:
-    hms, ms = value.split(separator)
-    h, m, s = (int(v) for v in hms.split(":"))
-    return h * 3600 + m * 60 + s + int(ms) / 1000
+def _cues_of(text: str, format_: str) -> list[tuple[float, float, str]]:
+    subs = pysubs2.SSAFile.from_string(text, format_=format_, keep_html_tags=True, keep_unknown_html_tags=True)
+    return [(e.start / 1000, e.end / 1000, e.text.replace(r"\N", "\n")) for e in subs]

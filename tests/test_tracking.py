@@ -207,3 +207,24 @@ def test_a_text_ends_at_the_first_frame_read_without_it_when_that_comes_before_o
     tracker.update([det(100, 200, "STOP", 0.95)], 1.0)
     (track,) = tracker.finish()
     assert track.end_time(hold_s=0.5) == 1.5
+
+
+def test_subtitle_files_keep_each_cue_text_and_time_as_read(tmp_path):
+    """SRT and WebVTT (through pysubs2) give back what was written: two-line cues, braces,
+    angle brackets and apostrophes in read text, times to the millisecond past an hour."""
+    from stream_ocr.exporters import Cue, parse_srt, parse_vtt, write_srt, write_vtt
+
+    cue_list = [
+        Cue(0.5, 2.0, ("Hello {world}", "I'm <b>here</b>")),
+        Cue(2.5, 3.25, ("rock'n'roll & #1",)),
+        Cue(3661.001, 3662.5, ("WAIT...",)),
+    ]
+    write_srt(tmp_path / "a.srt", cue_list)
+    write_vtt(tmp_path / "a.vtt", cue_list)
+    expected = [(c.start, c.end, c.text) for c in cue_list]
+    assert parse_srt((tmp_path / "a.srt").read_text(encoding="utf-8")) == expected
+    assert parse_vtt((tmp_path / "a.vtt").read_text(encoding="utf-8")) == expected
+    assert (tmp_path / "a.srt").read_text().startswith("1\n00:00:00,500 --> 00:00:02,000\nHello {world}\n")
+    assert (tmp_path / "a.vtt").read_text().startswith("WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.000\n")
+    write_srt(tmp_path / "none.srt", [])
+    assert parse_srt((tmp_path / "none.srt").read_text()) == []
