@@ -4,7 +4,9 @@ Owns the decision only. A frame is compared with the last frame that was read, c
 cell over a grid of a small, blurred grey copy: the largest cell difference counts, so a
 change confined to one corner (a page counter, one letter of a slide, a score) is seen
 however still the rest of the frame is. When the changed cells cover a small part of
-the frame, only that region (with a margin) needs reading. The whole frame is read
+the frame, only that region (with a margin) needs reading. When the whole picture moved
+(a pan, a scroll), the comparison is made with the last frame read moved as far, so only
+the newly shown strip and what changed meanwhile are read. The whole frame is read
 anyway once ``keyframe_s`` has passed since the last whole read. It runs no OCR; live
 streams and video files use it alike.
 """
@@ -33,6 +35,13 @@ class ChangeConfig:
     # signature around each) cover at most this share of the frame; above it, the whole frame.
     region_max_share: float = 0.5
     region_margin: int = 12
+    # When the whole picture moved (a pan, a scroll), compare the frame with the last one
+    # read moved by the same amount: only what that leaves changed (the newly shown strip,
+    # text that changed meanwhile) is read, and the lines read before move with the picture.
+    # Translation only; a shift whose phase correlation peak is under ``motion_response``
+    # is not trusted (a zoom, a cut, a picture too plain to tell).
+    follow_motion: bool = True
+    motion_response: float = 0.3
 
     @property
     def regions(self) -> bool:
@@ -59,6 +68,10 @@ class Decision:
 
     read: bool
     regions: tuple[Region, ...] | None = None
+    # How far the whole picture moved since the last frame read, (dx, dy) in frame pixels
+    # (``ChangeConfig.follow_motion``); None when it did not, or no one shift explains it.
+    # With ``regions``, they are what that move left changed.
+    moved: tuple[float, float] | None = None
 
 
 def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
@@ -69,9 +82,12 @@ def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
     return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
 
 
-def cell_changes(previous: np.ndarray, current: np.ndarray, cell: int) -> np.ndarray:
-    """The mean absolute difference (0-1) of each cell of the grid (edge cells included)."""
+def cell_changes(previous: np.ndarray, current: np.ndarray, cell: int, unknown: np.ndarray | None = None) -> np.ndarray:
+    """The mean absolute difference (0-1) of each cell of the grid (edge cells included);
+    pixels where ``unknown`` is true count as wholly changed."""
     diff = np.abs(current - previous)
+    if unknown is not None:
+        diff[unknown] = 255.0
     h, w = diff.shape
     rows, cols = -(-h // cell), -(-w // cell)
     padded = np.zeros((rows * cell, cols * cell), np.float32)
@@ -86,6 +102,33 @@ def cell_changes(previous: np.ndarray, current: np.ndarray, cell: int) -> np.nda
 def largest_cell_change(previous: np.ndarray, current: np.ndarray, cell: int) -> float:
     """The largest mean absolute difference (0-1) over the grid's cells."""
     return float(cell_changes(previous, current, cell).max())
+
+
+def picture_shift(previous: np.ndarray, current: np.ndarray, min_response: float) -> tuple[float, float] | None:
+    """How far the whole picture moved from ``previous`` to ``current`` (two signatures), as
+    (dx, dy) in their pixels, or None when no one shift explains it or it did not move."""
+    h, w = current.shape
+    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(previous, current, window)
+    if response < min_response or abs(dx) + abs(dy) < 0.5 or abs(dx) > w / 2 or abs(dy) > h / 2:
+        return None
+    return float(dx), float(dy)
+
+
+def moved_changes(previous: np.ndarray, current: np.ndarray, moved: tuple[float, float], cell: int) -> np.ndarray:
+    """``cell_changes`` against ``previous`` moved by ``moved``, each pixel matched within one
+    pixel (the shift is estimated to a fraction of one, and sharp edges would otherwise
+    differ); what the moved frame does not cover is new."""
+    h, w = current.shape
+    best = np.full_like(current, np.inf)
+    for ox in (-1, 0, 1):
+        for oy in (-1, 0, 1):
+            matrix = np.float32([[1, 0, moved[0] + ox], [0, 1, moved[1] + oy]])
+            aligned = cv2.warpAffine(previous, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1e4)
+            np.minimum(best, np.abs(current - aligned), out=best)
+    matrix = np.float32([[1, 0, moved[0]], [0, 1, moved[1]]])
+    covered = cv2.warpAffine(np.ones_like(previous), matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    return cell_changes(np.zeros_like(current), np.minimum(best, 255.0), cell, unknown=covered < 0.5)
 
 
 def merge_boxes(boxes: list[Region]) -> list[Region]:
@@ -156,22 +199,29 @@ class ChangeGate:
         current = signature(image, self.config.width)
         previous = self._signature
         if previous is None or previous.shape != current.shape or self._whole_at is None:
-            changes = None
             self.last_change = 1.0
-        else:
-            changes = cell_changes(previous, current, self.config.cell)
-            self.last_change = float(changes.max())
-        due = self._whole_at is None or t - self._whole_at >= self.config.keyframe_s or t < self._whole_at
-        if changes is None or due:
             self._signature, self._whole_at = current, t
             return Decision(True)
-        if self.last_change < self.config.threshold:
+        changes = cell_changes(previous, current, self.config.cell)
+        self.last_change = float(changes.max())
+        due = t - self._whole_at >= self.config.keyframe_s or t < self._whole_at
+        if not due and self.last_change < self.config.threshold:
             return Decision(False)
         self._signature = current
-        regions = changed_regions(changes, self.config, image.shape) if self.config.regions else None
+        regions = changed_regions(changes, self.config, image.shape) if self.config.regions and not due else None
+        moved = None
+        if regions is None and self.config.follow_motion:
+            shift = picture_shift(previous, current, self.config.motion_response)
+            if shift is not None:
+                to_frame = image.shape[1] / self.config.width
+                moved = (shift[0] * to_frame, shift[1] * to_frame)
+                if self.config.regions and not due:
+                    regions = changed_regions(
+                        moved_changes(previous, current, shift, self.config.cell), self.config, image.shape
+                    )
         if regions is None:
             self._whole_at = t
-        return Decision(True, regions)
+        return Decision(True, regions, moved)
 
     def forget(self) -> None:
         """Read the next frame whole, whatever it holds (the last read failed)."""

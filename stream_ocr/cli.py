@@ -136,6 +136,7 @@ def cmd_video(args: argparse.Namespace) -> int:
         annotate=args.annotate,
         change_threshold=args.change_threshold,
         keyframe_s=args.keyframe,
+        follow_motion=not args.no_follow_motion,
         cuts=CutConfig(enabled=not args.no_cut_reads),
     )
     if args.subtitles:
@@ -324,6 +325,12 @@ def _add_video_parser(sub) -> None:
         type=float,
         default=VideoJob.keyframe_s,
         help="read a frame at least this often, in seconds, changed or not (default %(default)s)",
+    )
+    video.add_argument(
+        "--no-follow-motion",
+        action="store_true",
+        help="read a frame whole when the picture moved as one (a pan, a scroll), instead of "
+        "reading only the strip it newly shows",
     )
     video.add_argument(
         "--no-cut-reads",

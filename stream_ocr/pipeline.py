@@ -4,7 +4,8 @@ Owns the per-frame step: region of interest -> change gate (is this frame worth
 reading, and which part?) -> engine (words, junk dropped, lines) -> tracker (lines
 across frames, fused text). A frame that has not changed is not read: the lines on
 screen carry forward. A frame that changed in one small region has only that region
-read: the lines elsewhere carry forward, and the lines it touches are read again. It
+read: the lines elsewhere carry forward, and the lines it touches are read again; when
+the picture moved (a pan, a scroll), the lines carried forward move with it. It
 owns no thread and no queue: the live inference worker and the video loop call it.
 """
 
@@ -101,6 +102,23 @@ def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ..
     return max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)
 
 
+def moved_lines(
+    lines: tuple[Line, ...], moved: tuple[float, float], shape: tuple[int, ...]
+) -> tuple[tuple[Line, ...], list[Region]]:
+    """The lines read before, moved with the picture. A line no longer wholly in view is
+    dropped, and the part of it still in view is returned, to be read again."""
+    h, w = shape[:2]
+    inside, again = [], []
+    for line in lines:
+        moved_line = shift(line, moved[0], moved[1])
+        x0, y0, x1, y1 = moved_line.bbox
+        if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
+            inside.append(moved_line)
+        elif x1 > 0 and y1 > 0 and x0 < w and y0 < h:
+            again.append((max(0, int(x0)), max(0, int(y0)), min(w, int(x1) + 1), min(h, int(y1) + 1)))
+    return tuple(inside), again  # type: ignore[return-value]
+
+
 class FrameStep:
     """Call with each frame (BGR uint8) and its time, in time order; not thread-safe."""
 
@@ -130,8 +148,12 @@ class FrameStep:
             self.skipped_count += 1
             return StepResult(t, True, self.shown, image.shape[1], image.shape[0])
         regions = decision.regions
+        before = self.read_lines
+        if decision.moved is not None and regions is not None:
+            before, again = moved_lines(before, decision.moved, view.shape)
+            regions = (*regions, *again)
         if regions is not None:
-            regions = regions_to_read(regions, self.read_lines, view.shape)
+            regions = regions_to_read(regions, before, view.shape)
         try:
             result = self.engine.read(view, regions)
         except Exception:
@@ -140,13 +162,13 @@ class FrameStep:
         lines = result.lines
         if regions is not None:
             self.region_count += 1
-            kept = tuple(line for line in self.read_lines if not any(overlaps(line.bbox, r) for r in regions))
+            kept = tuple(line for line in before if not any(overlaps(line.bbox, r) for r in regions))
             lines = kept + tuple(lines)
         self.read_lines = tuple(reading_order(lines))  # type: ignore[arg-type]
         lines = self.read_lines
         if roi is not None:
             lines = tuple(shift(line, roi[0], roi[1]) for line in lines)  # type: ignore[misc]
-        self.shown = self.tracker.update(lines, t)  # type: ignore[assignment]
+        self.shown = self.tracker.update(lines, t, decision.moved)  # type: ignore[assignment]
         self.read_count += 1
         if regions is not None and roi is not None:
             regions = tuple((r[0] + roi[0], r[1] + roi[1], r[2] + roi[0], r[3] + roi[1]) for r in regions)

@@ -62,7 +62,10 @@ class Track:
     boxes: list[TrackBox] = field(default_factory=list)
     # Each distinct raw read and the sum of its confidences.
     votes: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, pixels per second
+    velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre over the picture, pixels per second
+    # The tracker's ``camera`` when the last box was added: the picture has moved by the
+    # difference since (a pan or scroll followed by the change gate).
+    camera_at_last: tuple[float, float] = (0.0, 0.0)
     # Frames it was on: read, or carried forward over frames skipped as unchanged.
     frames_seen: int = 0
     reads: int = 0
@@ -147,6 +150,9 @@ class Tracker:
         self.finished: list[Track] = []
         self._next_id = 1
         self._last_time: float | None = None
+        # How far the picture has moved, summed over the frames read ((dx, dy) pixels): a
+        # track is looked for where the picture carried it since it was last seen.
+        self.camera = (0.0, 0.0)
         # Called with each track as it ends (gone past ``max_gap_s``, or replaced by another
         # text in its place); the live history store listens here.
         self.on_end: Callable[[Track], None] | None = None
@@ -170,11 +176,9 @@ class Tracker:
         if related == DIFFERENT:
             return 0.0
         last = track.boxes[-1]
-        dt = max(0.0, t - last.time)
-        cx, cy = centre(last.points)
-        px, py = cx + track.velocity[0] * dt, cy + track.velocity[1] * dt
+        predicted = self._expected_box(track, t)
+        px, py = (predicted[0] + predicted[2]) / 2, (predicted[1] + predicted[3]) / 2
         x0, y0, x1, y1 = bbox(last.points)
-        predicted = (x0 + px - cx, y0 + py - cy, x1 + px - cx, y1 + py - cy)
         det_box = bbox(det.points)
         overlap = iou(predicted, det_box)
         height = max(y1 - y0, det_box[3] - det_box[1], 1.0)
@@ -191,8 +195,23 @@ class Tracker:
         near = max(0.0, 1.0 - distance / 4.0)
         return 0.25 + 0.4 * overlap + 0.25 * near + 0.1 * text_sim
 
-    def update(self, detections: tuple[Detection, ...] | list[Detection], t: float) -> tuple[Detection, ...]:
-        """Match ``detections`` (seen at time ``t``) to tracks; return them with track ids and fused texts."""
+    def _expected_box(self, track: Track, t: float, moving: bool = True) -> tuple[float, float, float, float]:
+        """Where ``track``'s last box is expected at ``t``: moved with the picture since, and
+        (``moving``) by its own velocity."""
+        last = track.boxes[-1]
+        dt = max(0.0, t - last.time) if moving else 0.0
+        dx = self.camera[0] - track.camera_at_last[0] + track.velocity[0] * dt
+        dy = self.camera[1] - track.camera_at_last[1] + track.velocity[1] * dt
+        x0, y0, x1, y1 = bbox(last.points)
+        return x0 + dx, y0 + dy, x1 + dx, y1 + dy
+
+    def update(
+        self, detections: tuple[Detection, ...] | list[Detection], t: float, moved: tuple[float, float] | None = None
+    ) -> tuple[Detection, ...]:
+        """Match ``detections`` (seen at time ``t``) to tracks; return them with track ids and
+        fused texts. ``moved``: how far the whole picture moved since the last frame read."""
+        if moved is not None:
+            self.camera = (self.camera[0] + moved[0], self.camera[1] + moved[1])
         self._expire(t)
         pairs = []
         for ti, track in enumerate(self.active):
@@ -246,12 +265,7 @@ class Tracker:
         for track in self.active:
             if not track.boxes or not is_fragment(det.text, track.text):
                 continue
-            last = track.boxes[-1]
-            dt = max(0.0, t - last.time)
-            dx, dy = track.velocity[0] * dt, track.velocity[1] * dt
-            x0, y0, x1, y1 = bbox(last.points)
-            predicted = (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
-            if intersection(box, predicted) >= 0.7 * area(box):
+            if intersection(box, self._expected_box(track, t)) >= 0.7 * area(box):
                 return track
         return None
 
@@ -266,7 +280,7 @@ class Tracker:
         for track in list(unmatched):
             if track not in self.active:
                 continue
-            old = bbox(track.boxes[-1].points)
+            old = self._expected_box(track, t, moving=False)
             inter = intersection(box, old)
             cover = self.config.supersede_cover
             same_place = inter >= cover * area(box) and inter >= cover * area(old)
@@ -286,6 +300,9 @@ class Tracker:
             dt = t - last.time
             if dt > 0:
                 (cx, cy), (nx, ny) = centre(last.points), centre(det.points)
+                # Its own motion: what the picture's did not account for.
+                nx -= self.camera[0] - track.camera_at_last[0]
+                ny -= self.camera[1] - track.camera_at_last[1]
                 vx, vy = (nx - cx) / dt, (ny - cy) / dt
                 # Smooth, so one jittery box does not fling the prediction.
                 track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
@@ -296,6 +313,7 @@ class Tracker:
         track._fused = None
         words = det.words if isinstance(det, Line) else ()
         track.boxes.append(TrackBox(t, det.points, det.text, det.confidence, words))
+        track.camera_at_last = self.camera
         track.last_time = max(track.last_time, t)
         track.missed_at = None
         track.frames_seen += 1

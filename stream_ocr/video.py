@@ -65,6 +65,9 @@ class VideoJob:
     change_threshold: float = ChangeConfig.threshold
     # Read a frame at least this often, changed or not.
     keyframe_s: float = 10.0
+    # Follow a moving picture (a pan, a scroll): read only the strip it newly shows
+    # (``ChangeConfig.follow_motion``).
+    follow_motion: bool = True
     # A track must be on at least this many sampled frames to be exported (noise filter),
     # unless its confidence reaches ``keep_once_confidence`` (and it has two letters or
     # digits): text on screen for less than two sample intervals (a 0.5 s caption) is seen
@@ -115,7 +118,10 @@ class VideoJob:
     def step_config(self, roi: tuple[int, int, int, int] | None) -> StepConfig:
         return StepConfig(
             change=ChangeConfig(
-                threshold=self.change_threshold, keyframe_s=self.keyframe_s, enabled=self.change_threshold > 0
+                threshold=self.change_threshold,
+                keyframe_s=self.keyframe_s,
+                enabled=self.change_threshold > 0,
+                follow_motion=self.follow_motion,
             ),
             tracker=replace(self.tracker, max_gap_s=self.merge_gap_s),
             roi=roi,

@@ -4,6 +4,7 @@ read, and the tracks and texts are the same as when every changed frame is read 
 import json
 
 import cv2
+import numpy as np
 import pytest
 
 from stream_ocr.change import ChangeConfig
@@ -57,3 +58,77 @@ def test_reading_only_changed_regions_gives_the_same_texts_for_fewer_pixels(kera
             found_part = any(cer(text, x) <= 0.2 for x in b)
             # Every line the whole reads see at this time, the region reads see too.
             assert found_part or not found_whole, (t, text, a, b)
+
+
+PAGE_LINES = [
+    "The harbour opened in spring",
+    "Ferries leave every hour",
+    "Tickets cost four euros",
+    "Bicycles ride for free",
+    "The museum closes at six",
+    "Guided tours start at ten",
+    "Lunch is served until two",
+    "The lighthouse is open daily",
+    "Parking is behind the station",
+    "Boats return before sunset",
+    "The market sells fresh fish",
+    "Children under five ride free",
+    "Dogs must be kept on a lead",
+    "The cafe has a sea view",
+    "Storms close the pier",
+    "Buses meet every ferry",
+]
+
+
+def scrolling_page(fps=10, seconds=6.0, speed=12):
+    """A screen recording of a page scrolled at ``speed`` pixels a frame: (time, frame)
+    pairs at 2 fps, and each line's top on the page."""
+    page = np.full((60 + 48 * len(PAGE_LINES) + 400, 640, 3), 250, np.uint8)
+    tops = []
+    for i, text in enumerate(PAGE_LINES):
+        top = 60 + 48 * i
+        cv2.putText(page, text, (24, top + 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (30, 30, 30), 2, cv2.LINE_AA)
+        tops.append(top)
+    frames = []
+    for k in range(int(seconds * fps)):
+        if k % (fps // 2) == 0:
+            frames.append((k / fps, page[k * speed : k * speed + 360].copy()))
+    return frames, tops, speed * fps
+
+
+def test_a_scrolling_page_has_only_its_new_strip_read_and_keeps_every_line(keras_engine):
+    """A scrolled page moves as a whole: with the picture followed, each frame has only the
+    newly shown strip (and the lines it cuts) read, the lines above move with it, and every
+    line that whole reads find is found; without following, every frame is read whole."""
+    frames, tops, pixels_per_s = scrolling_page()
+    step_of = {}
+    runs = {}
+    for follow in (False, True):
+        step = FrameStep(keras_engine, StepConfig(change=ChangeConfig(follow_motion=follow)))
+        runs[follow] = [(t, step(frame, t)) for t, frame in frames]
+        step_of[follow] = step
+    assert sum(r.regions is None for _, r in runs[False]) >= len(frames) - 2  # read whole
+    assert step_of[True].region_count >= len(frames) - 3
+    whole_pixels = sum(r.pixels_read for _, r in runs[False])
+    moved_pixels = sum(r.pixels_read for _, r in runs[True])
+    assert moved_pixels < 0.5 * whole_pixels, (moved_pixels, whole_pixels)
+    for (t, whole), (_, moved) in zip(runs[False], runs[True]):
+        offset = t * pixels_per_s
+        # Lines wholly in view, with room for the recogniser's margin.
+        in_view = [text for text, top in zip(PAGE_LINES, tops) if top - offset >= 10 and top - offset + 40 <= 350]
+        for text in in_view:
+            found_whole = [line for line in whole.lines if cer(text, line.text) <= 0.2]
+            found_moved = [line for line in moved.lines if cer(text, line.text) <= 0.2]
+            assert found_moved or not found_whole, (t, text, [line.text for line in moved.lines])
+            # Where the line is now, not where it was read.
+            for line in found_moved:
+                assert abs(line.bbox[1] - (top_of(text, tops) - offset)) < 20, (t, text, line.bbox)
+    # One track per line, however many frames it scrolled through.
+    moved_tracks = step_of[True].tracker
+    texts = [t.text for t in moved_tracks.active + moved_tracks.finished]
+    for text in PAGE_LINES[:8]:
+        assert sum(cer(text, x) <= 0.2 for x in texts) == 1, (text, texts)
+
+
+def top_of(text, tops):
+    return tops[PAGE_LINES.index(text)]
