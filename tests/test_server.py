@@ -18,13 +18,18 @@ pytestmark = pytest.mark.slow
 SIGN_WORDS = {"FRESH", "COFFEE", "OPEN", "DAILY"}
 
 
+LIMITS = ServerConfig(max_request_bytes=3_000_000, image_limits=ImageLimits(max_bytes=2_000_000, max_pixels=5_000_000))
+
+
+def started(engine, sources):
+    app = create_app(LIMITS, engine, sources)
+    app.start()
+    return app
+
+
 @pytest.fixture(scope="module")
 def server(keras_engine):
-    config = ServerConfig(
-        max_request_bytes=3_000_000, image_limits=ImageLimits(max_bytes=2_000_000, max_pixels=5_000_000)
-    )
-    app = create_app(config, keras_engine, [SourceSpec("sample", str(SAMPLES / "signs.mp4"), loop=True)])
-    app.start()
+    app = started(keras_engine, [SourceSpec("sample", str(SAMPLES / "signs.mp4"), loop=True)])
     yield app
     app.stop()
 
@@ -38,11 +43,7 @@ def client(server):
 def still_server(keras_engine):
     """The same limits with no stream: a still image is read at once, not after the live
     stream's turns on the engine (test_attacks.py covers the two sharing it)."""
-    config = ServerConfig(
-        max_request_bytes=3_000_000, image_limits=ImageLimits(max_bytes=2_000_000, max_pixels=5_000_000)
-    )
-    app = create_app(config, keras_engine, [])
-    app.start()
+    app = started(keras_engine, [])
     yield app
     app.stop()
 
