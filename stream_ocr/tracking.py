@@ -99,6 +99,18 @@ class Track:
             return self.missed_at
         return end
 
+    def expected_box(
+        self, t: float, camera: tuple[float, float], moving: bool = True
+    ) -> tuple[float, float, float, float]:
+        """Where the last box is expected at ``t`` with the picture moved to ``camera`` (the
+        tracker's): moved with the picture since, and (``moving``) by its own velocity."""
+        last = self.boxes[-1]
+        dt = max(0.0, t - last.time) if moving else 0.0
+        dx = camera[0] - self.camera_at_last[0] + self.velocity[0] * dt
+        dy = camera[1] - self.camera_at_last[1] + self.velocity[1] * dt
+        x0, y0, x1, y1 = bbox(last.points)
+        return x0 + dx, y0 + dy, x1 + dx, y1 + dy
+
     @property
     def hits(self) -> int:
         return len(self.boxes)
@@ -141,6 +153,40 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - Levenshtein.normalized_distance(a, b)
 
 
+def text_relation(track: Track, det: Detection, config: TrackerConfig) -> str:
+    """How ``det``'s text stands to the track's fused text and to its last read: the closer."""
+    certainty = _certainty(det)
+    found = {relation(text, det.text, certainty, config.identity) for text in (track.text, track.boxes[-1].text)}
+    return SAME if SAME in found else UNSURE if UNSURE in found else DIFFERENT
+
+
+def match_score(track: Track, det: Detection, t: float, camera: tuple[float, float], config: TrackerConfig) -> float:
+    """How well ``det`` (seen at ``t``) continues ``track``: 0 for another text; else from
+    its overlap with and distance to where the track is expected, and the texts' likeness."""
+    related = text_relation(track, det, config)
+    if related == DIFFERENT:
+        return 0.0
+    last = track.boxes[-1]
+    predicted = track.expected_box(t, camera)
+    px, py = (predicted[0] + predicted[2]) / 2, (predicted[1] + predicted[3]) / 2
+    x0, y0, x1, y1 = bbox(last.points)
+    det_box = bbox(det.points)
+    overlap = iou(predicted, det_box)
+    height = max(y1 - y0, det_box[3] - det_box[1], 1.0)
+    dx, dy = centre(det.points)
+    distance = ((dx - px) ** 2 + (dy - py) ** 2) ** 0.5 / height
+    text_sim = max(similarity(track.text, det.text), similarity(last.text, det.text))
+    if related == UNSURE:
+        # Maybe a misreading: only where the track is expected does it join it.
+        return 0.2 + 0.4 * overlap if overlap >= 0.5 else 0.0
+    if overlap == 0.0 and distance > 4.0:
+        # Far away: the same text may have moved with a camera cut, but only a
+        # near-identical read of some length is trusted to follow it.
+        return 0.6 * text_sim if text_sim >= 0.8 and len(det.text) >= 3 else 0.0
+    near = max(0.0, 1.0 - distance / 4.0)
+    return 0.25 + 0.4 * overlap + 0.25 * near + 0.1 * text_sim
+
+
 class Tracker:
     """Call ``update`` with each processed frame's detections (lines or words), in time order."""
 
@@ -163,48 +209,6 @@ class Tracker:
         if self.on_end is not None:
             self.on_end(track)
 
-    def _relation(self, track: Track, det: Detection) -> str:
-        """How ``det``'s text stands to the track's fused text and to its last read: the closer."""
-        certainty = _certainty(det)
-        found = {
-            relation(text, det.text, certainty, self.config.identity) for text in (track.text, track.boxes[-1].text)
-        }
-        return SAME if SAME in found else UNSURE if UNSURE in found else DIFFERENT
-
-    def _score(self, track: Track, det: Detection, t: float) -> float:
-        related = self._relation(track, det)
-        if related == DIFFERENT:
-            return 0.0
-        last = track.boxes[-1]
-        predicted = self._expected_box(track, t)
-        px, py = (predicted[0] + predicted[2]) / 2, (predicted[1] + predicted[3]) / 2
-        x0, y0, x1, y1 = bbox(last.points)
-        det_box = bbox(det.points)
-        overlap = iou(predicted, det_box)
-        height = max(y1 - y0, det_box[3] - det_box[1], 1.0)
-        dx, dy = centre(det.points)
-        distance = ((dx - px) ** 2 + (dy - py) ** 2) ** 0.5 / height
-        text_sim = max(similarity(track.text, det.text), similarity(last.text, det.text))
-        if related == UNSURE:
-            # Maybe a misreading: only where the track is expected does it join it.
-            return 0.2 + 0.4 * overlap if overlap >= 0.5 else 0.0
-        if overlap == 0.0 and distance > 4.0:
-            # Far away: the same text may have moved with a camera cut, but only a
-            # near-identical read of some length is trusted to follow it.
-            return 0.6 * text_sim if text_sim >= 0.8 and len(det.text) >= 3 else 0.0
-        near = max(0.0, 1.0 - distance / 4.0)
-        return 0.25 + 0.4 * overlap + 0.25 * near + 0.1 * text_sim
-
-    def _expected_box(self, track: Track, t: float, moving: bool = True) -> tuple[float, float, float, float]:
-        """Where ``track``'s last box is expected at ``t``: moved with the picture since, and
-        (``moving``) by its own velocity."""
-        last = track.boxes[-1]
-        dt = max(0.0, t - last.time) if moving else 0.0
-        dx = self.camera[0] - track.camera_at_last[0] + track.velocity[0] * dt
-        dy = self.camera[1] - track.camera_at_last[1] + track.velocity[1] * dt
-        x0, y0, x1, y1 = bbox(last.points)
-        return x0 + dx, y0 + dy, x1 + dx, y1 + dy
-
     def update(
         self, detections: tuple[Detection, ...] | list[Detection], t: float, moved: tuple[float, float] | None = None
     ) -> tuple[Detection, ...]:
@@ -216,7 +220,7 @@ class Tracker:
         pairs = []
         for ti, track in enumerate(self.active):
             for di, det in enumerate(detections):
-                score = self._score(track, det, t)
+                score = match_score(track, det, t, self.camera, self.config)
                 if score >= self.config.min_score:
                     pairs.append((score, ti, di))
         assigned: dict[int, Track] = {}
@@ -265,7 +269,7 @@ class Tracker:
         for track in self.active:
             if not track.boxes or not is_fragment(det.text, track.text):
                 continue
-            if intersection(box, self._expected_box(track, t)) >= 0.7 * area(box):
+            if intersection(box, track.expected_box(t, self.camera)) >= 0.7 * area(box):
                 return track
         return None
 
@@ -280,13 +284,13 @@ class Tracker:
         for track in list(unmatched):
             if track not in self.active:
                 continue
-            old = self._expected_box(track, t, moving=False)
+            old = track.expected_box(t, self.camera, moving=False)
             inter = intersection(box, old)
             cover = self.config.supersede_cover
             same_place = inter >= cover * area(box) and inter >= cover * area(old)
             if inter >= 0.7 * area(old) and is_fragment(track.text, det.text):
                 new.first_time = min(new.first_time, track.first_time)
-            elif not same_place or self._relation(track, det) != DIFFERENT:
+            elif not same_place or text_relation(track, det, self.config) != DIFFERENT:
                 continue
             else:
                 track.missed_at = t if track.missed_at is None else track.missed_at  # gone by now
