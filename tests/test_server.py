@@ -188,6 +188,12 @@ def test_socketio_browser_camera_and_cleanup(server):
     sio.emit("camera_frame", (SAMPLES / "coffee_sign.jpg").read_bytes())
     result, _ = _received(sio, "ocr_result", 60, lambda p: p["stream_id"] == stream_id)
     assert {d["text"] for d in result["detections"]} >= SIGN_WORDS
+    # A stranger's /metrics and /healthz never name the camera (its id finds its history).
+    stranger = server.app.test_client()
+    metrics = stranger.get("/metrics").get_data(as_text=True)
+    assert stream_id not in metrics and stream_id not in stranger.get("/healthz").get_data(as_text=True)
+    assert 'stream_ocr_frames_inferred_total{stream="browser-cameras"}' in metrics
+    assert "stream_ocr_browser_cameras 1.0" in metrics
     sio.emit("camera_frame", b"garbage, not an image")
     err, _ = _received(sio, "frame_error", 30)
     assert "not an image" in err["error"]

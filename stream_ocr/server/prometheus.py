@@ -6,6 +6,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from stream_ocr.sharing import EngineShares
+from stream_ocr.sinks import is_public
 from stream_ocr.streams import StreamHub
 
 # (key in the hub's metrics snapshot, metric family, metric name, help)
@@ -22,19 +23,30 @@ STREAM_METRICS = [
 ]
 
 
+# The label of every browser camera's counters, summed: a camera's stream id is its
+# visitor's (it finds the camera's history), so /metrics never names one.
+CAMERAS_LABEL = "browser-cameras"
+
+
 class HubCollector(Collector):
-    """Per-stream counters and gauges, labelled by stream id, plus the hub's dropped events."""
+    """Per-stream counters and gauges, labelled by stream id (browser cameras' counters summed
+    under one label), the number of cameras, and the hub's dropped events."""
 
     def __init__(self, hub: StreamHub) -> None:
         self.hub = hub
 
     def collect(self):
         snapshots = self.hub.metrics()
+        cameras = [snap for snap in snapshots if not is_public(snap["stream_id"])]
         for key, family_type, name, help_text in STREAM_METRICS:
             family = family_type(name, help_text, labels=["stream"])
             for snap in snapshots:
-                family.add_metric([snap["stream_id"]], snap[key])
+                if is_public(snap["stream_id"]):
+                    family.add_metric([snap["stream_id"]], snap[key])
+            if cameras and family_type is CounterMetricFamily:
+                family.add_metric([CAMERAS_LABEL], sum(snap[key] for snap in cameras))
             yield family
+        yield GaugeMetricFamily("stream_ocr_browser_cameras", "Browser cameras streaming now", value=len(cameras))
         yield CounterMetricFamily(
             "stream_ocr_events_dropped",
             "Outgoing events dropped because the queue was full",
