@@ -107,14 +107,16 @@ class LiveStream:
     def on_result(self, frame: Frame, step: StepResult) -> None:
         now = time.time()
         latency = (now - frame.captured_at) * 1000
+        gone_at: list[list] = []
         if step.skipped:
             self.stats.frame_skipped()
         else:
             self.stats.frame_inferred(latency)
             if self.viewers:
-                self.preview.on_result(frame, step.lines)
+                gone_at = self.preview.on_result(frame, step.lines)
         payload = {
             **step.to_dict(),
+            "gone_at": gone_at,
             "stream_id": frame.stream_id,
             "frame_id": frame.frame_id,
             "captured_at": frame.captured_at,

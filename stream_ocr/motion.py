@@ -5,7 +5,8 @@ each line's box on the frame it was read from are remembered (``reset``); on eac
 frame (``advance``), pyramidal Lucas-Kanade flow (``cv2.calcOpticalFlowPyrLK``) moves
 them, and each box moves by its points' median shift, scaled by how far they spread
 (a zoom). A point counts only if flow carries it back to where it came from (a
-forward-backward check), so a cut loses every point. A box that loses its points, whose
+forward-backward check), so a cut loses every point; corners over the whole picture are
+followed too, so that a cut is seen even when the boxes themselves are too plain to follow. A box that loses its points, whose
 points spread or shrink beyond a bound, or that leaves the picture is dropped, never
 stretched or left where its text was. Images are shrunk to at most
 ``max_side`` pixels first; boxes stay in the frame's own pixels. Thread-safe: results
@@ -38,6 +39,8 @@ class MotionConfig:
     min_inside: float = 0.5
     # When fewer than this share of all points survive a frame, it was a cut: all boxes go.
     min_kept_share: float = 0.3
+    # Corners looked for over the whole picture, for telling a cut when the boxes have too few.
+    scene_points: int = 40
     # Shrunk frames kept, so that boxes read on a frame taken seconds ago (a slow engine:
     # 12 s on a 2-core AVX2 CPU) are carried through every frame since, not in one leap
     # across a pan: 20 s at the preview's 12 fps, about 30 MB a watched stream.
@@ -75,33 +78,41 @@ class BoxFollower:
         self._boxes: list[np.ndarray] = []  # each 4x2, in frame pixels
         self._ids: list[int | None] = []
         self._points: list[np.ndarray] = []  # each Nx1x2 float32, in shrunk pixels
-        self._gone: list[int | None] = []  # ids dropped since the last reset
+        self._scene = _NO_POINTS  # corners over the whole picture, for seeing a cut
+        # Ids dropped since the last reset, each with when the frame that dropped it was taken.
+        self._gone: dict[int | None, float | None] = {}
         # (when taken, shrunk grey frame) of the frames followed lately, oldest first.
         self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=self.config.history)
 
-    def reset(self, image: np.ndarray, boxes: list[tuple[int | None, tuple]], taken: float | None = None) -> None:
+    def reset(
+        self, image: np.ndarray, boxes: list[tuple[int | None, tuple]], taken: float | None = None
+    ) -> dict[int | None, float | None]:
         """Boxes (track id, 4 points) as read on ``image`` (taken at ``taken``): follow them
-        from there, through every frame followed since, onto the latest."""
+        from there, through every frame followed since, onto the latest. Returns the ids of
+        the boxes dropped on the way, each with when the frame that dropped it was taken:
+        frames sent before this result came were followed with an older one, so a viewer
+        learns from this which of them no longer show the result's texts (a cut meanwhile)."""
         if not self.config.enabled:
-            return
+            return {}
         gray, scale = _gray(image, self.config.max_side)
         found = []
         for _, pts in boxes:
             box = np.asarray(pts, dtype=np.float32) * scale
             mask = np.zeros(gray.shape, np.uint8)
             cv2.fillConvexPoly(mask, box.astype(np.int32), 255)
-            corners = cv2.goodFeaturesToTrack(gray, self.config.points_per_box, 0.01, 3, mask=mask)
-            found.append(corners if corners is not None else np.empty((0, 1, 2), np.float32))
+            found.append(_corners(gray, self.config.points_per_box, 3, mask))
+        scene = _corners(gray, self.config.scene_points, 10)
         with self._lock:
-            self._gray, self._scale = gray, scale
+            self._gray, self._scale, self._scene = gray, scale, scene
             self._boxes = [np.asarray(pts, dtype=np.float32) for _, pts in boxes]
             self._ids = [track_id for track_id, _ in boxes]
             self._points = found
-            self._gone = []
+            self._gone = {}
             if taken is not None:
                 for when, later in list(self._recent):
                     if when > taken and later.shape == gray.shape:
-                        self._step(later, scale)
+                        self._step(later, scale, when)
+            return dict(self._gone)
 
     def advance(self, image: np.ndarray) -> list[FollowedBox]:
         """Move the boxes onto ``image`` (a later frame of the same stream); return them."""
@@ -117,26 +128,31 @@ class BoxFollower:
                 self._recent.append((taken, gray))
             if self._gray is None or not self._boxes:
                 return [], tuple(self._gone)
-            self._step(gray, scale)
+            self._step(gray, scale, taken)
             boxes = [
                 FollowedBox(i, tuple((float(x), float(y)) for x, y in box)) for i, box in zip(self._ids, self._boxes)
             ]
             return boxes, tuple(self._gone)
 
-    def _step(self, gray: np.ndarray, scale: float) -> None:
-        """Carry the boxes from the last frame onto ``gray`` (the lock held)."""
+    def _step(self, gray: np.ndarray, scale: float, taken: float | None = None) -> None:
+        """Carry the boxes from the last frame onto ``gray`` (taken at ``taken``; the lock held)."""
         if self._gray is None or not self._boxes:
             return
         if gray.shape != self._gray.shape:
-            self._gone += self._ids
+            self._gone.update(dict.fromkeys(self._ids, taken))
             self._gray, self._boxes, self._ids, self._points = None, [], [], []
             return
         counts = [len(p) for p in self._points]
         keep = [True] * len(counts)
-        if sum(counts):
-            ok_all, moved = self._flow(gray, np.concatenate(self._points))
-            # Most points lost at once: a cut. Every box goes, those too plain to follow too.
-            cut = ok_all.mean() < self.config.min_kept_share
+        if sum(counts) + len(self._scene):
+            ok_all, moved = self._flow(gray, np.concatenate([*self._points, self._scene]))
+            ok_boxes, ok_scene = ok_all[: sum(counts)], ok_all[sum(counts) :]
+            # Most of the boxes' points lost at once: a cut, and every box goes. A box too
+            # plain to follow also goes when most of the picture's corners are lost (the
+            # picture alone decides for text that stays put over a cut, like subtitles).
+            cut = ok_boxes.size > 0 and ok_boxes.mean() < self.config.min_kept_share
+            scene_cut = ok_scene.size > 0 and ok_scene.mean() < self.config.min_kept_share
+            self._scene = self._next_scene(gray, moved[sum(counts) :], ok_scene, scene_cut)
             start = 0
             for i, n in enumerate(counts):
                 old, new = self._points[i], moved[start : start + n]
@@ -145,7 +161,8 @@ class BoxFollower:
                 if cut:
                     keep[i] = False
                 elif n < self.config.min_points:
-                    continue  # found too few corners to follow from the start: stays where it was read
+                    # Found too few corners to follow from the start: stays where it was read.
+                    keep[i] = not scene_cut
                 elif ok.sum() < self.config.min_points:
                     keep[i] = False
                 else:
@@ -154,7 +171,7 @@ class BoxFollower:
                         keep[i] = False
                     else:
                         self._boxes[i], self._points[i] = box, new[ok]
-        self._gone += [i for i, k in zip(self._ids, keep) if not k]
+        self._gone.update({i: taken for i, k in zip(self._ids, keep) if not k})
         self._boxes = [b for b, k in zip(self._boxes, keep) if k]
         self._ids = [b for b, k in zip(self._ids, keep) if k]
         self._points = [b for b, k in zip(self._points, keep) if k]
@@ -169,6 +186,15 @@ class BoxFollower:
         ok = (status.ravel() == 1) & (back_status.ravel() == 1) & (error <= self.config.max_back_error)
         return ok, moved
 
+    def _next_scene(self, gray: np.ndarray, moved: np.ndarray, ok: np.ndarray, cut: bool) -> np.ndarray:
+        """The picture's corners kept for the next frame: those followed, or new ones once
+        half are lost (texture leaving the picture in a pan); none after a cut."""
+        if cut:
+            return _NO_POINTS
+        if ok.sum() * 2 < self.config.scene_points:
+            return _corners(gray, self.config.scene_points, 10)
+        return moved[ok]
+
     def _plausible(self, box: np.ndarray, gray: np.ndarray, scale: float) -> bool:
         """Enough of ``box`` (frame pixels) is inside the picture, and it did not jump in size."""
         h, w = gray.shape[0] / scale, gray.shape[1] / scale
@@ -177,6 +203,15 @@ class BoxFollower:
         area = max(1e-6, float((x1 - x0) * (y1 - y0)))
         inside = max(0.0, min(x1, w) - max(x0, 0)) * max(0.0, min(y1, h) - max(y0, 0))
         return inside / area >= self.config.min_inside
+
+
+_NO_POINTS = np.empty((0, 1, 2), np.float32)
+
+
+def _corners(gray: np.ndarray, count: int, spacing: float, mask: np.ndarray | None = None) -> np.ndarray:
+    """Up to ``count`` strong corners of ``gray`` (within ``mask``), as Nx1x2 float32."""
+    corners = cv2.goodFeaturesToTrack(gray, count, 0.01, spacing, mask=mask)
+    return corners if corners is not None else _NO_POINTS
 
 
 def _moved_box(box: np.ndarray, old: np.ndarray, new: np.ndarray, max_zoom_step: float = 1.25) -> np.ndarray | None:

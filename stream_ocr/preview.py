@@ -85,7 +85,12 @@ class StreamPreview:
             preview = Preview(self.stream_id, frame.frame_id, frame.captured_at, jpeg.tobytes(), w, h, boxes, gone)
             self.ready.put(preview)
 
-    def on_result(self, frame: Frame, lines: tuple[Line, ...]) -> None:
-        """In the inference thread: ``lines`` were read on ``frame``; follow their boxes from there."""
-        if isinstance(frame.image, np.ndarray):
-            self.follower.reset(frame.image, [(line.track_id, line.points) for line in lines], frame.captured_at)
+    def on_result(self, frame: Frame, lines: tuple[Line, ...]) -> list[list]:
+        """In the inference thread: ``lines`` were read on ``frame``; follow their boxes from
+        there. Returns ``[track id, taken]`` for each line whose text had gone by a preview
+        frame sent meanwhile (taken then): the ``ocr_result`` event's ``gone_at``."""
+        if not isinstance(frame.image, np.ndarray):
+            return []
+        lines_read = [(line.track_id, line.points) for line in lines]
+        gone = self.follower.reset(frame.image, lines_read, frame.captured_at)
+        return [[track_id, taken] for track_id, taken in gone.items() if taken is not None]

@@ -83,6 +83,20 @@ def test_at_a_cut_every_box_is_dropped_and_named_gone():
     assert boxes == [] and gone == (3,)
 
 
+def test_a_box_too_plain_to_follow_still_goes_at_a_cut():
+    """A box with no corners of its own (plain print on a flat panel) cannot tell a cut;
+    the picture's corners around it can."""
+    before, after = frames("signs", 5.8, 5.8)[0], frames("signs", 6.2, 6.2)[0]
+    before = before.copy()
+    before[200:300, 250:700] = (40, 40, 40)  # a flat panel: no corners inside the box
+    box = ((260.0, 210.0), (690.0, 210.0), (690.0, 290.0), (260.0, 290.0))
+    follower = BoxFollower()
+    follower.reset(before, [(3, box)])
+    assert follower.advance(before)  # the same picture: the box stays where it was read
+    boxes, gone = follower.follow(after)
+    assert boxes == [] and gone == (3,)
+
+
 def test_a_box_that_leaves_the_picture_is_dropped_not_stretched():
     image = frames("glare", 1.0, 1.0)[0]
     box = ((20.0, 100.0), (200.0, 100.0), (200.0, 140.0), (20.0, 140.0))
@@ -112,6 +126,26 @@ def test_the_frame_event_after_a_cut_names_the_last_results_lines_gone():
     preview.on_frame(Frame("s", 2, after, 0.4))
     event = preview.ready.take_nowait().to_dict()
     assert event["boxes"] == [] and event["gone"] == [4]
+
+
+def test_a_result_that_comes_after_a_cut_names_the_frames_on_which_its_texts_had_gone():
+    """A slow read of the coffee sign comes back after the cut: the frames sent meanwhile
+    were followed with an older result, so their own ``gone`` lists cannot name this
+    result's lines. The result's ``gone_at`` does, with the first frame after the cut."""
+    before, after = frames("signs", 5.8, 5.8)[0], frames("signs", 6.2, 6.2)[0]
+    preview = StreamPreview("s")
+    preview.on_frame(Frame("s", 1, before, 1.0))
+    preview._last = 0.0
+    preview.on_frame(Frame("s", 2, after, 2.0))
+    preview._last = 0.0
+    preview.on_frame(Frame("s", 3, after, 3.0))
+    old = preview.ready.take_nowait().to_dict()
+    assert old["gone"] == []  # nothing was followed then: the frames cannot tell
+    line = Line(((250.0, 200.0), (700.0, 200.0), (700.0, 300.0), (250.0, 300.0)), "FRESH COFFEE", 0.9, 9)
+    gone_at = preview.on_result(Frame("s", 0, before, 0.5), (line,))
+    assert gone_at == [[9, 2.0]]
+    # A result read after the cut names nothing: its lines are on the frames since.
+    assert preview.on_result(Frame("s", 2, after, 2.0), (line,)) == []
 
 
 def test_a_result_seconds_old_is_carried_through_the_frames_since_not_in_one_leap():

@@ -16,6 +16,7 @@ const state = {
   results: [],           // recent ocr_result events, oldest first
   latencyMs: [],         // recent capture-to-result latencies
   shown: null,           // {frameId, bitmap}
+  goneAt: new Map(),     // track id -> capture times of the frames on which its text had gone
   decoding: false,
   cameraTimer: null,
   cameraPending: 0,      // time the unanswered camera frame was sent (0: none)
@@ -53,7 +54,7 @@ function choose(value) {
 }
 
 function resetView() {
-  state.frames = []; state.results = []; state.latencyMs = []; state.shown = null;
+  state.frames = []; state.results = []; state.latencyMs = []; state.shown = null; state.goneAt = new Map();
   $("texts").innerHTML = "";
   ctx.fillStyle = "#000"; ctx.fillRect(0, 0, view.width, view.height);
 }
@@ -80,6 +81,13 @@ socket.on("ocr_result", (r) => {
   if (r.stream_id !== state.streamId) return;
   state.results.push(r);
   if (state.results.length > 30) state.results.shift();
+  // Lines whose text had gone by a frame sent before this result came (a cut meanwhile):
+  // that frame was followed with an older result, so it cannot say so itself.
+  for (const [trackId, taken] of r.gone_at || []) state.goneAt.set(trackId, [...(state.goneAt.get(trackId) || []), taken]);
+  for (const [trackId, times] of state.goneAt) {
+    const recent = times.filter((t) => t > r.captured_at - 60);
+    if (recent.length) state.goneAt.set(trackId, recent); else state.goneAt.delete(trackId);
+  }
   state.latencyMs.push(r.latency_ms);
   if (state.latencyMs.length > 20) state.latencyMs.shift();
   if (state.usingCamera) state.cameraPending = 0;
@@ -138,8 +146,9 @@ function pickResult(frame) {
 // With "follow motion" on, a line is drawn where the server's optical flow carried its box
 // on this very frame (the frame's `boxes`, by track id), so boxes move with the picture
 // between results. A line whose box following dropped (the frame's `gone`: a cut, or it
-// left the picture) is not drawn. Otherwise a line is drawn where it was read.
-function drawBoxes(result, sx, sy, followed, gone) {
+// left the picture) is not drawn, nor one whose text a later result found gone by this
+// frame (`gone_at`). Otherwise a line is drawn where it was read.
+function drawBoxes(result, sx, sy, followed, gone, shownAt) {
   if (!result) return [];
   ctx.lineWidth = Math.max(2, view.width / 400);
   ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
@@ -149,8 +158,11 @@ function drawBoxes(result, sx, sy, followed, gone) {
   if (followed && $("follow").checked) for (const b of followed) moved.set(b.track_id, b.points);
   const dropped = new Set($("follow").checked ? gone || [] : []);
   const drawn = [];
+  const goneBy = (id) => shownAt !== undefined
+    && (state.goneAt.get(id) || []).some((t) => t > result.captured_at && t <= shownAt);
   for (const d of items) {
     if (dropped.has(d.track_id) && !moved.has(d.track_id)) continue;
+    if ($("follow").checked && goneBy(d.track_id)) continue;
     drawn.push(d.text);
     const pts = (moved.get(d.track_id) || d.points).map(([x, y]) => [x * sx, y * sy]);
     ctx.strokeStyle = "#3f3";
@@ -201,7 +213,7 @@ async function render() {
   const shown = state.shown;
   if (view.width !== shown.bitmap.width) { view.width = shown.bitmap.width; view.height = shown.bitmap.height; }
   ctx.drawImage(shown.bitmap, 0, 0);
-  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height, shown.boxes, shown.gone));
+  noteBoxes(drawBoxes(pickResult(shown), view.width / shown.width, view.height / shown.height, shown.boxes, shown.gone, shown.capturedAt));
 }
 requestAnimationFrame(render);
 
