@@ -275,9 +275,16 @@ def two_scene_video(path, seconds_each=12.0, fps=15):
 
 # The frame on the canvas (its wall's colour, in a corner no label reaches) and the labels
 # drawn on it (the canvas's aria-label), read in one go: render() draws both in one task.
+# With it, what a failure needs explained: the frame shown, the result drawn on it, and the
+# results lately come (their frames, latencies, track ids and `gone_at`).
 OVERLAY_PROBE = """() => { const c = document.getElementById('view');
                            const [r, g, b] = c.getContext('2d').getImageData(3, 3, 1, 1).data;
-                           return [r, g, b, c.getAttribute('aria-label') || '']; }"""
+                           const s = state.shown, res = s ? pickResult(s) : null;
+                           const why = s && {frame: s.frameId, captured: s.capturedAt, gone: s.gone,
+                             followed: (s.boxes || []).map((x) => x.track_id), result: res && res.frame_id,
+                             recent: state.results.slice(-4).map((x) => [x.frame_id, Math.round(x.latency_ms),
+                               x.lines.map((l) => [l.track_id, l.text]), x.gone_at])};
+                           return [r, g, b, c.getAttribute('aria-label') || '', why]; }"""
 
 
 class OverlayWatch:
@@ -287,12 +294,12 @@ class OverlayWatch:
     def __init__(self, page):
         self.page = page
         self.right = {"blue": 0, "red": 0}
-        self.wrong: list[tuple[str, str]] = []
+        self.wrong: list[tuple[str, str, dict]] = []
         self.scenes: list[str] = []
         self.words = {scene: set(text.split()) for scene, (text, _) in SCENES.items()}
 
     def sample(self) -> None:
-        r, _, b, label = self.page.evaluate(OVERLAY_PROBE)
+        r, _, b, label, why = self.page.evaluate(OVERLAY_PROBE)
         scene = "blue" if b > r + 40 else "red" if r > b + 40 else None
         if scene and (not self.scenes or self.scenes[-1] != scene):
             self.scenes.append(scene)
@@ -302,7 +309,7 @@ class OverlayWatch:
                 if other == scene:
                     self.right[scene] += 1
                 elif scene is not None:
-                    self.wrong.append((scene, label))
+                    self.wrong.append((scene, label, why))
 
 
 def test_labels_leave_the_overlay_at_a_cut(playwright, tmp_path):
