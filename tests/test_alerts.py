@@ -116,6 +116,35 @@ def test_one_time_budget_covers_all_rules_on_a_frame_and_a_rule_too_slow_is_disa
     assert "disabled" not in [r for r in watcher.describe() if r["name"] == "evil"][0]
 
 
+def test_a_slow_rule_that_only_ever_gets_a_frames_leftovers_is_still_disabled():
+    """CI's machine: the 120 fuzzy rules before the slow one took most of each frame's
+    budget, so the slow rule was reached with too little time left to count against it,
+    frame after frame, and was never disabled. The budget here is set from this machine's
+    speed so that the slow rule always comes to the leftovers."""
+    from stream_ocr.alerts.watcher import SLOW_SEARCH_S, STRIKES
+
+    rules = [
+        WatchRule(f"r{i}", f"(?:quarterly budget report number {i:03d}){{e<=3}}", is_regex=True) for i in range(120)
+    ]
+    rules.append(WatchRule("evil", r"(a|aa|aaa)+$", is_regex=True))
+    text = "THE QUARTERLY REPORT SHOWS SALES UP " + "a" * 40 + "!"
+    started = time.perf_counter()
+    for rule in rules[:-1]:
+        assert rule.search(text, None, 1.0) is False
+    before_evil = time.perf_counter() - started
+    watcher = Watcher(rules, lambda *a: None)
+    # The slow rule is reached with about 10 ms left, under the time that makes a strike.
+    watcher.frame_budget_s = max(before_evil + 0.01, SLOW_SEARCH_S + 0.005)
+    lines = tuple(_line(i, text) for i in range(3))
+    for t in range(60):
+        watcher.check("deck", lines, float(t), lambda tid: None)
+        if "evil" in watcher.disabled:
+            break
+    assert "evil" in watcher.disabled, (before_evil, watcher.timed_out, watcher.skipped)
+    assert watcher.timed_out["evil"] >= STRIKES
+    assert all(name == "evil" for name in watcher.disabled)
+
+
 def _line(track_id: int, text: str) -> Line:
     return Line(((0, 0), (100, 0), (100, 20), (0, 20)), text, 0.9, track_id)
 
