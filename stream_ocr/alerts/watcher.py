@@ -144,6 +144,7 @@ class Watcher:
         deadline = time.perf_counter() + self.frame_budget_s
         ran: set[str] = set()
         timed_out: set[str] = set()
+        stopped_at: int | None = None
         for k in range(count):
             i = (start + k) % count
             line, rule = lines[i // len(rules)], rules[i % len(rules)]
@@ -152,8 +153,7 @@ class Watcher:
                 continue
             left = deadline - time.perf_counter()
             if left <= 0:
-                self.skipped += count - k  # the frame's budget is spent: the rest wait
-                self._next_turn = start + k
+                stopped_at = k  # the frame's budget is spent: the rest wait
                 break
             given = min(MATCH_TIMEOUT_S, left)
             found = rule.search(line.text, search_keys[line.track_id], given)
@@ -163,8 +163,7 @@ class Watcher:
                     # goes first on the next frame, with the frame's whole budget, so a slow
                     # rule cannot live on the leftovers of frame after frame. (Had it gone
                     # first, the whole budget was too short for it: a strike.)
-                    self.skipped += count - k
-                    self._next_turn = start + k
+                    stopped_at = k
                     break
                 ran.add(rule.name)
                 timed_out.add(rule.name)  # out of a slow rule's time: a strike
@@ -177,6 +176,9 @@ class Watcher:
                     uuid.uuid4().hex, rule.name, stream_id, line.text, confidence, t, crop_of(line.track_id)
                 )
                 self._raise(alert)
+        if stopped_at is not None:
+            self.skipped += count - stopped_at
+            self._next_turn = start + stopped_at
         self._strike(ran, timed_out)
 
     def _strike(self, ran: set[str], timed_out: set[str]) -> None:
