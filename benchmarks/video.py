@@ -5,7 +5,8 @@ each engine, runs ``stream-ocr video`` once per tree (all samples in one run, so
 engine loads once) and scores the output with ``stream_ocr.evaluation_video``:
 
 * word recall and the character error rate of the fused track texts (track CER);
-* line recall (a cue line within CER 0.2), cue CER, duplicate cues, timing error;
+* line recall (a cue line within CER 0.2), cue CER, duplicate cues, false cues (a cue
+  matching no truth line of its time within CER 0.4), timing error;
 * frames read and skipped as unchanged, and wall time (from summary.json).
 
 ``--baseline DIR`` also runs a second checkout (say, a ``git worktree`` of the commit
@@ -97,6 +98,7 @@ def main() -> int:
         ("line recall", "line_recall"),
         ("cue CER", "cue_cer"),
         ("dup cues", "duplicates"),
+        ("false cues", "false_cues"),
         ("timing err s", "timing_error_s"),
         ("cues", "cues"),
         ("read", "frames_read"),
@@ -111,8 +113,10 @@ def main() -> int:
             f"| {row['engine']} | {row['run']} | {row['video']} | " + " | ".join(str(row[k]) for _, k in columns) + " |"
         )
     print()
-    print("| engine | run | mean word recall | mean line recall | mean cue CER | mean track CER | wall s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| engine | run | mean word recall | mean line recall | mean cue CER | mean track CER | false cues | wall s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for engine in args.engines:
         for label, _, _ in trees:
             chosen = [r for r in rows if r["engine"] == engine and r["run"] == label]
@@ -122,7 +126,8 @@ def main() -> int:
             print(
                 f"| {engine} | {label} | {sum(r['word_recall'] for r in chosen) / n:.3f} | "
                 f"{sum(r['line_recall'] for r in chosen) / n:.3f} | {sum(r['cue_cer'] for r in chosen) / n:.3f} | "
-                f"{sum(r['track_cer'] for r in chosen) / n:.3f} | {sum(r['wall_s'] for r in chosen):.1f} |"
+                f"{sum(r['track_cer'] for r in chosen) / n:.3f} | {sum(r['false_cues'] for r in chosen)} | "
+                f"{sum(r['wall_s'] for r in chosen):.1f} |"
             )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")

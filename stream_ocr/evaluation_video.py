@@ -8,6 +8,9 @@ Owns the protocol only; it runs no engine. Used by the tests and ``benchmarks/vi
   distance between the cue's start and end and the truth's.
 * **Cue CER** is, per truth line, the best such CER among overlapping cues (1 if none).
 * A **duplicate** is a second cue that also finds the same truth line.
+* A **false cue** is one of which no line (nor the whole cue) is within CER
+  ``FALSE_CUE_CER`` (0.4: a misread of a real line is a bad cue, not a false one) of a
+  truth line overlapping its time.
 * **Word recall**: a truth word is found when a track overlapping its line's span holds
   it exactly (after normalisation). **Track CER**: per truth line, the best CER among
   overlapping tracks' fused texts.
@@ -23,6 +26,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 FOUND_CER = 0.2
+FALSE_CUE_CER = 0.4
 _PUNCT = re.compile("[" + re.escape(string.punctuation + "“”‘’«»…") + "]")
 
 
@@ -53,6 +57,7 @@ class TimelineScores:
     line_recall: float
     cue_cer: float
     duplicates: int
+    false_cues: int
     timing_error_s: float
     words: int
     words_found: int
@@ -92,6 +97,14 @@ def score_timeline(
         for w in normalise(line["text"]).split():
             words += 1
             words_found += w in held
+    false_cues = sum(
+        not any(
+            _overlaps(start, end, line["start"], line["end"])
+            and min(cer(line["text"], part) for part in [*text.split("\n"), text]) <= FALSE_CUE_CER
+            for line in truth
+        )
+        for start, end, text in cues
+    )
     n = max(1, len(truth))
     return TimelineScores(
         lines=len(truth),
@@ -99,6 +112,7 @@ def score_timeline(
         line_recall=found / n,
         cue_cer=sum(cers) / n,
         duplicates=duplicates,
+        false_cues=false_cues,
         timing_error_s=sum(timing) / len(timing) if timing else 0.0,
         words=words,
         words_found=words_found,

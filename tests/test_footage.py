@@ -235,8 +235,8 @@ def flashes_video(path, fps=30):
 
 def test_text_shown_between_two_samples_is_read_from_the_frame_after_it_appears(keras_engine, tmp_path):
     """Words on screen for 0.3 s, none of them on a regular sample at 2 fps: the frame just
-    after each one appears is read as an extra sample, and each word is exported with its
-    time. Without it (--no-cut-reads) they are all missed."""
+    after each one appears is read as an extra sample, and 0.2 s later another, and each
+    word is exported with its time. Without them (--no-cut-reads) they are all missed."""
     from stream_ocr.cuts import CutConfig
 
     video = tmp_path / "flashes.avi"
@@ -247,8 +247,10 @@ def test_text_shown_between_two_samples_is_read_from_the_frame_after_it_appears(
         found = [t for t in tracks if cer(text, t["text"]) <= 0.2]
         assert found, (text, [t["text"] for t in tracks])
         assert start <= found[0]["first_time"] < end
-    # One extra sample per word, none for the pan.
-    assert summary.frames_sampled_on_change == len(shown), summary
+    # Two extra samples per word (the frame after it appears, and its follow-up), none for the pan.
+    assert summary.frames_sampled_on_change == 2 * len(shown), summary
+    # Each word is seen on both, the follow-up confirming it, so none rests on one read's confidence.
+    assert all(t["frames_seen"] >= 2 for t in tracks), tracks
     assert len(tracks) == len(shown), [t["text"] for t in tracks]
     off = process_video(video, tmp_path / "off", keras_engine, VideoJob(cuts=CutConfig(enabled=False)))
     assert off.frames_sampled_on_change == 0
