@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from . import wsclient
 from .conftest import SAMPLES
 from .helpers import send_too_much
 from .serverproc import ServerProcess
@@ -183,9 +184,7 @@ def multipart(field, filename, data):
 
 
 def socketio_websocket(server):
-    import simple_websocket
-
-    ws = simple_websocket.Client.connect(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket")
+    ws = wsclient.connect(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket")
     opened = ws.receive(timeout=30)
     assert opened and opened.startswith("0"), opened  # Engine.IO open
     return ws

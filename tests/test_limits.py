@@ -22,6 +22,7 @@ from stream_ocr.jobs import VideoJobs
 from stream_ocr.server import create_app
 from stream_ocr.sources import SourceSpec
 
+from . import wsclient
 from .conftest import SAMPLES
 from .helpers import send_too_much
 
@@ -263,7 +264,6 @@ def test_a_too_big_websocket_message_ends_its_connection_even_when_the_reader_wa
 ):
     """simple-websocket wakes the reader before it marks the connection closed; a reader that
     wakes in that gap must still see the end (here the gap is widened to 0.5 s)."""
-    import simple_websocket
     from simple_websocket.ws import Base
 
     handle_events = Base._handle_events
@@ -275,7 +275,7 @@ def test_a_too_big_websocket_message_ends_its_connection_even_when_the_reader_wa
         return keep_going
 
     monkeypatch.setattr(Base, "_handle_events", slow_to_mark_closed)
-    ws = simple_websocket.Client.connect(f"ws://127.0.0.1:{websocket_server}/socket.io/?EIO=4&transport=websocket")
+    ws = wsclient.connect(f"ws://127.0.0.1:{websocket_server}/socket.io/?EIO=4&transport=websocket")
     assert ws.receive(timeout=10).startswith("0")
     blocked, closed = send_too_much(ws, "4" + "x" * (64 << 20), wait_s=30)  # 64 MB, over the 1 MB limit
     assert not blocked, "the server stopped reading but kept the connection open"
@@ -365,8 +365,6 @@ def test_a_viewer_that_stops_reading_is_passed_over_and_holds_at_most_a_few_fram
     import re
     import socket
 
-    import simple_websocket
-
     from stream_ocr.server import create_app
     from stream_ocr.server.events import MAX_PENDING_FRAMES
     from stream_ocr.sources import SourceSpec
@@ -401,7 +399,7 @@ def test_a_viewer_that_stops_reading_is_passed_over_and_holds_at_most_a_few_fram
             sock.sendall(ws_text_frame("40"))
             sock.sendall(ws_text_frame('42["join",{"stream_id":"sample"}]'))
             stalled.append((sock, eio_sid))  # never read from again
-        reader = simple_websocket.Client.connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket")
+        reader = wsclient.connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket")
         reader.receive(timeout=10)
         reader.send("40")
         reader.send('42["join",{"stream_id":"sample"}]')
