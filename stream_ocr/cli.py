@@ -48,6 +48,13 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         help="longest side the detector sees, in pixels (default %(default)s)",
     )
     group.add_argument(
+        "--detect-coarse-side",
+        type=int,
+        default=EngineConfig.detect_coarse_side,
+        help="find text on a copy of the frame this long first, then box it at --detect-max-side only where "
+        "it was found; 0 detects the whole frame at --detect-max-side (default %(default)s)",
+    )
+    group.add_argument(
         "--min-confidence",
         type=float,
         default=EngineConfig.min_confidence,
@@ -87,6 +94,7 @@ def engine_config_from_args(args: argparse.Namespace) -> EngineConfig:
         recognizer=args.recognizer,
         recognizer_weights=args.recognizer_weights,
         detect_max_side=args.detect_max_side,
+        detect_coarse_side=args.detect_coarse_side,
         min_confidence=args.min_confidence,
         auto_rotate=not args.no_rotate,
         tf_intra_op_threads=args.threads,

@@ -60,6 +60,13 @@ class EngineConfig:
     recognizer_weights: str = "video"
     detect_max_side: int = 1280
     detect_upscale: bool = False
+    # Two passes (``engines/coarse_to_fine.py``): text is found on the frame seen with its
+    # longest side at this (0: one pass at ``detect_max_side``), where CRAFT's region score
+    # passes ``coarse_find_score``, and boxed at ``detect_max_side`` there only; when those
+    # regions cover more than ``coarse_max_share`` of the frame, the whole frame is boxed.
+    detect_coarse_side: int = 768
+    coarse_find_score: float = 0.2
+    coarse_max_share: float = 0.5
     pad_multiple: int = 64
     detection_threshold: float = 0.7
     text_threshold: float = 0.4
@@ -91,6 +98,10 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if self.detect_max_side < 64:
             raise BadInputError("detect_max_side must be at least 64")
+        if self.detect_coarse_side and self.detect_coarse_side < 64:
+            raise BadInputError("detect_coarse_side must be 0 (off) or at least 64")
+        if not 0.0 < self.coarse_find_score < 1.0 or not 0.0 < self.coarse_max_share <= 1.0:
+            raise BadInputError("coarse_find_score must be in (0, 1) and coarse_max_share in (0, 1]")
         if self.pad_multiple < 32 or self.pad_multiple % 32:
             raise BadInputError("pad_multiple must be a positive multiple of 32")
         if self.recognizer_weights not in ("video", "easyocr"):

@@ -1,8 +1,10 @@
 """The CRAFT text detector: keras-ocr's model with the ``craft_mlt_25k`` weights, run fast.
 
 Owns weight conversion (PyTorch ``.pth`` to a cached Keras ``.h5``, once), the resize
-and padding of frames to a few bucketed shapes, and one ``tf.function`` over them.
-Box post-processing is keras-ocr's own ``getBoxes``. It knows nothing of recognition.
+and padding of frames to a few bucketed shapes, one ``tf.function`` over them, and the
+passes over a frame (one, or a coarse one to find text and fine ones to box it:
+``coarse_to_fine``). Box post-processing is keras-ocr's own ``getBoxes``. It knows
+nothing of recognition.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.config import EngineConfig
+from stream_ocr.engines.coarse_to_fine import FindConfig, area, grown_regions, text_regions
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
 from stream_ocr.errors import WeightsError
 from stream_ocr.torch_checkpoint import load_state_dict
@@ -107,6 +110,7 @@ class CraftDetector:
         self._keras_ocr = import_keras_ocr()
         self.model = model
         self.config = config
+        self.find = FindConfig(find_score=config.coarse_find_score)
         mean = tf.constant(_MEAN)
         std = tf.constant(_STD)
 
@@ -143,12 +147,53 @@ class CraftDetector:
     def detect(
         self, rgb: np.ndarray, timings: dict[str, float] | None = None, scale: float | None = None
     ) -> list[np.ndarray]:
-        """Return word boxes (4x2 float32, clockwise from top-left) in ``rgb``'s pixels."""
+        """Return word boxes (4x2 float32, clockwise from top-left) in ``rgb``'s pixels.
+
+        ``scale``: the detector's scale (default ``detection_scale``). With
+        ``detect_coarse_side``, text is found on a coarser copy first, and boxed at
+        ``scale`` only where it was found (``coarse_to_fine``)."""
+        spent: dict[str, float] = {}
+        h, w = rgb.shape[:2]
+        full = detection_scale(h, w, self.config) if scale is None else scale
+        coarse = self.coarse_scale(full, h, w)
+        regions = [(0, 0, w, h)]
+        if coarse is not None:
+            maps = self._maps(rgb, coarse, spent, "detect_coarse")
+            found = text_regions(maps[0, ..., 0], coarse, rgb.shape, self.find)
+            regions = grown_regions(found, self.find.step / full, rgb.shape)
+            if area(regions) > self.config.coarse_max_share * h * w:
+                regions = [(0, 0, w, h)]
+        boxes: list[np.ndarray] = []
+        for x0, y0, x1, y1 in regions:
+            part = rgb if (x1 - x0, y1 - y0) == (w, h) else np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            maps = self._maps(part, full, spent, "detect_model")
+            boxes += [b + np.array([x0, y0], dtype=np.float32) for b in self._boxes(maps, full, part.shape)]
+        spent.setdefault("detect_model", 0.0)  # none: the coarse pass found no text
+        if timings is not None:
+            timings.update(spent)
+        return boxes
+
+    def coarse_scale(self, full: float, h: int, w: int) -> float | None:
+        """The coarse pass's scale, or None when a frame is read in one pass: the mode is
+        off, or the frame is seen at no more than ``detect_coarse_side`` anyway."""
+        side = self.config.detect_coarse_side
+        if not side or max(h, w) * full <= side:
+            return None
+        return side / max(h, w)
+
+    def _maps(self, rgb: np.ndarray, scale: float, spent: dict[str, float], key: str) -> np.ndarray:
+        """CRAFT's score maps of ``rgb`` seen at ``scale``; adds the milliseconds to ``spent``."""
         t0 = time.perf_counter()
-        batch, scale = self.prepare(rgb, scale)
+        batch, _ = self.prepare(rgb, scale)
         t1 = time.perf_counter()
         maps = self._score_maps(batch).numpy()
         t2 = time.perf_counter()
+        spent["detect_prepare"] = spent.get("detect_prepare", 0.0) + (t1 - t0) * 1000
+        spent[key] = spent.get(key, 0.0) + (t2 - t1) * 1000
+        return maps
+
+    def _boxes(self, maps: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[np.ndarray]:
+        """Word boxes from score maps of an image of ``shape`` seen at ``scale``, in its pixels."""
         (boxes,) = self._keras_ocr.detection.getBoxes(
             maps,
             detection_threshold=self.config.detection_threshold,
@@ -156,16 +201,11 @@ class CraftDetector:
             link_threshold=self.config.link_threshold,
             size_threshold=10,
         )
-        h, w = rgb.shape[:2]
+        h, w = shape[:2]
         out = []
         for box in boxes:
             box = np.asarray(box, dtype=np.float32) / scale
             box[:, 0] = box[:, 0].clip(0, w)
             box[:, 1] = box[:, 1].clip(0, h)
             out.append(box)
-        t3 = time.perf_counter()
-        if timings is not None:
-            timings["detect_prepare"] = (t1 - t0) * 1000
-            timings["detect_model"] = (t2 - t1) * 1000
-            timings["detect_boxes"] = (t3 - t2) * 1000
         return out

@@ -1,0 +1,113 @@
+"""The detector's two passes, with real models: text found on a coarse copy, boxed at full scale."""
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from stream_ocr.config import EngineConfig
+from stream_ocr.engines.coarse_to_fine import grown_regions, merge_rects
+
+pytestmark = pytest.mark.slow
+
+
+def overlay_frame(texture_seed=3):
+    """A 1280x720 textured frame with a title 50 px high and two captions about 9 px high in
+    its bottom corners (a camera's name and a timecode)."""
+    rng = np.random.default_rng(texture_seed)
+    frame = cv2.GaussianBlur(rng.integers(40, 120, (720, 1280, 3), dtype=np.uint8), (0, 0), 4)
+    white = (255, 255, 255)
+    cv2.putText(frame, "QUARTERLY REPORT", (120, 200), cv2.FONT_HERSHEY_DUPLEX, 2.4, white, 5, cv2.LINE_AA)
+    cv2.putText(frame, "REC 00:12:34", (1040, 690), cv2.FONT_HERSHEY_SIMPLEX, 0.42, white, 1, cv2.LINE_AA)
+    cv2.putText(frame, "Camera North Gate", (40, 690), cv2.FONT_HERSHEY_SIMPLEX, 0.42, white, 1, cv2.LINE_AA)
+    return frame
+
+
+class PixelsGiven:
+    """Counts the pixels the detector's model is given, call by call."""
+
+    def __init__(self, detector):
+        self.detector = detector
+        self.calls = []
+
+    def __enter__(self):
+        self._score_maps = self.detector._score_maps
+        self.detector._score_maps = lambda batch: (
+            self.calls.append(batch.shape[1] * batch.shape[2]),
+            self._score_maps(batch),
+        )[1]
+        return self
+
+    def __exit__(self, *exc):
+        self.detector._score_maps = self._score_maps
+
+
+def read(engine, frame, **config):
+    """``engine``'s lines of ``frame`` with its detector's config changed for this read, and
+    the pixels its model was given."""
+    before = engine.detector.config
+    engine.detector.config = replace(before, **config)
+    try:
+        with PixelsGiven(engine.detector) as given:
+            result = engine.read(frame)
+    finally:
+        engine.detector.config = before
+    return [line.text for line in result.lines], sum(given.calls), result
+
+
+def test_the_default_engine_reads_in_two_passes(keras_engine):
+    assert keras_engine.config.detect_coarse_side == EngineConfig.detect_coarse_side > 0
+    assert keras_engine.detector.coarse_scale(1.0, 720, 1280) == pytest.approx(EngineConfig.detect_coarse_side / 1280)
+
+
+def test_two_passes_read_small_captions_as_one_pass_does_on_fewer_pixels(keras_engine):
+    frame = overlay_frame()
+    one, one_pixels, _ = read(keras_engine, frame, detect_coarse_side=0)
+    two, two_pixels, result = read(keras_engine, frame)
+    assert "QUARTERLY REPORT" in one and "REC 00:12:34" in one, one  # the frame is legible
+    # The 9 px captions are about 5 px high on the coarse copy, too small for a box there, yet
+    # found there, and boxed and read at full scale like the one pass's.
+    assert sorted(two) == sorted(one), (one, two)
+    assert one_pixels == 1280 * 768
+    assert two_pixels < one_pixels, (two_pixels, one_pixels)
+    assert result.timings_ms["detect_coarse"] > 0
+
+
+def test_a_frame_without_text_costs_the_coarse_pass_only(keras_engine):
+    rng = np.random.default_rng(5)
+    frame = cv2.GaussianBlur(rng.integers(40, 120, (720, 1280, 3), dtype=np.uint8), (0, 0), 4)
+    lines, pixels, result = read(keras_engine, frame)
+    assert lines == []
+    side = EngineConfig.detect_coarse_side
+    assert pixels == side * -(-round(side * 720 / 1280) // 64) * 64
+    assert result.timings_ms["detect_model"] == 0.0
+
+
+def test_text_over_most_of_the_frame_is_boxed_in_one_full_pass(keras_engine):
+    """Past ``coarse_max_share`` of the frame, the regions would cost more than the frame."""
+    frame = overlay_frame()
+    _, pixels, _ = read(keras_engine, frame, coarse_max_share=0.01)
+    side = EngineConfig.detect_coarse_side
+    coarse = side * -(-round(side * 720 / 1280) // 64) * 64
+    assert pixels == coarse + 1280 * 768
+
+
+def test_rectangles_that_meet_are_merged_until_none_meet():
+    # (0,0)-(10,10) meets (10,5)-(20,20) by its edge, which meets (19,19)-(30,30); (50,50) is apart.
+    rects = [(19, 19, 30, 30), (50, 50, 60, 60), (0, 0, 10, 10), (10, 5, 20, 20)]
+    assert merge_rects(rects) == [(0, 0, 30, 30), (50, 50, 60, 60)]
+
+
+def test_regions_grow_to_few_shapes_inside_the_frame():
+    shape = (720, 1280, 3)
+    # A word near the right edge grows to 128 x 128, shifted to stay inside the frame.
+    assert grown_regions([(1200, 10, 1280, 20)], 128, shape) == [(1152, 0, 1280, 128)]
+    # Two that meet once grown are merged, and the merged one grown again.
+    merged = grown_regions([(100, 100, 150, 120), (200, 100, 260, 120)], 128, shape)
+    assert len(merged) == 1
+    x0, y0, x1, y1 = merged[0]
+    assert (x1 - x0) % 128 == 0 and (y1 - y0) % 128 == 0
+    assert x0 <= 100 and x1 >= 260 and 0 <= y0 <= 100 and y1 >= 120
+    # A side longer than the frame's is the frame's.
+    assert grown_regions([(0, 0, 1280, 700)], 128, shape) == [(0, 0, 1280, 720)]
