@@ -59,6 +59,10 @@ def read(engine, frame, **config):
 def test_the_default_engine_reads_in_two_passes(keras_engine):
     assert keras_engine.config.detect_coarse_side == EngineConfig.detect_coarse_side > 0
     assert keras_engine.detector.coarse_scale(1.0, 720, 1280) == pytest.approx(EngineConfig.detect_coarse_side / 1280)
+    # A 1920x1080 frame is seen at 1280 and found at 768; a 960x540 one is read in one pass
+    # (its coarse copy would hold 64% of the pixels).
+    assert keras_engine.detector.coarse_scale(2 / 3, 1080, 1920) == pytest.approx(768 / 1920)
+    assert keras_engine.detector.coarse_scale(1.0, 540, 960) is None
 
 
 def test_two_passes_read_small_captions_as_one_pass_does_on_fewer_pixels(keras_engine):

@@ -98,6 +98,12 @@ def detection_scale(height: int, width: int, config: EngineConfig) -> float:
     return scale
 
 
+# Two passes only for frames seen at this many times ``detect_coarse_side`` or more: the
+# coarse copy then holds at most half the full pass's pixels. Below it (960x540 video at
+# a 768 px coarse side) one pass was faster on the samples (benchmarks/video.py).
+COARSE_GAIN = 2**0.5
+
+
 def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
@@ -175,9 +181,11 @@ class CraftDetector:
 
     def coarse_scale(self, full: float, h: int, w: int) -> float | None:
         """The coarse pass's scale, or None when a frame is read in one pass: the mode is
-        off, or the frame is seen at no more than ``detect_coarse_side`` anyway."""
+        off, or the coarse copy would hold more than half the full pass's pixels (a frame
+        seen at under ``COARSE_GAIN`` times ``detect_coarse_side``), so that what the
+        second pass costs, its regions and the shapes it meets, outweighs what it saves."""
         side = self.config.detect_coarse_side
-        if not side or max(h, w) * full <= side:
+        if not side or max(h, w) * full < COARSE_GAIN * side:
             return None
         return side / max(h, w)
 
