@@ -48,11 +48,11 @@ def main() -> int:
     row: dict = {"cpu_flags": " ".join(cpu_flags())}
     for h, w in SHAPES:
         batch = np.zeros((1, h, w, 3), np.uint8)
-        detector._score_maps(batch)
+        detector.score_maps(batch)
         times = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            detector._score_maps(batch).numpy()
+            detector.score_maps(batch)
             times.append(time.perf_counter() - t0)
         row[f"{w}x{h}_s"] = round(statistics.median(times), 2)
     print(json.dumps(row))

@@ -158,9 +158,9 @@ def main() -> int:
             str(args.eval_images),
             "--latency-frames",
             str(args.latency_frames),
+            "--train-images",
+            str(args.train_images),
         ]
-        if tree == ROOT:
-            cmd += ["--train-images", str(args.train_images)]
         env = {**os.environ, "PYTHONPATH": str(tree)}
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tree, env=env)
         if proc.returncode != 0:

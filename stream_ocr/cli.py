@@ -66,8 +66,17 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         choices=("video", "easyocr"),
         help="english_g2 weights: trained on video text and ICDAR 2015 training words, or EasyOCR's release (default %(default)s)",
     )
+    group.add_argument(
+        "--runtime",
+        default=EngineConfig.runtime,
+        choices=("auto", "openvino", "tensorflow"),
+        help="where keras-ocr's networks run: OpenVINO (converted once from the same weights), TensorFlow "
+        "(the reference, and the GPU path), or auto: OpenVINO unless TensorFlow finds a GPU (default %(default)s)",
+    )
     group.add_argument("--no-rotate", action="store_true", help="do not try reading text upside down or sideways")
-    group.add_argument("--threads", type=int, default=0, help="TensorFlow intra-op threads (0: TensorFlow's choice)")
+    group.add_argument(
+        "--threads", type=int, default=0, help="TensorFlow and OpenVINO intra-op threads (0: their own choice)"
+    )
     group.add_argument(
         "--onnx-threads",
         type=int,
@@ -95,6 +104,7 @@ def engine_config_from_args(args: argparse.Namespace) -> EngineConfig:
         recognizer_weights=args.recognizer_weights,
         detect_max_side=args.detect_max_side,
         detect_coarse_side=args.detect_coarse_side,
+        runtime=args.runtime,
         min_confidence=args.min_confidence,
         auto_rotate=not args.no_rotate,
         tf_intra_op_threads=args.threads,

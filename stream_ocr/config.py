@@ -79,6 +79,10 @@ class EngineConfig:
     # Run TensorFlow graphs in bfloat16 where the CPU has native support (oneDNN's
     # auto mixed precision); CPUs without it, and GPUs, are unaffected.
     cpu_bfloat16: bool = True
+    # Where the keras-ocr engine's networks run (``engines/runtimes.py``): "openvino"
+    # (converted once from the same weights), "tensorflow" (the reference, and the GPU
+    # path), or "auto": OpenVINO where it is installed and TensorFlow finds no GPU.
+    runtime: str = "auto"
     recognizer_batch_size: int = 32
     allow_download: bool = False
     warmup: bool = True
@@ -106,6 +110,8 @@ class EngineConfig:
             raise BadInputError("pad_multiple must be a positive multiple of 32")
         if self.recognizer_weights not in ("video", "easyocr"):
             raise BadInputError(f"recognizer weights are video or easyocr, got {self.recognizer_weights!r}")
+        if self.runtime not in ("auto", "tensorflow", "openvino"):
+            raise BadInputError(f"runtime is auto, tensorflow or openvino, got {self.runtime!r}")
         if self.recognizer_batch_size < 1:
             raise BadInputError("recognizer_batch_size must be at least 1")
         if not 0.0 <= self.min_confidence <= 1.0:

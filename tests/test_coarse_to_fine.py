@@ -32,15 +32,15 @@ class PixelsGiven:
         self.calls = []
 
     def __enter__(self):
-        self._score_maps = self.detector._score_maps
-        self.detector._score_maps = lambda batch: (
+        self.score_maps = self.detector.score_maps
+        self.detector.score_maps = lambda batch: (
             self.calls.append(batch.shape[1] * batch.shape[2]),
-            self._score_maps(batch),
+            self.score_maps(batch),
         )[1]
         return self
 
     def __exit__(self, *exc):
-        self.detector._score_maps = self._score_maps
+        self.detector.score_maps = self.score_maps
 
 
 def read(engine, frame, **config):

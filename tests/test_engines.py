@@ -76,8 +76,8 @@ def test_engine_converts_bgr_to_rgb(keras_engine):
     # and that the engine feeds it one fixed way.
     frame = read_image(SAMPLES / "coffee_sign.jpg")
     batch, _ = keras_engine.detector.prepare(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    rgb_maps = keras_engine.detector._score_maps(batch).numpy()
-    bgr_maps = keras_engine.detector._score_maps(batch[..., ::-1].copy()).numpy()
+    rgb_maps = keras_engine.detector.score_maps(batch)
+    bgr_maps = keras_engine.detector.score_maps(batch[..., ::-1].copy())
     assert np.abs(rgb_maps - bgr_maps).max() > 1e-3
     assert words(keras_engine.read(frame)) >= SIGN_WORDS
 
@@ -108,11 +108,12 @@ def test_one_glyph_of_another_script_does_not_turn_the_frame_over(keras_engine):
 
 
 def test_recognizer_works_inside_stock_keras_ocr_pipeline(keras_engine):
+    from stream_ocr.engines.craft import build_craft_keras_model
     from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 
     keras_ocr = import_keras_ocr()
     detector = keras_ocr.detection.Detector(weights=None)
-    detector.model = keras_engine.detector.model
+    detector.model = build_craft_keras_model(keras_engine.config)
     pipeline = keras_ocr.pipeline.Pipeline(detector=detector, recognizer=keras_engine.recognizer, scale=1)
     rgb = cv2.cvtColor(read_image(SAMPLES / "coffee_sign.jpg"), cv2.COLOR_BGR2RGB)
     (predictions,) = pipeline.recognize([rgb])
@@ -157,10 +158,11 @@ def test_crop_widths_go_to_the_smallest_bucket_that_holds_them():
 
 
 def test_finetuned_weights_are_checked(tmp_path, keras_engine):
-    from stream_ocr.engines.english_g2 import FINETUNED_WEIGHTS, load_finetuned
+    from stream_ocr.engines.english_g2 import FINETUNED_WEIGHTS, keras_model_from, load_finetuned
     from stream_ocr.errors import WeightsError
+    from stream_ocr.weights import ENGLISH_G2, find_weights
 
-    model = keras_engine.recognizer.model
+    model = keras_model_from(find_weights(ENGLISH_G2))
     with pytest.raises(WeightsError, match="missing"):
         load_finetuned(model, tmp_path / "nope.npz")
     wrong = tmp_path / "wrong.npz"

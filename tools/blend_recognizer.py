@@ -59,9 +59,9 @@ def validation_crops() -> list:
 
 def caseless_accuracy(model, items, tf) -> float:
     right = 0
-    probs_of = EnglishG2Recognizer(model)._class_probs
+    probs_of = EnglishG2Recognizer.on_tensorflow(model).class_probs
     for batch, widths, texts in finetune.batches(items, 32, np.random.default_rng(0), train=False):
-        probs = probs_of(batch).numpy()
+        probs = probs_of(batch)
         for row, (w, text) in enumerate(zip(widths, texts)):
             steps = max(1, min(probs.shape[1], w // 4))
             right += finetune.decode(probs[row, :steps])[0].lower() == text.lower()
@@ -76,7 +76,7 @@ def main() -> int:
     parser.add_argument("--validation", action="store_true")
     args = parser.parse_args()
     tf = import_tensorflow()
-    engine = create_engine(EngineConfig(recognizer_weights="easyocr"))
+    engine = create_engine(EngineConfig(recognizer_weights="easyocr", runtime="tensorflow"))
     model = engine.recognizer.model
     release = [w.copy() for w in model.get_weights()]
     held = finetune.word_crops(False, np.random.default_rng(0), [n for n in range(10, 1001, 10)])

@@ -58,7 +58,7 @@ def main(paths: list[str]) -> int:
         for box in detector.detect(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))[:10]:
             crop = english_g2.crop_box(gray, box)
             x = crop[np.newaxis, :, :, np.newaxis]
-            ours = ported._class_probs(x).numpy()[0]
+            ours = ported.class_probs(x)[0]
             with torch.no_grad():
                 tensor = torch.from_numpy(x.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1.0)
                 theirs = torch.softmax(reference(tensor, None), dim=2).numpy()[0]

@@ -107,10 +107,10 @@ def batches(items, batch_size: int, rng: np.random.Generator, train: bool):
 
 def accuracy(model, items, tf) -> float:
     """Exact word accuracy of ``model`` on (crop, text) items."""
-    probs_of = EnglishG2Recognizer(model)._class_probs
+    probs_of = EnglishG2Recognizer.on_tensorflow(model).class_probs
     right = 0
     for batch, widths, texts in batches(items, 32, np.random.default_rng(0), train=False):
-        probs = probs_of(batch).numpy()
+        probs = probs_of(batch)
         for row, (w, text) in enumerate(zip(widths, texts)):
             steps = max(1, min(probs.shape[1], w // 4))
             right += decode(probs[row, :steps])[0] == text
@@ -192,7 +192,7 @@ def main() -> int:
     tf = import_tensorflow()
     tf.keras.utils.set_random_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    recognizer = EnglishG2Recognizer.load(EngineConfig())
+    recognizer = EnglishG2Recognizer.load(EngineConfig(runtime="tensorflow"))
     model = recognizer.model
     for layer in model.layers:
         if "bn" in layer.name:

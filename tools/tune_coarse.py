@@ -41,13 +41,13 @@ class PixelCount:
     """Wraps the detector's model call to count the pixels it is given."""
 
     def __init__(self, detector) -> None:
-        self._score_maps = detector._score_maps
+        self.score_maps = detector.score_maps
         self.pixels = 0
-        detector._score_maps = self
+        detector.score_maps = self
 
     def __call__(self, batch):
         self.pixels += int(batch.shape[1] * batch.shape[2])
-        return self._score_maps(batch)
+        return self.score_maps(batch)
 
 
 def main() -> int:

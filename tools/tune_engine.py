@@ -73,7 +73,7 @@ def score_maps(engine, path: Path, side: int, cache: Path) -> tuple[np.ndarray, 
         with np.load(stored) as archive:
             return archive["maps"].astype(np.float32), scale, float(archive["seconds"])
     t0 = time.perf_counter()
-    maps = engine.detector._score_maps(batch).numpy()
+    maps = engine.detector.score_maps(batch)
     seconds = time.perf_counter() - t0
     cache.mkdir(parents=True, exist_ok=True)
     np.savez(stored, maps=maps.astype(np.float16), seconds=seconds)

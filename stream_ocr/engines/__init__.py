@@ -46,7 +46,7 @@ def _rapidocr_status(config: EngineConfig) -> str:
 ENGINES: dict[str, EngineInfo] = {
     "keras-ocr": EngineInfo(
         "keras-ocr",
-        "keras-ocr CRAFT detector + EasyOCR english_g2 recognizer, on TensorFlow",
+        "keras-ocr CRAFT detector + EasyOCR english_g2 recognizer, on OpenVINO or TensorFlow (--runtime)",
         "stream_ocr.engines.keras_ocr_engine",
         "KerasOCREngine",
         _keras_ocr_status,

@@ -1,8 +1,8 @@
 """The CRAFT text detector: keras-ocr's model with the ``craft_mlt_25k`` weights, run fast.
 
 Owns weight conversion (PyTorch ``.pth`` to a cached Keras ``.h5``, once), the resize
-and padding of frames to a few bucketed shapes, one ``tf.function`` over them, and the
-passes over a frame (one, or a coarse one to find text and fine ones to box it:
+and padding of frames to a few bucketed shapes, the network on its runtime (``runtimes``:
+TensorFlow or OpenVINO), and the passes over a frame (one, or a coarse one to find text and fine ones to box it:
 ``coarse_to_fine``). Box post-processing is keras-ocr's own ``getBoxes``. It knows
 nothing of recognition.
 """
@@ -21,7 +21,8 @@ import numpy as np
 
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.coarse_to_fine import FindConfig, area, grown_regions, text_regions
-from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
+from stream_ocr.engines.runtimes import Net, NetSpec, build_net
 from stream_ocr.errors import WeightsError
 from stream_ocr.torch_checkpoint import load_state_dict
 from stream_ocr.weights import CRAFT_MLT_25K, find_weights
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 # ImageNet statistics, as keras_ocr.detection.compute_input uses them (RGB order).
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255
+# Any batch of one RGB frame, padded to ``pad_multiple``; its maps are half its size.
+CRAFT_NET = NetSpec("craft", CRAFT_MLT_25K.sha256, (1, -1, -1, 3), tuple(_MEAN.tolist()), tuple(_STD.tolist()))
 
 
 def _set_from_state_dict(model: Any, keras: Any, state: dict[str, np.ndarray]) -> None:
@@ -111,28 +114,19 @@ def _round_up(value: int, multiple: int) -> int:
 class CraftDetector:
     """Frame in (RGB uint8), word boxes out in the frame's pixels."""
 
-    def __init__(self, model: Any, config: EngineConfig) -> None:
-        tf = import_tensorflow()
+    def __init__(self, score_maps: Net, config: EngineConfig, model: Any = None) -> None:
+        # ``score_maps``: a padded uint8 batch in, CRAFT's region and link scores out.
+        # ``model``: the Keras model, when the network runs on TensorFlow.
         self._keras_ocr = import_keras_ocr()
+        self.score_maps = score_maps
         self.model = model
         self.config = config
         self.find = FindConfig(find_score=config.coarse_find_score)
-        mean = tf.constant(_MEAN)
-        std = tf.constant(_STD)
-
-        # One trace for every shape: the spatial dimensions are left unknown, so new frame
-        # sizes never retrace. Padding to ``pad_multiple`` keeps the number of distinct
-        # shapes the kernels see small.
-        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
-        def score_maps(images: Any) -> Any:
-            x = (tf.cast(images, tf.float32) - mean) / std
-            return model(x, training=False)
-
-        self._score_maps = score_maps
 
     @classmethod
     def load(cls, config: EngineConfig) -> CraftDetector:
-        return cls(build_craft_keras_model(config), config)
+        score_maps, model = build_net(CRAFT_NET, lambda: build_craft_keras_model(config), config)
+        return cls(score_maps, config, model)
 
     def prepare(self, rgb: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, float]:
         """Resize and pad one frame for the detector; return the batch of one and the scale
@@ -194,7 +188,7 @@ class CraftDetector:
         t0 = time.perf_counter()
         batch, _ = self.prepare(rgb, scale)
         t1 = time.perf_counter()
-        maps = self._score_maps(batch).numpy()
+        maps = self.score_maps(batch)
         t2 = time.perf_counter()
         spent["detect_prepare"] = spent.get("detect_prepare", 0.0) + (t1 - t0) * 1000
         spent[key] = spent.get(key, 0.0) + (t2 - t1) * 1000

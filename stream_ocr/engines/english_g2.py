@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
+from stream_ocr.engines.runtimes import Net, NetSpec, build_net, tensorflow_net
 from stream_ocr.errors import WeightsError
 from stream_ocr.torch_checkpoint import load_state_dict
 from stream_ocr.weights import ENGLISH_G2, find_weights, sha256sum
@@ -55,16 +56,41 @@ RECOGNIZER_WEIGHTS = ("video", "easyocr")
 FINETUNED_BLEND = 1.0
 
 
+def recognizer_net(weights_digest: str) -> NetSpec:
+    """The network as the runtimes see it: batches of grey crops 64 px high, in [-1, 1]."""
+    return NetSpec("english_g2", weights_digest, (-1, HEIGHT, -1, 1), (127.5,), (127.5,))
+
+
+def weights_digest(config: EngineConfig) -> str:
+    """The checksum of the weights the recognizer runs with ``config``: the release's, and
+    the fine-tuned file's and its blend when they are used."""
+    if config.recognizer_weights == "video":
+        return f"{ENGLISH_G2.sha256}+{FINETUNED_SHA256}x{FINETUNED_BLEND}"
+    return ENGLISH_G2.sha256
+
+
+def check_finetuned(path: Path = FINETUNED_WEIGHTS, sha256: str = FINETUNED_SHA256) -> None:
+    """Raise WeightsError unless ``path`` is the fine-tuned weights file this version ships."""
+    if not path.is_file():
+        raise WeightsError(f"the fine-tuned recognizer weights are missing at {path}; reinstall stream-ocr")
+    if sha256 and sha256sum(path) != sha256:
+        raise WeightsError(f"{path} is not the file this version of stream-ocr ships (sha256 differs)")
+
+
+def keras_model_from(path: Path) -> Any:
+    """The english_g2 network in Keras with EasyOCR's weights at ``path``."""
+    keras = import_keras_ocr().detection.keras
+    model = build_model(keras)
+    load_weights(model, load_state_dict(path))
+    return model
+
+
 def load_finetuned(
     model: Any, path: Path = FINETUNED_WEIGHTS, sha256: str | None = None, blend: float = FINETUNED_BLEND
 ) -> None:
     """Blend fine-tuned weights (a NumPy archive of ``model.get_weights()``) into ``model``'s own:
     ``blend`` 1 replaces them, 0 keeps them."""
-    sha256 = FINETUNED_SHA256 if sha256 is None else sha256
-    if not path.is_file():
-        raise WeightsError(f"the fine-tuned recognizer weights are missing at {path}; reinstall stream-ocr")
-    if sha256 and sha256sum(path) != sha256:
-        raise WeightsError(f"{path} is not the file this version of stream-ocr ships (sha256 differs)")
+    check_finetuned(path, FINETUNED_SHA256 if sha256 is None else sha256)
     with np.load(path) as archive:
         weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
     expected = [w.shape for w in model.get_weights()]
@@ -264,32 +290,39 @@ def _reads_better(reads: list[tuple[str, float]], than: list[tuple[str, float]])
 class EnglishG2Recognizer:
     """Recognize text in boxes. Thread-compatible: callers serialize (the engine does)."""
 
-    def __init__(self, model: Any, batch_size: int = 32) -> None:
-        tf = import_tensorflow()
+    def __init__(self, class_probs: Net, batch_size: int = 32, model: Any = None) -> None:
+        # ``class_probs``: a uint8 batch of grey crops in, each time step's class scores out.
+        # ``model``: the Keras model, when the network runs on TensorFlow.
+        self.class_probs = class_probs
         self.model = model
         self.batch_size = batch_size
 
-        @tf.function(input_signature=[tf.TensorSpec([None, HEIGHT, None, 1], tf.uint8)])
-        def class_probs(crops: Any) -> Any:
-            x = tf.cast(crops, tf.float32) / 127.5 - 1.0
-            return model(x, training=False)
-
-        self._class_probs = class_probs
-
     @classmethod
     def load(cls, config: EngineConfig) -> EnglishG2Recognizer:
-        """EasyOCR's released weights, then (by default) our fine-tuned ones over them."""
-        recognizer = cls.from_path(find_weights(ENGLISH_G2, config.weights_dir), config.recognizer_batch_size)
+        """EasyOCR's released weights, then (by default) our fine-tuned ones over them, on
+        the runtime ``config`` chooses."""
+        release = find_weights(ENGLISH_G2, config.weights_dir)
         if config.recognizer_weights == "video":
-            load_finetuned(recognizer.model)
-        return recognizer
+            check_finetuned()
+
+        def keras_model() -> Any:
+            model = keras_model_from(release)
+            if config.recognizer_weights == "video":
+                load_finetuned(model)
+            return model
+
+        class_probs, model = build_net(recognizer_net(weights_digest(config)), keras_model, config)
+        return cls(class_probs, config.recognizer_batch_size, model)
 
     @classmethod
     def from_path(cls, path: Path, batch_size: int = 32) -> EnglishG2Recognizer:
-        keras = import_keras_ocr().detection.keras
-        model = build_model(keras)
-        load_weights(model, load_state_dict(path))
-        return cls(model, batch_size)
+        """EasyOCR's weights at ``path``, on TensorFlow."""
+        return cls.on_tensorflow(keras_model_from(path), batch_size)
+
+    @classmethod
+    def on_tensorflow(cls, model: Any, batch_size: int = 32) -> EnglishG2Recognizer:
+        """A recognizer running the Keras ``model`` (being trained, or blended) on TensorFlow."""
+        return cls(tensorflow_net(model, recognizer_net("")), batch_size, model)
 
     def recognize_crops(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Read grey crops of height 64 (any widths); returns (text, confidence) per crop."""
@@ -307,7 +340,7 @@ class EnglishG2Recognizer:
                 batch[row, :, : crop.shape[1], 0] = crop
                 # EasyOCR pads by repeating the last column, as the model was trained.
                 batch[row, :, crop.shape[1] :, 0] = crop[:, -1:]
-            probs = self._class_probs(batch).numpy()
+            probs = self.class_probs(batch)
             for row, i in enumerate(chunk):
                 # Time steps past the crop's own width only saw padding.
                 steps = max(1, min(probs.shape[1], crops[i].shape[1] // 4))

@@ -1,8 +1,9 @@
-"""The default engine: keras-ocr's CRAFT detector with a recognizer, on TensorFlow.
+"""The default engine: keras-ocr's CRAFT detector with a recognizer, on OpenVINO or TensorFlow.
 
 Owns the glue only: BGR to RGB (keras-ocr converts colour only for file paths, never
 for arrays), TensorFlow thread settings, warm-up, and turning boxes and texts into
-``Detection``s. The detector and recognizer are their own modules.
+``Detection``s. The detector and recognizer are their own modules; where their networks
+run is ``runtimes``'s.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from stream_ocr.engines.base import Engine, Region
 from stream_ocr.engines.craft import CraftDetector, detection_scale
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.engines.runtimes import resolve_runtime
 from stream_ocr.errors import BadInputError, WeightsError
 from stream_ocr.types import Detection, shift
 
@@ -92,6 +94,7 @@ class KerasOCREngine(Engine):
             self.recognizer = EnglishG2Recognizer.load(config)
         else:
             self.recognizer = KurapanRecognizer(config.allow_download)
+        logger.info("keras-ocr engine: networks on %s", resolve_runtime(config))
         if config.warmup:
             self.warm_up()
 
