@@ -7,7 +7,8 @@ same photos, one after another in this process, and prints end-to-end recall, pr
 F1, detection recall and CER, with what the detector cost: the pixels it was given per
 photo (padded, summed over passes; the same on every machine) and its median model
 milliseconds (this machine's; state its CPU flags with them). The first row is always
-the one-pass detector at ``detect_max_side``, for comparison in the same run.
+the one-pass detector at ``detect_max_side``, for comparison in the same run (unless
+``--no-one-pass``).
 
     python tools/tune_coarse.py [--every 20] [--sides 640 800] [--find 0.2 0.3] [--pad 1 2] [--max-share 0.5 1]
     python tools/tune_coarse.py --validate --sides 640 --find 0.2
@@ -58,6 +59,7 @@ def main() -> int:
     parser.add_argument("--find", type=float, nargs="+", default=[FindConfig.find_score])
     parser.add_argument("--pad", type=float, nargs="+", default=[FindConfig.pad])
     parser.add_argument("--max-share", type=float, nargs="+", default=[EngineConfig.coarse_max_share])
+    parser.add_argument("--no-one-pass", action="store_true", help="leave out the one-pass row")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.validate:
@@ -70,7 +72,8 @@ def main() -> int:
     engine = create_engine(EngineConfig(detect_coarse_side=0))
     counter = PixelCount(engine.detector)
     base = engine.detector.config
-    settings = [(0, 0.0, 0.0, 0.0)] + list(itertools.product(args.sides, args.find, args.pad, args.max_share))
+    settings = [] if args.no_one_pass else [(0, 0.0, 0.0, 0.0)]
+    settings += list(itertools.product(args.sides, args.find, args.pad, args.max_share))
     print(f"# {folder.name}, {len(images)} photos; CPU flags: {' '.join(cpu_flags())}", flush=True)
     print(
         "| coarse side | find score | pad | max share | recall | precision | F1 | detection recall | CER "
