@@ -1,5 +1,8 @@
 """The default engine on OpenVINO against the same engine on TensorFlow, with real weights and images."""
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,3 +104,25 @@ def test_a_converted_network_is_kept_by_checksum_and_converted_again_when_damage
     assert np.isfinite(again(crops)).all()
     # Other weights are another network: a retrained recognizer is converted anew.
     assert net_key(recognizer_net(weights_digest(config))) != net_key(spec)
+
+
+def test_openvino_sends_no_telemetry_and_forks_nothing(tmp_path):
+    # Importing openvino starts its converter's telemetry, which forks a process to send a
+    # usage event to Google Analytics: under eventlet that fork was a second server on
+    # the same port, which closed visitors' connections when it exited.
+    script = (
+        "import os, sys\n"
+        "forks = []\n"
+        "os.register_at_fork(before=lambda: forks.append(1))\n"
+        "from stream_ocr.config import EngineConfig\n"
+        "from stream_ocr.engines import create_engine\n"
+        f"engine = create_engine(EngineConfig(runtime='openvino', cache_dir={str(tmp_path)!r}))\n"
+        "engine.read(__import__('numpy').full((64, 64, 3), 255, 'uint8'))\n"
+        "import time; time.sleep(2)\n"
+        "print(len(forks), sys.modules.get('openvino_telemetry') is None)\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path)}  # no consent file: telemetry's default is to send
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["0", "True"], out.stdout
+    assert not (tmp_path / "intel").exists()  # nor did it write its consent folder

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,19 @@ class NetSpec:
     scale: tuple[float, ...]
 
 
+def import_openvino() -> Any:
+    """``openvino``, with its telemetry kept out: importing openvino starts its model
+    converter's telemetry, which (unless a consent file in the home folder says no) forks
+    a process to send a usage event to Google Analytics. This program contacts no other
+    address, and a fork of an eventlet server is a second server on the same port. With
+    ``openvino_telemetry`` unimportable, the converter falls back to its own stub."""
+    if "openvino" not in sys.modules:
+        sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino
+
+
 def resolve_runtime(config: EngineConfig) -> str:
     """The runtime ``config`` asks for, with ``auto`` decided on this machine."""
     if config.runtime not in RUNTIMES:
@@ -92,8 +106,7 @@ def tensorflow_net(model: Any, spec: NetSpec) -> Net:
 def net_key(spec: NetSpec) -> str:
     """The name of a converted network's folder: it changes with the weights, the
     conversion and OpenVINO's version."""
-    import openvino as ov
-
+    ov = import_openvino()
     text = json.dumps([spec.name, spec.weights_digest, spec.input_shape, spec.mean, spec.scale, CONVERSION_VERSION])
     digest = hashlib.sha256(f"{text} {ov.get_version()}".encode()).hexdigest()
     return f"{spec.name}-{digest[:16]}"
@@ -103,8 +116,7 @@ def convert(model: Any, spec: NetSpec, folder: Path) -> Path:
     """Convert the Keras ``model`` to OpenVINO's IR in ``folder``/``net_key(spec)``, with
     uint8 input and its normalisation inside; return that folder. Written to a temporary
     folder and renamed, so that a crash or a second process never sees half of it."""
-    import openvino as ov
-
+    ov = import_openvino()
     target = folder / net_key(spec)
     converted = ov.convert_model(model, input=[list(spec.input_shape)])
     ppp = ov.preprocess.PrePostProcessor(converted)
@@ -146,8 +158,7 @@ class OpenVINONet:
     Not thread-safe: the engine runs one frame at a time."""
 
     def __init__(self, folder: Path, config: EngineConfig) -> None:
-        import openvino as ov
-
+        ov = import_openvino()
         core = ov.Core()
         options: dict[str, Any] = {
             "PERFORMANCE_HINT": "LATENCY",
