@@ -25,10 +25,13 @@ TRAIN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "icdar2015-tra
 pytestmark = pytest.mark.slow
 
 
-def test_the_default_runtime_on_a_cpu_is_openvino(keras_engine):
-    # No GPU on these machines, and openvino is a dependency.
-    assert resolve_runtime(EngineConfig()) == "openvino"
-    assert keras_engine.detector.model is None and keras_engine.recognizer.model is None
+def test_the_default_runtime_is_openvino_on_a_cpu_and_tensorflow_on_a_gpu(keras_engine):
+    from stream_ocr.engines.keras_ocr_compat import import_tensorflow
+
+    on_gpu = bool(import_tensorflow().config.list_physical_devices("GPU"))
+    assert resolve_runtime(EngineConfig()) == ("tensorflow" if on_gpu else "openvino")
+    if not on_gpu:  # the networks run converted: no Keras model is built
+        assert keras_engine.detector.model is None and keras_engine.recognizer.model is None
 
 
 def test_an_unknown_runtime_is_refused():
