@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from stream_ocr.config import (
+    RUNTIMES,
     EngineConfig,
     HistoryConfig,
     ImageLimits,
@@ -69,7 +70,7 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--runtime",
         default=EngineConfig.runtime,
-        choices=("auto", "openvino", "tensorflow"),
+        choices=RUNTIMES,
         help="where keras-ocr's networks run: OpenVINO (converted once from the same weights), TensorFlow "
         "(the reference, and the GPU path), or auto: OpenVINO unless TensorFlow finds a GPU (default %(default)s)",
     )

@@ -31,6 +31,10 @@ def default_data_dir() -> Path:
     return Path(base) / "stream-ocr"
 
 
+# Where the keras-ocr engine's networks can run (``engines/runtimes.py``).
+RUNTIMES = ("auto", "tensorflow", "openvino")
+
+
 @dataclass(frozen=True)
 class ImageLimits:
     """Limits on still images, against oversized uploads and decompression bombs."""
@@ -110,7 +114,7 @@ class EngineConfig:
             raise BadInputError("pad_multiple must be a positive multiple of 32")
         if self.recognizer_weights not in ("video", "easyocr"):
             raise BadInputError(f"recognizer weights are video or easyocr, got {self.recognizer_weights!r}")
-        if self.runtime not in ("auto", "tensorflow", "openvino"):
+        if self.runtime not in RUNTIMES:
             raise BadInputError(f"runtime is auto, tensorflow or openvino, got {self.runtime!r}")
         if self.recognizer_batch_size < 1:
             raise BadInputError("recognizer_batch_size must be at least 1")

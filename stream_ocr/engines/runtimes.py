@@ -40,7 +40,6 @@ from stream_ocr.weights import sha256sum
 
 logger = logging.getLogger(__name__)
 
-RUNTIMES = ("auto", "tensorflow", "openvino")
 # Part of every converted network's key: bump it when ``convert`` changes what it writes.
 CONVERSION_VERSION = "1"
 
@@ -75,8 +74,6 @@ def import_openvino() -> Any:
 
 def resolve_runtime(config: EngineConfig) -> str:
     """The runtime ``config`` asks for, with ``auto`` decided on this machine."""
-    if config.runtime not in RUNTIMES:
-        raise BadInputError(f"unknown runtime {config.runtime!r}; choose one of {', '.join(RUNTIMES)}")
     if config.runtime != "auto":
         if config.runtime == "openvino" and find_spec("openvino") is None:
             raise BadInputError("the openvino runtime is not installed: pip install openvino")
