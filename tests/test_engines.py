@@ -58,6 +58,17 @@ def test_reads_the_sample_photo(keras_engine):
     assert {"detect_model", "recognize", "total"} <= set(result.timings_ms)
 
 
+def test_a_read_of_several_regions_times_every_region(keras_engine):
+    """Per-stage timings add up over a frame's regions (each region used to overwrite the
+    one before, and a read of four regions showed a fifth of its time)."""
+    frame = read_image(SAMPLES / "coffee_sign.jpg")
+    h, w = frame.shape[:2]
+    quarters = [(x, y, x + w // 2, y + h // 2) for x in (0, w // 2) for y in (0, h // 2)]
+    timings = keras_engine.read(frame, quarters).timings_ms
+    stages = timings["detect_prepare"] + timings["detect_model"] + timings["recognize"]
+    assert 0.7 * timings["total"] <= stages <= timings["total"], timings
+
+
 def test_boxes_follow_a_scaled_frame(keras_engine):
     frame = read_image(SAMPLES / "coffee_sign.jpg")
     big = cv2.resize(frame, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)

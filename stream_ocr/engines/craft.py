@@ -169,8 +169,9 @@ class CraftDetector:
             maps = self._maps(part, full, spent, "detect_model")
             boxes += [b + np.array([x0, y0], dtype=np.float32) for b in self._boxes(maps, full, part.shape)]
         spent.setdefault("detect_model", 0.0)  # none: the coarse pass found no text
-        if timings is not None:
-            timings.update(spent)
+        if timings is not None:  # added to: a frame's regions are detected one by one
+            for key, ms in spent.items():
+                timings[key] = timings.get(key, 0.0) + ms
         return boxes
 
     def coarse_scale(self, full: float, h: int, w: int) -> float | None:

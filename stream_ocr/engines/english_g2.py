@@ -383,7 +383,7 @@ class EnglishG2Recognizer:
                 turns[i], best[i] = chosen, read
         reads = [Read(turned(boxes[i], turns[i]), *best[i]) for i in range(len(boxes))]
         if timings is not None:
-            timings["recognize"] = (time.perf_counter() - t0) * 1000
+            timings["recognize"] = timings.get("recognize", 0.0) + (time.perf_counter() - t0) * 1000
         return reads
 
     def read_turned(self, gray: np.ndarray, boxes: list[np.ndarray], quarter_turns: int) -> list[tuple[str, float]]:
