@@ -192,6 +192,18 @@ class ChangeGate:
         """True (and remember this frame) if ``image`` at time ``t`` should be read."""
         return self.decide(image, t).read
 
+    def unchanged(self, image: np.ndarray, t: float) -> bool:
+        """True if ``decide`` would skip ``image`` at ``t``; remembers nothing."""
+        previous = self._signature
+        if not self.config.enabled or previous is None or self._whole_at is None:
+            return False
+        if t - self._whole_at >= self.config.keyframe_s or t < self._whole_at:
+            return False
+        current = signature(image, self.config.width)
+        if previous.shape != current.shape:
+            return False
+        return float(cell_changes(previous, current, self.config.cell).max()) < self.config.threshold
+
     def decide(self, image: np.ndarray, t: float) -> Decision:
         """Whether ``image`` at time ``t`` should be read, whole or a region; remembers it if so."""
         if not self.config.enabled:

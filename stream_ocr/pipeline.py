@@ -135,13 +135,21 @@ class FrameStep:
         # Of the reads, those of a region only.
         self.region_count = 0
 
+    def view(self, image: np.ndarray) -> np.ndarray:
+        """The part of ``image`` this stream reads: its region of interest, or all of it."""
+        if self.config.roi is None:
+            return image
+        x, y, w, h = self.config.roi
+        return np.ascontiguousarray(image[y : y + h, x : x + w])
+
+    def unchanged(self, image: np.ndarray, t: float) -> bool:
+        """True if this frame would be skipped as unchanged (a millisecond or two to tell)."""
+        return self.gate.unchanged(self.view(image), t)
+
     def __call__(self, image: np.ndarray, t: float) -> StepResult:
         """Read ``image`` (seen at ``t`` seconds) if it changed; raises what the engine raises."""
-        view = image
+        view = self.view(image)
         roi = self.config.roi
-        if roi is not None:
-            x, y, w, h = roi
-            view = np.ascontiguousarray(image[y : y + h, x : x + w])
         decision = self.gate.decide(view, t)
         if not decision.read:
             self.tracker.carry_forward(t)

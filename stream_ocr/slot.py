@@ -44,6 +44,11 @@ class LatestSlot(Generic[T]):
             item, self._item = self._item, None
             return item
 
+    def peek(self) -> T | None:
+        """The newest item, left in the slot."""
+        with self._lock:
+            return self._item
+
     def take_nowait(self) -> T | None:
         with self._lock:
             item, self._item = self._item, None

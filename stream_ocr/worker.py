@@ -2,8 +2,10 @@
 
 Owns the loop that takes the newest frame of each stream in turn (round-robin), runs that
 stream's per-frame step on it (``pipeline.FrameStep``: change gate, engine, tracker) and
-hands the result on. A stream whose frame was skipped as unchanged is not looked at again
-for ``recheck_s``, so still streams leave the engine to the others. An error on one frame
+hands the result on. Before each read, every stream whose newest frame has not changed
+gets its result at once (a skip costs a millisecond or two), so a still stream never
+waits behind the others' reads. A stream whose frame was skipped as unchanged is not
+looked at again for ``recheck_s``, so still streams leave the engine to the others. An error on one frame
 is logged and counted, and the loop goes on. Browser frames arrive encoded and are
 decoded here, off the event loop.
 """
@@ -128,11 +130,31 @@ class InferenceWorker:
             "busy_s": 0.0 if busy_since is None else round(time.monotonic() - busy_since, 1),
         }
 
-    def _next_frame(self) -> Frame | None:
-        """The newest frame of the next stream that has one, round-robin."""
+    def _ready_slots(self) -> tuple[list[LatestSlot[Frame]], set[str]]:
+        """The slots, and the names of those skipped a moment ago (their frames can wait)."""
         with self._slots_lock:
             slots = list(self._slots.values())
             waiting = {k for k, t in self._not_before.items() if t > time.monotonic()}
+        return slots, waiting
+
+    def _serve_unchanged(self) -> None:
+        """Give every stream whose newest frame has not changed its (skipped) result now."""
+        slots, waiting = self._ready_slots()
+        for slot in slots:
+            frame = slot.peek()
+            if slot.name in waiting or frame is None or not isinstance(frame.image, np.ndarray):
+                continue  # an encoded browser frame is decoded only when its turn comes
+            with self._slots_lock:
+                step = self._steps.get(frame.stream_id)
+            if step is None or not step.unchanged(frame.image, frame.captured_at):
+                continue
+            taken = slot.take_nowait()
+            if taken is not None:  # a newer frame may have come meanwhile: the step decides
+                self.process(taken)
+
+    def _next_frame(self) -> Frame | None:
+        """The newest frame of the next stream that has one, round-robin."""
+        slots, waiting = self._ready_slots()
         for i in range(len(slots)):
             slot = slots[(self._next + i) % len(slots)]
             if slot.name in waiting:
@@ -148,6 +170,7 @@ class InferenceWorker:
             self.wakeup.wait(0.5)
             self.wakeup.clear()
             while not self._stop.is_set():
+                self._serve_unchanged()
                 frame = self._next_frame()
                 if frame is None:
                     break

@@ -50,6 +50,22 @@ def test_still_frames_are_skipped_until_the_keyframe():
     assert gate.should_read(frames[2], 3.0)  # a keyframe
 
 
+def test_unchanged_tells_what_decide_would_do_and_remembers_nothing():
+    gate = ChangeGate(ChangeConfig(keyframe_s=3.0))
+    still = [frame_at("slides", 4.5 + 0.5 * i) for i in range(3)]  # slide 2, with camera noise
+    other = frame_at("slides", 10.0)  # slide 3
+    assert not gate.unchanged(still[0], 0.0)  # nothing read yet
+    gate.decide(still[0], 0.0)
+    assert gate.unchanged(still[1], 1.0) and not gate.unchanged(other, 1.0)
+    assert gate.unchanged(still[1], 1.0)  # asking about slide 3 did not make it the reference
+    answers = []
+    for frame, t in [(still[1], 1.0), (other, 1.5), (other, 2.0), (still[2], 2.5)]:
+        answers.append(gate.unchanged(frame, t))
+        assert gate.decide(frame, t).read == (not answers[-1]), t
+    assert answers == [True, False, True, False]
+    assert not gate.unchanged(still[2], 10.0)  # a keyframe is due
+
+
 def test_disabled_gate_reads_everything_and_forget_rereads():
     frame = frame_at("slides", 1.0)
     assert all(ChangeGate(ChangeConfig(enabled=False)).should_read(frame, t) for t in (0.0, 0.5))

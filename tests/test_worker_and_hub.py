@@ -31,6 +31,31 @@ def test_worker_serves_streams_round_robin_in_its_own_thread():
     assert engine.thread_names == {"inference:fake"}
 
 
+def test_a_still_stream_gets_its_results_while_others_are_read():
+    """Three streams change on every frame and each read takes 0.4 s; a fourth shows the
+    same picture. Its frames are skipped as unchanged between any two reads, not after the
+    others' reads in the round robin (which gave it one result in 3 s)."""
+    engine = FakeEngine(delay_s=0.4)
+    results = []
+    worker = InferenceWorker(engine, lambda f, r: results.append((f.stream_id, r.skipped, time.monotonic())), print)
+    slots = {name: worker.new_slot(name) for name in ("busy1", "busy2", "busy3", "still")}
+    worker.start()
+    still = np.full((90, 160, 3), 90, np.uint8)
+    start, frame_id = time.monotonic(), 0
+    while time.monotonic() - start < 4.0:
+        frame_id += 1
+        for name, slot in slots.items():
+            image = still if name == "still" else np.full((90, 160, 3), frame_id % 250, np.uint8)
+            slot.put(Frame(name, frame_id, image, time.monotonic()))
+        time.sleep(1 / 30)
+    worker.stop()
+    still_times = [t for name, skipped, t in results if name == "still" and skipped and t > start + 1.0]
+    busy_reads = [1 for name, skipped, _ in results if name != "still" and not skipped]
+    assert len(busy_reads) >= 5, "the busy streams were read"
+    assert len(still_times) >= 5, still_times  # after every read (0.4 s)
+    assert max(b - a for a, b in zip(still_times, still_times[1:])) < 0.8, still_times
+
+
 def test_one_bad_frame_is_counted_and_the_stream_goes_on():
     engine = FakeEngine(fail_on_mean=7.0)
     results, errors = [], []
