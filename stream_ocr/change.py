@@ -5,8 +5,9 @@ cell over a grid of a small, blurred grey copy: the largest cell difference coun
 change confined to one corner (a page counter, one letter of a slide, a score) is seen
 however still the rest of the frame is. When the changed cells cover a small part of
 the frame, only that region (with a margin) needs reading. When the whole picture moved
-(a pan, a scroll), the comparison is made with the last frame read moved as far, so only
-the newly shown strip and what changed meanwhile are read. The whole frame is read
+(a pan, a scroll, a slow zoom), the comparison is made with the last frame read moved as
+far, so only the newly shown strips along the edges and what changed meanwhile are read.
+The whole frame is read
 anyway once ``keyframe_s`` has passed since the last whole read. It runs no OCR; live
 streams and video files use it alike.
 """
@@ -38,8 +39,9 @@ class ChangeConfig:
     # When the whole picture moved (a pan, a scroll), compare the frame with the last one
     # read moved by the same amount: only what that leaves changed (the newly shown strip,
     # text that changed meanwhile) is read, and the lines read before move with the picture.
-    # Translation only; a shift whose phase correlation peak is under ``motion_response``
-    # is not trusted (a zoom, a cut, a picture too plain to tell).
+    # The shift is found by phase correlation, and one whose peak is under
+    # ``motion_response`` is not trusted (a cut, a fast zoom, a picture too plain to tell);
+    # corners followed by optical flow then refine it with a small zoom or turn.
     follow_motion: bool = True
     motion_response: float = 0.3
 
@@ -72,6 +74,9 @@ class Decision:
     # (``ChangeConfig.follow_motion``); None when it did not, or no one shift explains it.
     # With ``regions``, they are what that move left changed.
     moved: tuple[float, float] | None = None
+    # The same move as a 2x3 matrix in frame pixels, row by row (a shift, and a small zoom
+    # or turn when the picture's points say so): where a point of the last frame read is now.
+    warp: tuple[float, ...] | None = None
 
 
 def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
@@ -115,32 +120,69 @@ def picture_shift(previous: np.ndarray, current: np.ndarray, min_response: float
     return float(dx), float(dy)
 
 
-def moved_changes(previous: np.ndarray, current: np.ndarray, moved: tuple[float, float], cell: int) -> np.ndarray:
-    """``cell_changes`` against ``previous`` moved by ``moved``, each pixel matched within one
-    pixel (the shift is estimated to a fraction of one, and sharp edges would otherwise
-    differ); what the moved frame does not cover is new."""
+# A zoom or turn is taken from the picture's points only within these bounds, per frame
+# read; past them (or with too few points that agree), the move is a shift alone.
+MAX_ZOOM_STEP = 0.1
+MAX_TURN = 0.05  # radians
+
+
+def picture_motion(previous: np.ndarray, current: np.ndarray, shift: tuple[float, float]) -> np.ndarray:
+    """The move from ``previous`` to ``current`` (two signatures) as a 2x3 matrix: the
+    ``shift`` refined with corners followed by optical flow into a shift with a small zoom
+    and turn, when enough of them agree (a camera that pans and zooms); else the shift."""
+    matrix = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+    a, b = (np.clip(x, 0, 255).astype(np.uint8) for x in (previous, current))
+    points = cv2.goodFeaturesToTrack(a, maxCorners=200, qualityLevel=0.01, minDistance=8)
+    if points is None or len(points) < 12:
+        return matrix
+    guess = (points + np.float32(shift)).astype(np.float32)
+    found, status, _ = cv2.calcOpticalFlowPyrLK(
+        a, b, points, guess, winSize=(15, 15), maxLevel=2, flags=cv2.OPTFLOW_USE_INITIAL_FLOW
+    )
+    ok = status.ravel() == 1
+    if ok.sum() < 12:
+        return matrix
+    refined, inliers = cv2.estimateAffinePartial2D(points[ok], found[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0)
+    if refined is None or inliers is None or inliers.sum() < max(12, 0.6 * ok.sum()):
+        return matrix
+    zoom = float(np.hypot(refined[0, 0], refined[1, 0]))
+    turn = float(np.arctan2(refined[1, 0], refined[0, 0]))
+    if abs(zoom - 1) > MAX_ZOOM_STEP or abs(turn) > MAX_TURN:
+        return matrix
+    return refined.astype(np.float32)
+
+
+def moved_changes(previous: np.ndarray, current: np.ndarray, matrix: np.ndarray, cell: int) -> np.ndarray:
+    """``cell_changes`` against ``previous`` moved by ``matrix`` (2x3), each pixel matched
+    within one pixel (the move is estimated to a fraction of one, and sharp edges would
+    otherwise differ); what the moved frame does not cover is new."""
     h, w = current.shape
     best = np.full_like(current, np.inf)
     for ox in (-1, 0, 1):
         for oy in (-1, 0, 1):
-            matrix = np.float32([[1, 0, moved[0] + ox], [0, 1, moved[1] + oy]])
-            aligned = cv2.warpAffine(previous, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1e4)
+            nudged = matrix + np.float32([[0, 0, ox], [0, 0, oy]])
+            aligned = cv2.warpAffine(previous, nudged, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1e4)
             np.minimum(best, np.abs(current - aligned), out=best)
-    matrix = np.float32([[1, 0, moved[0]], [0, 1, moved[1]]])
     covered = cv2.warpAffine(np.ones_like(previous), matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
     return cell_changes(np.zeros_like(current), np.minimum(best, 255.0), cell, unknown=covered < 0.5)
 
 
-def merge_boxes(boxes: list[Region]) -> list[Region]:
-    """Boxes that overlap or touch, merged until none do."""
+def merge_boxes(boxes: list[Region], touching: bool = True) -> list[Region]:
+    """Boxes that overlap (or, with ``touching``, only touch), merged until none do."""
     boxes = list(boxes)
+
+    def meet(a: Region, b: Region) -> bool:
+        if touching:
+            return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
     merged = True
     while merged:
         merged = False
         for i in range(len(boxes)):
             for k in range(i + 1, len(boxes)):
                 a, b = boxes[i], boxes[k]
-                if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
+                if meet(a, b):
                     boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
                     del boxes[k]
                     merged = True
@@ -150,29 +192,84 @@ def merge_boxes(boxes: list[Region]) -> list[Region]:
     return boxes
 
 
+# A row or column of cells at the frame's edge that is at least this share changed belongs
+# to a strip along that edge (what a pan or a zoom newly shows).
+STRIP_FILL = 0.7
+
+
+def edge_strips(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """How many rows (top, bottom) and columns (left, right) of changed cells lie along the
+    edges of the grid: the strip a moving camera shows for the first time."""
+    rows, cols = mask.shape
+    top = bottom = left = right = 0
+    while top < rows and mask[top].mean() >= STRIP_FILL:
+        top += 1
+    while bottom < rows - top and mask[rows - 1 - bottom].mean() >= STRIP_FILL:
+        bottom += 1
+    inner = mask[top : rows - bottom]
+    if inner.size:
+        while left < cols and inner[:, left].mean() >= STRIP_FILL:
+            left += 1
+        while right < cols - left and inner[:, cols - 1 - right].mean() >= STRIP_FILL:
+            right += 1
+    return top, bottom, left, right
+
+
 def changed_regions(
     changes: np.ndarray, config: ChangeConfig, frame_shape: tuple[int, ...]
 ) -> tuple[Region, ...] | None:
-    """The boxes around groups of changed cells, with the margin, in frame pixels; None when
-    they cover more than ``region_max_share`` of the frame (read it whole)."""
-    mask = (changes >= config.threshold).astype(np.uint8)
+    """The regions to read, in frame pixels, or None when they cover more than
+    ``region_max_share`` of the frame (read it whole).
+
+    Strips of changed cells along the frame's edges (what a pan or a zoom newly shows)
+    are regions of their own, so that a strip along the top and one down a side are two
+    thin regions, not one box around both. Inside them, each group of changed cells is
+    boxed with ``region_margin`` pixels of the signature around it; boxes that meet are
+    merged. The regions never overlap."""
+    mask = changes >= config.threshold
     if not mask.any():
         return None
     h, w = frame_shape[:2]
     to_frame = w / config.width  # the signature is ``width`` pixels wide
-    pad = config.region_margin
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = []
-    for x, y, bw, bh, _ in stats[1:count]:
-        boxes.append(
-            (
-                max(0, int((x * config.cell - pad) * to_frame)),
-                max(0, int((y * config.cell - pad) * to_frame)),
-                min(w, int(np.ceil(((x + bw) * config.cell + pad) * to_frame))),
-                min(h, int(np.ceil(((y + bh) * config.cell + pad) * to_frame))),
-            )
+    cell, pad = config.cell, config.region_margin
+    rows, cols = mask.shape
+    deepen = -(-pad // cell)  # the margin, in whole cells
+
+    def deeper(n: int) -> int:
+        return n + deepen if n else 0
+
+    top, bottom, left, right = edge_strips(mask)
+    top = min(rows, deeper(top))
+    bottom = min(rows - top, deeper(bottom))
+    left = min(cols, deeper(left))
+    right = min(cols - left, deeper(right))
+    strips = [
+        (0, 0, cols, top),
+        (0, rows - bottom, cols, rows),
+        (0, top, left, rows - bottom),
+        (cols - right, top, cols, rows - bottom),
+    ]
+
+    def to_pixels(x0: float, y0: float, x1: float, y1: float) -> Region:
+        return (
+            max(0, int(x0 * to_frame)),
+            max(0, int(y0 * to_frame)),
+            min(w, int(np.ceil(x1 * to_frame))),
+            min(h, int(np.ceil(y1 * to_frame))),
         )
-    boxes = merge_boxes(boxes)
+
+    boxes = [to_pixels(x0 * cell, y0 * cell, x1 * cell, y1 * cell) for x0, y0, x1, y1 in strips if x1 > x0 and y1 > y0]
+    inner = to_pixels(left * cell, top * cell, (cols - right) * cell, (rows - bottom) * cell)
+    rest = mask.copy()
+    rest[:top], rest[rows - bottom :], rest[:, :left], rest[:, cols - right :] = False, False, False, False
+    count, _, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
+    groups = []
+    for x, y, bw, bh, _ in stats[1:count]:
+        x0, y0, x1, y1 = to_pixels((x * cell - pad), (y * cell - pad), ((x + bw) * cell + pad), ((y + bh) * cell + pad))
+        x0, y0, x1, y1 = max(x0, inner[0]), max(y0, inner[1]), min(x1, inner[2]), min(y1, inner[3])
+        if x1 > x0 and y1 > y0:
+            groups.append((x0, y0, x1, y1))
+    boxes += merge_boxes(groups)
     if sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes) > config.region_max_share * w * h:
         return None
     return tuple(sorted(boxes))
@@ -221,19 +318,25 @@ class ChangeGate:
             return Decision(False)
         self._signature = current
         regions = changed_regions(changes, self.config, image.shape) if self.config.regions and not due else None
-        moved = None
+        moved, warp = None, None
         if regions is None and self.config.follow_motion:
             shift = picture_shift(previous, current, self.config.motion_response)
             if shift is not None:
+                matrix = picture_motion(previous, current, shift)
                 to_frame = image.shape[1] / self.config.width
-                moved = (shift[0] * to_frame, shift[1] * to_frame)
+                frame_matrix = matrix.astype(np.float64)
+                frame_matrix[:, 2] *= to_frame
+                warp = tuple(float(v) for v in frame_matrix.ravel())
+                h, w = image.shape[:2]
+                centre = frame_matrix @ np.array([w / 2, h / 2, 1.0])
+                moved = (float(centre[0] - w / 2), float(centre[1] - h / 2))
                 if self.config.regions and not due:
                     regions = changed_regions(
-                        moved_changes(previous, current, shift, self.config.cell), self.config, image.shape
+                        moved_changes(previous, current, matrix, self.config.cell), self.config, image.shape
                     )
         if regions is None:
             self._whole_at = t
-        return Decision(True, regions, moved)
+        return Decision(True, regions, moved, warp)
 
     def forget(self) -> None:
         """Read the next frame whole, whatever it holds (the last read failed)."""

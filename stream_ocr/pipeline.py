@@ -20,7 +20,7 @@ from stream_ocr.change import ChangeConfig, ChangeGate, Region, merge_boxes
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.geometry import overlaps
 from stream_ocr.tracking import Tracker, TrackerConfig
-from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift
+from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift, warped
 
 Roi = tuple[int, int, int, int]
 
@@ -81,8 +81,10 @@ class StepResult:
 
 
 def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, ...]:
-    """Each changed region grown to hold the lines it touches whole; those that then meet, merged."""
-    return tuple(sorted(merge_boxes([grown_to_lines(r, lines, shape) for r in regions])))
+    """Each changed region grown to hold the lines it touches whole; those that then
+    overlap, merged (regions that only touch are read apart: a strip along the top and one
+    down a side)."""
+    return tuple(sorted(merge_boxes([grown_to_lines(r, lines, shape) for r in regions], touching=False)))
 
 
 def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> Region:
@@ -103,14 +105,15 @@ def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ..
 
 
 def moved_lines(
-    lines: tuple[Line, ...], moved: tuple[float, float], shape: tuple[int, ...]
+    lines: tuple[Line, ...], warp: tuple[float, ...], shape: tuple[int, ...]
 ) -> tuple[tuple[Line, ...], list[Region]]:
-    """The lines read before, moved with the picture. A line no longer wholly in view is
-    dropped, and the part of it still in view is returned, to be read again."""
+    """The lines read before, moved with the picture (``warp``: a 2x3 matrix, row by row).
+    A line no longer wholly in view is dropped, and the part of it still in view is
+    returned, to be read again."""
     h, w = shape[:2]
     inside, again = [], []
     for line in lines:
-        moved_line = shift(line, moved[0], moved[1])
+        moved_line = warped(line, warp)
         x0, y0, x1, y1 = moved_line.bbox
         if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
             inside.append(moved_line)
@@ -157,8 +160,8 @@ class FrameStep:
             return StepResult(t, True, self.shown, image.shape[1], image.shape[0])
         regions = decision.regions
         before = self.read_lines
-        if decision.moved is not None and regions is not None:
-            before, again = moved_lines(before, decision.moved, view.shape)
+        if decision.warp is not None and regions is not None:
+            before, again = moved_lines(before, decision.warp, view.shape)
             regions = (*regions, *again)
         if regions is not None:
             regions = regions_to_read(regions, before, view.shape)

@@ -119,6 +119,16 @@ def shift(det: Detection, dx: float, dy: float) -> Detection:
     return Detection(points, det.text, det.confidence, det.track_id)  # type: ignore[arg-type]
 
 
+def warped(det: Detection, matrix: tuple[float, ...]) -> Detection:
+    """``det`` (a word or a line, with its words) moved by a 2x3 matrix (row by row)."""
+    a, b, c, d, e, f = matrix
+    points = tuple((a * x + b * y + c, d * x + e * y + f) for x, y in det.points)
+    if isinstance(det, Line):
+        words = tuple(warped(w, matrix) for w in det.words)
+        return Line(points, det.text, det.confidence, det.track_id, words, det.block)  # type: ignore[arg-type]
+    return Detection(points, det.text, det.confidence, det.track_id)  # type: ignore[arg-type]
+
+
 def text_angle(detections: list[Detection]) -> float:
     """The median direction of the boxes' top edges: 0 for upright text."""
     angles = sorted(math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections)

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from stream_ocr.change import ChangeConfig, ChangeGate, Decision, largest_cell_change, signature
+from stream_ocr.change import ChangeConfig, ChangeGate, Decision, changed_regions, largest_cell_change, signature
 
 from .conftest import SAMPLES
 
@@ -93,3 +93,25 @@ def test_regions_off_reads_every_change_whole():
     gate = ChangeGate(ChangeConfig(region_max_share=0.0))
     gate.decide(page, 0.0)
     assert gate.decide(counter, 0.5) == Decision(True, None)
+
+
+def test_strips_newly_shown_along_two_edges_are_two_thin_regions_not_one_box_round_the_frame():
+    config = ChangeConfig()
+    rows, cols = 23, 40  # the grid of a 960x540 frame's signature
+    changes = np.zeros((rows, cols), np.float32)
+    changes[0, :] = 0.2  # a pan up and to the right shows a strip along the top...
+    changes[:, -1] = 0.2  # ...and one down the right side
+    changes[10:12, 15:18] = 0.2  # and something changed inside
+    regions = changed_regions(changes, config, (540, 960))
+    assert regions is not None and len(regions) == 3, regions
+    area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in regions)
+    assert area < 0.2 * 960 * 540, regions
+    for i, a in enumerate(regions):  # they never overlap (touching is allowed)
+        for b in regions[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    x0, y0, x1, y1 = min(regions, key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))
+    assert x0 <= 15 * 24 and y0 <= 10 * 24 and x1 >= 18 * 24 and y1 >= 12 * 24  # the inner change, with its margin
+    # A zoom out shows a ring: four strips.
+    ring = np.zeros((rows, cols), np.float32)
+    ring[0, :], ring[-1, :], ring[:, 0], ring[:, -1] = 0.2, 0.2, 0.2, 0.2
+    assert len(changed_regions(ring, config, (540, 960))) == 4

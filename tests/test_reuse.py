@@ -9,6 +9,7 @@ import pytest
 
 from stream_ocr.change import ChangeConfig
 from stream_ocr.evaluation_video import cer
+from stream_ocr.geometry import centre
 from stream_ocr.pipeline import FrameStep, StepConfig
 
 from .conftest import SAMPLES
@@ -132,3 +133,35 @@ def test_a_scrolling_page_has_only_its_new_strip_read_and_keeps_every_line(keras
 
 def top_of(text, tops):
     return tops[PAGE_LINES.index(text)]
+
+
+def test_a_camera_that_pans_and_zooms_has_only_its_new_edges_read_and_boxes_stay_on_their_text(keras_engine):
+    """signs.mp4's first 12 s: a camera panning and zooming slowly over a sign, a cut, then
+    a pan with a sign that comes and goes. With the picture followed (a shift refined to a
+    small zoom), a frame has only the strips newly shown along two edges read: a strip
+    along the top and one down a side are two thin regions, not one box round the frame.
+    The lines carried forward stay on their text (against a whole read of the same frame),
+    and the texts are those whole reads find."""
+    frames = [(t, f) for t, f in sampled("signs", fps=6.0) if t < 12.0]
+    step = FrameStep(keras_engine)
+    results = [(t, frame, step(frame, t)) for t, frame in frames]
+    reads = [r for _, _, r in results if not r.skipped]
+    whole_pixels = sum(r.width * r.height for r in reads)
+    assert sum(r.regions is not None for r in reads) >= 0.8 * len(reads), [r.regions for r in reads]
+    assert sum(r.pixels_read for r in reads) < 0.3 * whole_pixels
+    checked = 0
+    for t, frame, result in results[2::6]:
+        if result.regions is None:
+            continue
+        whole = keras_engine.read(frame).lines
+        assert len(result.lines) == len(whole), (t, result.lines, whole)
+        for line in result.lines:
+            same = [w for w in whole if cer(w.text, line.text) <= 0.2]
+            assert same, (t, line.text, [w.text for w in whole])
+            # Where the text is now (the box's centre), within a fifth of the line's height:
+            # two reads of one sign differ in the box's height by more than its drift.
+            (x, y), (wx, wy) = centre(line.points), centre(same[0].points)
+            height = same[0].bbox[3] - same[0].bbox[1]
+            assert abs(x - wx) <= 0.2 * height and abs(y - wy) <= 0.2 * height, (t, line.text, line.bbox, same[0].bbox)
+            checked += 1
+    assert checked >= 6
