@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from stream_ocr.engines import ENGINES, create_engine, engine_info
+from stream_ocr.engines.english_g2 import even_case
 from stream_ocr.errors import BadInputError, EngineUnavailableError
 from stream_ocr.images import read_image
 
@@ -184,3 +185,22 @@ def test_finetuned_weights_are_checked(tmp_path, keras_engine):
         load_finetuned(model, wrong)
     assert FINETUNED_WEIGHTS.is_file()
     assert keras_engine.config.recognizer_weights == "video"
+
+
+@pytest.mark.parametrize(
+    "read, expected",
+    [
+        ("oCr", "ocr"),  # the printed page's "ocr", as the recognizer trained on display type read it
+        ("cOFFEE", "COFFEE"),
+        ("cOffee", "coffee"),
+        ("Coffee", "Coffee"),  # a capital first letter stays
+        ("sALES uP", "SALES uP"),
+        ("iPhone", "iPhone"),  # the other letters mix cases: left as read
+        ("McDonald's", "McDonald's"),
+        ("I've decided, Rem.", "I've decided, Rem."),
+        ("It's 12:05", "It's 12:05"),
+        ("WoW", "WoW"),  # no letter tells
+    ],
+)
+def test_letters_whose_case_is_a_guess_take_their_words_case(read, expected):
+    assert even_case(read) == expected
