@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.coarse_to_fine import grown_regions, merge_rects
+from stream_ocr.engines.coarse_to_fine import boxed_at_coarse, grown_regions, merge_rects
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +97,17 @@ def test_text_over_most_of_the_frame_is_boxed_in_one_full_pass(keras_engine):
     assert pixels == coarse + 1280 * 768
 
 
+def test_big_text_keeps_its_coarse_boxes_and_small_text_is_boxed_at_full_scale(keras_engine):
+    """With ``coarse_box_height``, the 50 px title is boxed from the coarse pass alone; the
+    9 px captions, too small for a coarse box, still get the full-scale pass. Same lines."""
+    frame = overlay_frame()
+    every, every_pixels, _ = read(keras_engine, frame)
+    big, big_pixels, _ = read(keras_engine, frame, coarse_box_height=28)
+    assert sorted(big) == sorted(every), (every, big)
+    assert "QUARTERLY REPORT" in big and "REC 00:12:34" in big, big
+    assert big_pixels < every_pixels, (big_pixels, every_pixels)
+
+
 def test_rectangles_that_meet_are_merged_until_none_meet():
     # (0,0)-(10,10) meets (10,5)-(20,20) by its edge, which meets (19,19)-(30,30); (50,50) is apart.
     rects = [(19, 19, 30, 30), (50, 50, 60, 60), (0, 0, 10, 10), (10, 5, 20, 20)]
@@ -115,3 +126,25 @@ def test_regions_grow_to_few_shapes_inside_the_frame():
     assert x0 <= 100 and x1 >= 260 and 0 <= y0 <= 100 and y1 >= 120
     # A side longer than the frame's is the frame's.
     assert grown_regions([(0, 0, 1280, 700)], 128, shape) == [(0, 0, 1280, 720)]
+
+
+def box(x0, y0, x1, y1):
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def test_a_region_keeps_its_coarse_boxes_only_when_all_its_text_is_big_and_boxed():
+    region = (0, 0, 512, 256)
+    big = [box(10, 10, 200, 50), box(220, 10, 400, 52)]  # 40 px high
+    components = [(8, 8, 202, 52), (218, 8, 402, 54)]
+    assert boxed_at_coarse(region, components, big, 28) == big
+    # One small word among them: the region is boxed again at the full scale.
+    small = big + [box(10, 100, 80, 116)]
+    assert boxed_at_coarse(region, components + [(8, 98, 82, 118)], small, 28) is None
+    # Text the coarse pass found but could not box (too faint): boxed again.
+    assert boxed_at_coarse(region, components + [(300, 150, 420, 190)], big, 28) is None
+    # No box at all, or the mode off by a height no box reaches: boxed again.
+    assert boxed_at_coarse(region, components, [], 28) is None
+    assert boxed_at_coarse(region, components, big, 41) is None
+    # Boxes and components of other regions do not count.
+    other = big + [box(600, 10, 640, 20)]
+    assert boxed_at_coarse(region, components + [(598, 8, 642, 22)], other, 28) == big

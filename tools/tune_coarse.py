@@ -11,6 +11,7 @@ the one-pass detector at ``detect_max_side``, for comparison in the same run (un
 ``--no-one-pass``).
 
     python tools/tune_coarse.py [--every 20] [--sides 640 800] [--find 0.2 0.3] [--pad 1 2] [--max-share 0.5 1]
+        [--box-heights 0 32]
     python tools/tune_coarse.py --validate --sides 640 --find 0.2
 """
 
@@ -59,6 +60,13 @@ def main() -> int:
     parser.add_argument("--find", type=float, nargs="+", default=[FindConfig.find_score])
     parser.add_argument("--pad", type=float, nargs="+", default=[FindConfig.pad])
     parser.add_argument("--max-share", type=float, nargs="+", default=[EngineConfig.coarse_max_share])
+    parser.add_argument(
+        "--box-heights",
+        type=int,
+        nargs="+",
+        default=[EngineConfig.coarse_box_height],
+        help="coarse_box_height values: regions whose coarse boxes are all this tall skip the full pass",
+    )
     parser.add_argument("--no-one-pass", action="store_true", help="leave out the one-pass row")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -72,17 +80,19 @@ def main() -> int:
     engine = create_engine(EngineConfig(detect_coarse_side=0))
     counter = PixelCount(engine.detector)
     base = engine.detector.config
-    settings = [] if args.no_one_pass else [(0, 0.0, 0.0, 0.0)]
-    settings += list(itertools.product(args.sides, args.find, args.pad, args.max_share))
+    settings = [] if args.no_one_pass else [(0, 0.0, 0.0, 0.0, 0)]
+    settings += list(itertools.product(args.sides, args.find, args.pad, args.max_share, args.box_heights))
     print(f"# {folder.name}, {len(images)} photos; CPU flags: {' '.join(cpu_flags())}", flush=True)
     print(
-        "| coarse side | find score | pad | max share | recall | precision | F1 | detection recall | CER "
+        "| coarse side | find score | pad | max share | box height | recall | precision | F1 | detection recall | CER "
         "| detector Mpx/photo | detector ms (median) | engine ms (median) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
-    for side, find, pad, share in settings:
-        engine.detector.config = replace(base, detect_coarse_side=side, coarse_max_share=share or 1.0)
+    for side, find, pad, share, box_height in settings:
+        engine.detector.config = replace(
+            base, detect_coarse_side=side, coarse_max_share=share or 1.0, coarse_box_height=box_height
+        )
         engine.detector.find = FindConfig(find_score=find or 0.2, pad=pad)
         total, pixels, detect_ms, engine_ms = EMPTY_SCORES, [], [], []
         for frame, truth in zip(frames, truths):
@@ -100,6 +110,7 @@ def main() -> int:
             "find_score": find,
             "pad": pad,
             "max_share": share,
+            "box_height": box_height,
             **total.summary(),
             "detector_mpx": round(statistics.mean(pixels) / 1e6, 3),
             "detector_ms": round(statistics.median(detect_ms)),
@@ -107,7 +118,7 @@ def main() -> int:
         }
         rows.append(row)
         print(
-            f"| {side or 'one pass'} | {find or ''} | {pad or ''} | {share or ''} | {row['recall']} | {row['precision']} | "
+            f"| {side or 'one pass'} | {find or ''} | {pad or ''} | {share or ''} | {box_height or ''} | {row['recall']} | {row['precision']} | "
             f"{row['f1']} | {row['detection_recall']} | {row['cer']} | {row['detector_mpx']} | "
             f"{row['detector_ms']} | {row['engine_ms']} |",
             flush=True,

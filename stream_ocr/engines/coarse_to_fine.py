@@ -39,9 +39,10 @@ class FindConfig:
     step: int = 128
 
 
-def text_regions(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
-    """Rectangles (frame pixels) holding the text of a frame of ``shape`` seen at scale
-    ``coarse``; ``textmap`` is that pass's region score map (half the detector's resolution)."""
+def text_components(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
+    """Each component of text the coarse pass found, as its bounding rectangle in the pixels
+    of a frame of ``shape`` seen at scale ``coarse`` (unpadded); ``textmap`` is that pass's
+    region score map (half the detector's resolution)."""
     h, w = shape[:2]
     mask = (textmap > config.find_score).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
@@ -51,11 +52,66 @@ def text_regions(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], con
         x, y, cw, ch, cells = (int(v) for v in stats[i])
         if cells < config.min_cells:
             continue
-        pad = max(config.min_pad, config.pad * ch * to_frame)
-        x0, y0 = x * to_frame - pad, y * to_frame - pad
-        x1, y1 = (x + cw) * to_frame + pad, (y + ch) * to_frame + pad
-        rects.append((max(0, int(x0)), max(0, int(y0)), min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))))
+        x0, y0 = int(x * to_frame), int(y * to_frame)
+        x1, y1 = min(w, int(np.ceil((x + cw) * to_frame))), min(h, int(np.ceil((y + ch) * to_frame)))
+        rects.append((x0, y0, x1, y1))
+    return rects
+
+
+def padded_regions(components: list[Rect], shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
+    """The components padded by ``pad`` times their height (at least ``min_pad``), merged where they meet."""
+    h, w = shape[:2]
+    rects = []
+    for x0, y0, x1, y1 in components:
+        pad = max(config.min_pad, config.pad * (y1 - y0))
+        rects.append(
+            (
+                max(0, int(x0 - pad)),
+                max(0, int(y0 - pad)),
+                min(w, int(np.ceil(x1 + pad))),
+                min(h, int(np.ceil(y1 + pad))),
+            )
+        )
     return merge_rects(rects)
+
+
+def text_regions(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
+    """Rectangles (frame pixels) holding the text of a frame of ``shape`` seen at scale
+    ``coarse``; ``textmap`` is that pass's region score map (half the detector's resolution)."""
+    return padded_regions(text_components(textmap, coarse, shape, config), shape, config)
+
+
+def box_height(box: np.ndarray) -> float:
+    """The shorter side of a 4-point box: the height of a word's box, whichever way it runs."""
+    p = np.asarray(box, dtype=np.float32)
+    return float(min(np.linalg.norm(p[1] - p[0]), np.linalg.norm(p[3] - p[0])))
+
+
+def _centre_in(box: np.ndarray, rect: Rect) -> bool:
+    cx, cy = np.asarray(box, dtype=np.float32).mean(axis=0)
+    return bool(rect[0] <= cx < rect[2] and rect[1] <= cy < rect[3])
+
+
+def boxed_at_coarse(
+    region: Rect, components: list[Rect], boxes: list[np.ndarray], min_height: float
+) -> list[np.ndarray] | None:
+    """The coarse pass's own boxes of ``region`` (frame pixels), when they are good enough to
+    skip the full-scale pass there; else None.
+
+    They are when the region holds at least one box, every box in it is at least
+    ``min_height`` frame pixels high (big text is boxed as tightly at the coarse scale as at
+    the full one, give or take a map cell), and every text component in it has a box (text too
+    faint or small for a coarse box is boxed at the full scale)."""
+    inside = [b for b in boxes if _centre_in(b, region)]
+    if not inside or min(box_height(b) for b in inside) < min_height:
+        return None
+    for comp in components:
+        cx, cy = (comp[0] + comp[2]) / 2, (comp[1] + comp[3]) / 2
+        if not (region[0] <= cx < region[2] and region[1] <= cy < region[3]):
+            continue
+        if not any(_centre_in(b, comp) for b in inside):
+            return None
+    return inside
 
 
 def merge_rects(rects: list[Rect]) -> list[Rect]:

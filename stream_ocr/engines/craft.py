@@ -20,7 +20,15 @@ import cv2
 import numpy as np
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.coarse_to_fine import FindConfig, area, grown_regions, text_regions
+from stream_ocr.engines.coarse_to_fine import (
+    FindConfig,
+    Rect,
+    area,
+    boxed_at_coarse,
+    grown_regions,
+    padded_regions,
+    text_components,
+)
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 from stream_ocr.engines.runtimes import Net, NetSpec, build_net
 from stream_ocr.errors import WeightsError
@@ -157,13 +165,15 @@ class CraftDetector:
         full = detection_scale(h, w, self.config) if scale is None else scale
         coarse = self.coarse_scale(full, h, w)
         regions = [(0, 0, w, h)]
+        boxes: list[np.ndarray] = []
         if coarse is not None:
             maps = self._maps(rgb, coarse, spent, "detect_coarse")
-            found = text_regions(maps[0, ..., 0], coarse, rgb.shape, self.find)
-            regions = grown_regions(found, self.find.step / full, rgb.shape)
+            components = text_components(maps[0, ..., 0], coarse, rgb.shape, self.find)
+            regions = grown_regions(padded_regions(components, rgb.shape, self.find), self.find.step / full, rgb.shape)
             if area(regions) > self.config.coarse_max_share * h * w:
                 regions = [(0, 0, w, h)]
-        boxes: list[np.ndarray] = []
+            elif self.config.coarse_box_height:
+                regions, boxes = self._box_big_text(maps, coarse, rgb.shape, regions, components)
         for x0, y0, x1, y1 in regions:
             part = rgb if (x1 - x0, y1 - y0) == (w, h) else np.ascontiguousarray(rgb[y0:y1, x0:x1])
             maps = self._maps(part, full, spent, "detect_model")
@@ -173,6 +183,21 @@ class CraftDetector:
             for key, ms in spent.items():
                 timings[key] = timings.get(key, 0.0) + ms
         return boxes
+
+    def _box_big_text(
+        self, maps: np.ndarray, coarse: float, shape: tuple[int, ...], regions: list[Rect], components: list[Rect]
+    ) -> tuple[list[Rect], list[np.ndarray]]:
+        """Split ``regions`` into those still to box at the full scale and the boxes of the
+        others, taken from the coarse pass's maps (``coarse_to_fine.boxed_at_coarse``)."""
+        coarse_boxes = self._boxes(maps, coarse, shape)
+        left, boxes = [], []
+        for region in regions:
+            found = boxed_at_coarse(region, components, coarse_boxes, self.config.coarse_box_height)
+            if found is None:
+                left.append(region)
+            else:
+                boxes += found
+        return left, boxes
 
     def coarse_scale(self, full: float, h: int, w: int) -> float | None:
         """The coarse pass's scale, or None when a frame is read in one pass: the mode is
