@@ -101,8 +101,9 @@ def test_big_text_keeps_its_coarse_boxes_and_small_text_is_boxed_at_full_scale(k
     """With ``coarse_box_height``, the 50 px title is boxed from the coarse pass alone; the
     9 px captions, too small for a coarse box, still get the full-scale pass. Same lines."""
     frame = overlay_frame()
-    every, every_pixels, _ = read(keras_engine, frame)
-    big, big_pixels, _ = read(keras_engine, frame, coarse_box_height=28)
+    assert EngineConfig.coarse_box_height == 28
+    every, every_pixels, _ = read(keras_engine, frame, coarse_box_height=0)
+    big, big_pixels, _ = read(keras_engine, frame)
     assert sorted(big) == sorted(every), (every, big)
     assert "QUARTERLY REPORT" in big and "REC 00:12:34" in big, big
     assert big_pixels < every_pixels, (big_pixels, every_pixels)
