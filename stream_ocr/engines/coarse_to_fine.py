@@ -1,14 +1,15 @@
 """Detect text on fewer pixels: find it on a coarse copy of the frame, box it at full scale.
 
 Owns one decision of the detector's two-pass mode (``EngineConfig.detect_coarse_side``),
-and nothing of running CRAFT: ``text_regions`` turns the coarse pass's region score map
+and nothing of running CRAFT: ``text_components`` and ``padded_regions`` turn the coarse pass's region score map
 into the rectangles of the frame worth detecting at the full scale. Every component of
 the map above ``find_score`` (far below the detection threshold, so that text too small
 or faint to give a box at the coarse scale is still found) becomes a rectangle padded by
 twice its own height, and rectangles that meet are merged. The detector then runs at the full
 scale on those rectangles only, and its boxes there are the frame's boxes: they are as
 tight as a one-pass detector's, which the recogniser needs (boxes taken from the coarse
-map itself read worse: CER 0.120 against 0.104 at 960 px on training photos).
+map itself read worse: CER 0.120 against 0.104 at 960 px on training photos), except where
+``boxed_at_coarse`` finds all of a region's words big enough to keep their coarse boxes.
 
 A frame with text on a third of its area costs the coarse pass's pixels (0.25 of them at
 640 px instead of 1280) and that third; a frame with no text, the coarse pass only.
@@ -75,21 +76,19 @@ def padded_regions(components: list[Rect], shape: tuple[int, ...], config: FindC
     return merge_rects(rects)
 
 
-def text_regions(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
-    """Rectangles (frame pixels) holding the text of a frame of ``shape`` seen at scale
-    ``coarse``; ``textmap`` is that pass's region score map (half the detector's resolution)."""
-    return padded_regions(text_components(textmap, coarse, shape, config), shape, config)
-
-
 def box_height(box: np.ndarray) -> float:
     """The shorter side of a 4-point box: the height of a word's box, whichever way it runs."""
     p = np.asarray(box, dtype=np.float32)
     return float(min(np.linalg.norm(p[1] - p[0]), np.linalg.norm(p[3] - p[0])))
 
 
+def _inside(x: float, y: float, rect: Rect) -> bool:
+    return bool(rect[0] <= x < rect[2] and rect[1] <= y < rect[3])
+
+
 def _centre_in(box: np.ndarray, rect: Rect) -> bool:
     cx, cy = np.asarray(box, dtype=np.float32).mean(axis=0)
-    return bool(rect[0] <= cx < rect[2] and rect[1] <= cy < rect[3])
+    return _inside(float(cx), float(cy), rect)
 
 
 def boxed_at_coarse(
@@ -106,8 +105,7 @@ def boxed_at_coarse(
     if not inside or min(box_height(b) for b in inside) < min_height:
         return None
     for comp in components:
-        cx, cy = (comp[0] + comp[2]) / 2, (comp[1] + comp[3]) / 2
-        if not (region[0] <= cx < region[2] and region[1] <= cy < region[3]):
+        if not _inside((comp[0] + comp[2]) / 2, (comp[1] + comp[3]) / 2, region):
             continue
         if not any(_centre_in(b, comp) for b in inside):
             return None
