@@ -140,6 +140,30 @@ def test_rapidocr_reads_the_sample(rapid_engine):
     assert result.engine == "rapidocr"
 
 
+def test_rapidocr_reads_a_region_at_the_frame_s_scale(rapid_engine):
+    """A strip of the frame is read as the whole frame reads it, not blown up: RapidOCR
+    scales an image's short side up to 736 px, which made a 135 px strip of this 960x640
+    photo 5.5x larger on each side where the frame is seen at 1.15x."""
+    frame = read_image(SAMPLES / "coffee_sign.jpg")
+    h, w = frame.shape[:2]
+    whole = {d.text: d.bbox for d in rapid_engine.read(frame).detections}
+    detector = rapid_engine._detector()
+    seen = []
+    run = detector.session
+    detector.session = lambda batch: (seen.append(batch.shape), run(batch))[1]
+    try:
+        for text, (x0, y0, x1, y1) in whole.items():
+            region = (0, int(y0) - 20, w, int(y1) + 20)
+            (read,) = rapid_engine.read(frame, [region]).detections
+            assert read.text == text
+            assert read.bbox == pytest.approx((x0, y0, x1, y1), abs=4)
+    finally:
+        detector.session = run
+    scale = rapid_engine.frame_scale(h, w)
+    for _, _, height, width in seen:
+        assert width <= 1.05 * scale * w and height <= 1.3 * scale * 175, (seen, scale)
+
+
 def test_registry_names_match_engines():
     for name, info in ENGINES.items():
         assert info.name == name
