@@ -77,6 +77,19 @@ class Decision:
     # The same move as a 2x3 matrix in frame pixels, row by row (a shift, and a small zoom
     # or turn when the picture's points say so): where a point of the last frame read is now.
     warp: tuple[float, ...] | None = None
+    # With ``warp``: the parts of the frame that held still while the picture moved (a
+    # subtitle, a score box, a logo over a moving camera), each (x0, y0, x1, y1) in frame
+    # pixels. What was read there stays put; the rest moves with the picture.
+    still: tuple[Region, ...] = ()
+
+    def held_still(self, box: tuple[float, float, float, float]) -> bool:
+        """Whether most of ``box`` (frame pixels) lies in the parts that held still."""
+        x0, y0, x1, y1 = box
+        size = max(1.0, (x1 - x0) * (y1 - y0))
+        inside = sum(
+            max(0.0, min(x1, r[2]) - max(x0, r[0])) * max(0.0, min(y1, r[3]) - max(y0, r[1])) for r in self.still
+        )
+        return inside > 0.5 * size
 
 
 def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
@@ -130,32 +143,73 @@ def picture_motion(previous: np.ndarray, current: np.ndarray, shift: tuple[float
     """The move from ``previous`` to ``current`` (two signatures) as a 2x3 matrix: the
     ``shift`` refined with corners followed by optical flow into a shift with a small zoom
     and turn, when enough of them agree (a camera that pans and zooms); else the shift."""
-    matrix = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+    refined = followed_motion(previous, current, shift)
+    return refined if refined is not None else np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+
+
+def followed_motion(
+    previous: np.ndarray, current: np.ndarray, guess: tuple[float, float] = (0.0, 0.0), levels: int = 2
+) -> np.ndarray | None:
+    """The move from ``previous`` to ``current`` (two signatures) as a 2x3 matrix (a shift,
+    and a zoom and turn within ``MAX_ZOOM_STEP`` and ``MAX_TURN``), from corners followed by
+    optical flow from ``guess``, when at least 12 of them, and 60% of those followed, agree
+    within a pixel; else None (a cut, a scene that moves in parts, a picture too plain)."""
     a, b = (np.clip(x, 0, 255).astype(np.uint8) for x in (previous, current))
     points = cv2.goodFeaturesToTrack(a, maxCorners=200, qualityLevel=0.01, minDistance=8)
     if points is None or len(points) < 12:
-        return matrix
-    guess = (points + np.float32(shift)).astype(np.float32)
+        return None
+    start = (points + np.float32(guess)).astype(np.float32)
     found, status, _ = cv2.calcOpticalFlowPyrLK(
-        a, b, points, guess, winSize=(15, 15), maxLevel=2, flags=cv2.OPTFLOW_USE_INITIAL_FLOW
+        a, b, points, start, winSize=(15, 15), maxLevel=levels, flags=cv2.OPTFLOW_USE_INITIAL_FLOW
     )
     ok = status.ravel() == 1
     if ok.sum() < 12:
-        return matrix
+        return None
     refined, inliers = cv2.estimateAffinePartial2D(points[ok], found[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0)
     if refined is None or inliers is None or inliers.sum() < max(12, 0.6 * ok.sum()):
-        return matrix
+        refined = behind_still_overlay(points[ok], found[ok])
+        if refined is None:
+            return None
     zoom = float(np.hypot(refined[0, 0], refined[1, 0]))
     turn = float(np.arctan2(refined[1, 0], refined[0, 0]))
     if abs(zoom - 1) > MAX_ZOOM_STEP or abs(turn) > MAX_TURN:
-        return matrix
+        return None
     return refined.astype(np.float32)
 
 
-def moved_changes(previous: np.ndarray, current: np.ndarray, matrix: np.ndarray, cell: int) -> np.ndarray:
+def behind_still_overlay(points: np.ndarray, found: np.ndarray) -> np.ndarray | None:
+    """The picture's move when many of its corners held still: a subtitle of two scripts,
+    or a score box, over a camera that moves. The corners that moved (by over half a pixel)
+    must agree on one move, and with those that held still make 60% of all."""
+    moved = np.hypot(*(found - points).reshape(-1, 2).T) > 0.5
+    if moved.sum() < 12:
+        return None
+    matrix, inliers = cv2.estimateAffinePartial2D(
+        points[moved], found[moved], method=cv2.RANSAC, ransacReprojThreshold=1.0
+    )
+    if matrix is None or inliers is None or inliers.sum() < max(12, 0.6 * moved.sum()):
+        return None
+    if inliers.sum() + (~moved).sum() < 0.6 * len(points):
+        return None
+    return matrix
+
+
+def largest_move(matrix: np.ndarray, shape: tuple[int, ...]) -> float:
+    """How far (in pixels) ``matrix`` moves the farthest corner of an image of ``shape``."""
+    h, w = shape[:2]
+    corners = np.float32([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]])
+    return float(np.abs(corners @ matrix.T - corners[:, :2]).max())
+
+
+def moved_changes(
+    previous: np.ndarray, current: np.ndarray, matrix: np.ndarray, cell: int, still_too: bool = False
+) -> np.ndarray:
     """``cell_changes`` against ``previous`` moved by ``matrix`` (2x3), each pixel matched
     within one pixel (the move is estimated to a fraction of one, and sharp edges would
-    otherwise differ); what the moved frame does not cover is new."""
+    otherwise differ); what the moved frame does not cover is new. With ``still_too``, a
+    pixel also matches ``previous`` where it was: the letters of a subtitle that held still
+    while the picture behind them moved match there, the picture between them after the
+    move. What the move newly shows is new either way."""
     h, w = current.shape
     best = np.full_like(current, np.inf)
     for ox in (-1, 0, 1):
@@ -164,7 +218,10 @@ def moved_changes(previous: np.ndarray, current: np.ndarray, matrix: np.ndarray,
             aligned = cv2.warpAffine(previous, nudged, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1e4)
             np.minimum(best, np.abs(current - aligned), out=best)
     covered = cv2.warpAffine(np.ones_like(previous), matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
-    return cell_changes(np.zeros_like(current), np.minimum(best, 255.0), cell, unknown=covered < 0.5)
+    best = np.minimum(best, 255.0)
+    if still_too:
+        np.minimum(best, np.abs(current - previous), out=best)
+    return cell_changes(np.zeros_like(current), best, cell, unknown=covered < 0.5)
 
 
 def merge_boxes(boxes: list[Region], touching: bool = True) -> list[Region]:
@@ -190,6 +247,20 @@ def merge_boxes(boxes: list[Region], touching: bool = True) -> list[Region]:
             if merged:
                 break
     return boxes
+
+
+def cell_boxes(mask: np.ndarray, config: ChangeConfig, frame_shape: tuple[int, ...]) -> tuple[Region, ...]:
+    """The boxes (frame pixels) of the groups of true cells in ``mask``, a grid of the
+    signature's cells, each group boxed alone."""
+    if not mask.any():
+        return ()
+    h, w = frame_shape[:2]
+    size = config.cell * w / config.width  # a cell, in frame pixels
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=4)
+    return tuple(
+        (int(x * size), int(y * size), min(w, int(np.ceil((x + bw) * size))), min(h, int(np.ceil((y + bh) * size))))
+        for x, y, bw, bh, _ in stats[1:count]
+    )
 
 
 # A row or column of cells at the frame's edge that is at least this share changed belongs
@@ -320,9 +391,8 @@ class ChangeGate:
         regions = changed_regions(changes, self.config, image.shape) if self.config.regions and not due else None
         moved, warp = None, None
         if regions is None and self.config.follow_motion:
-            shift = picture_shift(previous, current, self.config.motion_response)
-            if shift is not None:
-                matrix = picture_motion(previous, current, shift)
+            matrix = self._motion(previous, current)
+            if matrix is not None:
                 to_frame = image.shape[1] / self.config.width
                 frame_matrix = matrix.astype(np.float64)
                 frame_matrix[:, 2] *= to_frame
@@ -331,12 +401,51 @@ class ChangeGate:
                 centre = frame_matrix @ np.array([w / 2, h / 2, 1.0])
                 moved = (float(centre[0] - w / 2), float(centre[1] - h / 2))
                 if self.config.regions and not due:
-                    regions = changed_regions(
-                        moved_changes(previous, current, matrix, self.config.cell), self.config, image.shape
-                    )
+                    return self._moved_decision(changes, previous, current, matrix, image.shape, t, moved, warp)
         if regions is None:
             self._whole_at = t
         return Decision(True, regions, moved, warp)
+
+    def _moved_decision(
+        self,
+        changes: np.ndarray,
+        previous: np.ndarray,
+        current: np.ndarray,
+        matrix: np.ndarray,
+        shape: tuple[int, ...],
+        t: float,
+        moved: tuple[float, float],
+        warp: tuple[float, ...],
+    ) -> Decision:
+        """The picture moved by ``matrix``: a cell is unchanged if it matches the last frame
+        read moved so, or that frame as it was (an overlay that holds still over a moving
+        camera). What neither explains is read; when nothing is left, no pixel is read and
+        the lines only move."""
+        threshold = self.config.threshold
+        after_move = moved_changes(previous, current, matrix, self.config.cell)
+        left = moved_changes(previous, current, matrix, self.config.cell, still_too=True)
+        still = (left < threshold) & (changes < after_move)
+        held = cell_boxes(still, self.config, shape)
+        if not (left >= threshold).any():
+            return Decision(True, (), moved, warp, held)
+        regions = changed_regions(left, self.config, shape)
+        if regions is None:
+            self._whole_at = t
+            return Decision(True, None, moved, warp)
+        return Decision(True, regions, moved, warp, held)
+
+    def _motion(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray | None:
+        """How the whole picture moved between two signatures (a 2x3 matrix), or None.
+        Phase correlation first; when it finds no one shift (its peak split between a
+        picture that pans and zooms, and a still overlay such as a subtitle), corners
+        followed from where they were, over one more pyramid level, can still agree."""
+        shift = picture_shift(previous, current, self.config.motion_response)
+        if shift is not None:
+            return picture_motion(previous, current, shift)
+        matrix = followed_motion(previous, current, levels=3)
+        if matrix is None or largest_move(matrix, current.shape) < 0.5:
+            return None
+        return matrix
 
     def forget(self) -> None:
         """Read the next frame whole, whatever it holds (the last read failed)."""

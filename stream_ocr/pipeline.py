@@ -11,14 +11,16 @@ owns no thread and no queue: the live inference worker and the video loop call i
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from stream_ocr.change import ChangeConfig, ChangeGate, Region, merge_boxes
+from stream_ocr.change import ChangeConfig, ChangeGate, Region
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.geometry import overlaps
+from stream_ocr.geometry import Box, overlaps
 from stream_ocr.tracking import Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift, warped
 
@@ -82,9 +84,50 @@ class StepResult:
 
 def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, ...]:
     """Each changed region grown to hold the lines it touches whole; those that then
-    overlap, merged (regions that only touch are read apart: a strip along the top and one
-    down a side)."""
-    return tuple(sorted(merge_boxes([grown_to_lines(r, lines, shape) for r in regions], touching=False)))
+    overlap, made apart (``apart``; regions that only touch are read apart: a strip along
+    the top and one down a side)."""
+    return tuple(sorted(apart([grown_to_lines(r, lines, shape) for r in regions], lines, shape)))
+
+
+def apart(regions: list[Region], lines: tuple[Line, ...], shape: tuple[int, ...]) -> list[Region]:
+    """Regions that overlap no more: of two that do, one is cut back to the other's edge
+    where the other reaches across it and every line it touches stays whole (a strip down
+    a side, against a strip along the bottom grown to hold a subtitle); else the two become
+    their bounding box. Merging such an L would read the whole frame."""
+    boxes = list(regions)
+    changed = True
+    while changed:
+        changed = False
+        for i, k in itertools.combinations(range(len(boxes)), 2):
+            a, b = boxes[i], boxes[k]
+            if not overlaps(a, b):
+                continue
+            changed = True
+            for index, cut in ((k, cut_back(b, a)), (i, cut_back(a, b))):
+                if cut is not None and grown_to_lines(cut, lines, shape) == cut:
+                    boxes[index] = cut
+                    break
+            else:
+                del boxes[k], boxes[i]
+                boxes.append((min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
+            break
+    return boxes
+
+
+def cut_back(b: Region, a: Region) -> Region | None:
+    """``b`` without the part ``a`` covers, when ``a`` reaches across ``b`` and covers one
+    of its ends (what is left is one box); else None."""
+    if a[0] <= b[0] and a[2] >= b[2]:  # across b, left to right
+        if a[1] <= b[1] < a[3] < b[3]:
+            return b[0], a[3], b[2], b[3]
+        if b[1] < a[1] < b[3] <= a[3]:
+            return b[0], b[1], b[2], a[1]
+    if a[1] <= b[1] and a[3] >= b[3]:  # across b, top to bottom
+        if a[0] <= b[0] < a[2] < b[2]:
+            return a[2], b[1], b[2], b[3]
+        if b[0] < a[0] < b[2] <= a[2]:
+            return b[0], b[1], a[0], b[3]
+    return None
 
 
 def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> Region:
@@ -105,14 +148,18 @@ def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ..
 
 
 def moved_lines(
-    lines: tuple[Line, ...], warp: tuple[float, ...], shape: tuple[int, ...]
+    lines: tuple[Line, ...], warp: tuple[float, ...], shape: tuple[int, ...], stays: Callable[[Box], bool] | None = None
 ) -> tuple[tuple[Line, ...], list[Region]]:
-    """The lines read before, moved with the picture (``warp``: a 2x3 matrix, row by row).
-    A line no longer wholly in view is dropped, and the part of it still in view is
-    returned, to be read again."""
+    """The lines read before, moved with the picture (``warp``: a 2x3 matrix, row by row),
+    but those for which ``stays(bbox)`` is true (an overlay that held still). A line no
+    longer wholly in view is dropped, and the part of it still in view is returned, to be
+    read again."""
     h, w = shape[:2]
     inside, again = [], []
     for line in lines:
+        if stays is not None and stays(line.bbox):
+            inside.append(line)
+            continue
         moved_line = warped(line, warp)
         x0, y0, x1, y1 = moved_line.bbox
         if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
@@ -161,12 +208,15 @@ class FrameStep:
         regions = decision.regions
         before = self.read_lines
         if decision.warp is not None and regions is not None:
-            before, again = moved_lines(before, decision.warp, view.shape)
+            before, again = moved_lines(before, decision.warp, view.shape, decision.held_still)
             regions = (*regions, *again)
         if regions is not None:
             regions = regions_to_read(regions, before, view.shape)
         try:
-            result = self.engine.read(view, regions)
+            if regions == ():  # the picture moved and nothing else changed: the lines only move
+                result = FrameResult(view.shape[1], view.shape[0], (), self.engine.name, {"total": 0.0}, ())
+            else:
+                result = self.engine.read(view, regions)
         except Exception:
             self.gate.forget()
             raise

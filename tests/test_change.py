@@ -115,3 +115,24 @@ def test_strips_newly_shown_along_two_edges_are_two_thin_regions_not_one_box_rou
     ring = np.zeros((rows, cols), np.float32)
     ring[0, :], ring[-1, :], ring[:, 0], ring[:, -1] = 0.2, 0.2, 0.2, 0.2
     assert len(changed_regions(ring, config, (540, 960))) == 4
+
+
+def test_a_panning_zooming_picture_under_a_still_subtitle_has_only_its_edges_and_subtitle_read():
+    """On subtitles.mp4 from 0.93 s to 1.4 s the camera pans and zooms under a subtitle that
+    stays put: phase correlation finds no one shift there (its peak splits between the two),
+    and the frame used to be read whole. Corners followed from where they were agree on the
+    picture's move, so only what that leaves changed is read."""
+    from stream_ocr.change import picture_shift
+
+    before, after = frame_at("subtitles", 0.933), frame_at("subtitles", 1.4)
+    config = ChangeConfig()
+    assert picture_shift(signature(before), signature(after), config.motion_response) is None
+    gate = ChangeGate(config)
+    gate.decide(before, 0.933)
+    decision = gate.decide(after, 1.4)
+    assert decision.read and decision.warp is not None and decision.regions is not None, decision
+    h, w = after.shape[:2]
+    area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in decision.regions)
+    assert area < 0.35 * w * h, decision.regions
+    dx, dy = decision.moved
+    assert abs(dx) > 2 or abs(dy) > 2  # the picture moved; a still one would say (0, 0)

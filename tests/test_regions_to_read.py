@@ -1,0 +1,65 @@
+"""Which parts of a changed frame are read: regions grown to whole lines, and kept apart."""
+
+from stream_ocr.geometry import overlaps
+from stream_ocr.pipeline import apart, cut_back, regions_to_read
+from stream_ocr.types import Line
+
+SHAPE = (360, 640, 3)
+
+
+def line(x0, y0, x1, y1, text="text"):
+    return Line(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.9)
+
+
+def area(regions):
+    return sum((r[2] - r[0]) * (r[3] - r[1]) for r in regions)
+
+
+def test_a_strip_down_a_side_and_a_bottom_strip_grown_to_a_subtitle_are_read_apart():
+    """A camera moving down and left shows new strips along the bottom and the right edge;
+    the bottom one grows to hold the subtitle it touches, and then overlaps the side strip.
+    Their bounding box was the whole frame (the subtitles sample read 8 frames whole so)."""
+    subtitle = line(240, 312, 394, 340, "On the table")
+    regions = regions_to_read(((0, 336, 640, 360), (608, 0, 640, 336)), (subtitle,), SHAPE)
+    assert len(regions) == 2
+    assert not overlaps(regions[0], regions[1])
+    assert area(regions) < 0.3 * 640 * 360
+    held = [r for r in regions if r[0] <= 240 and r[1] <= 312 and r[2] >= 394 and r[3] >= 340]
+    assert held, regions  # the subtitle is read whole, in one region
+
+
+def test_a_cut_that_would_split_a_line_merges_the_two_regions_instead():
+    """The side strip would be cut back to the bottom region's edge, but a line crosses
+    that edge: cut, the line would be read in two halves, so the two are merged."""
+    crossing = line(600, 300, 636, 340, "9")  # in the side strip, and reaching into the bottom one
+    bottom, side = (0, 320, 640, 360), (560, 0, 640, 330)
+    merged = apart([bottom, side], (crossing,), SHAPE)
+    assert merged == [(0, 0, 640, 360)]
+
+
+def test_cut_back_leaves_one_box_or_none():
+    assert cut_back((608, 0, 640, 336), (0, 300, 640, 360)) == (608, 0, 640, 300)
+    assert cut_back((0, 0, 40, 360), (0, 100, 640, 200)) is None  # the middle of b: two boxes left
+    assert cut_back((0, 0, 40, 100), (0, 0, 640, 360)) is None  # b wholly inside a
+    assert cut_back((100, 0, 300, 50), (0, 0, 200, 360)) == (200, 0, 300, 50)
+
+
+def test_regions_that_overlap_along_one_line_of_text_still_merge():
+    """Two changed places on one line of text are read together, as before."""
+    words = line(100, 100, 400, 130, "two changed places")
+    regions = regions_to_read(((100, 95, 200, 135), (300, 95, 400, 135)), (words,), SHAPE)
+    assert len(regions) == 1
+    x0, y0, x1, y1 = regions[0]
+    assert x0 <= 100 and x1 >= 400 and y0 <= 100 and y1 >= 130
+
+
+def test_a_subtitle_band_that_grows_into_the_bottom_strip_is_merged_with_it_and_the_side_strip_cut():
+    """The case of subtitles.mp4 at 14.5 s: a camera moving down and left, and the subtitle
+    band grown to hold its line reaches into the new strip along the bottom. Those two
+    merge; the strip down the side is then cut back above them, not merged into a box the
+    size of the frame."""
+    subtitle = line(235, 304, 389, 331, "On the table")
+    regions = regions_to_read(((0, 336, 640, 360), (224, 288, 400, 336), (608, 0, 640, 336)), (subtitle,), SHAPE)
+    assert len(regions) == 2, regions
+    assert not overlaps(regions[0], regions[1])
+    assert area(regions) < 0.3 * 640 * 360, regions
