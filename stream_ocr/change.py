@@ -81,6 +81,8 @@ class Decision:
     # subtitle, a score box, a logo over a moving camera), each (x0, y0, x1, y1) in frame
     # pixels. What was read there stays put; the rest moves with the picture.
     still: tuple[Region, ...] = ()
+    # Cells of the signature left changed after the move (for choosing between readings).
+    changed_cells: int = 0
 
     def held_still(self, box: tuple[float, float, float, float]) -> bool:
         """Whether most of ``box`` (frame pixels) lies in the parts that held still."""
@@ -389,22 +391,30 @@ class ChangeGate:
             return Decision(False)
         self._signature = current
         regions = changed_regions(changes, self.config, image.shape) if self.config.regions and not due else None
-        moved, warp = None, None
-        if regions is None and self.config.follow_motion:
-            matrix = self._motion(previous, current)
-            if matrix is not None:
-                to_frame = image.shape[1] / self.config.width
-                frame_matrix = matrix.astype(np.float64)
-                frame_matrix[:, 2] *= to_frame
-                warp = tuple(float(v) for v in frame_matrix.ravel())
-                h, w = image.shape[:2]
-                centre = frame_matrix @ np.array([w / 2, h / 2, 1.0])
-                moved = (float(centre[0] - w / 2), float(centre[1] - h / 2))
-                if self.config.regions and not due:
-                    return self._moved_decision(changes, previous, current, matrix, image.shape, t, moved, warp)
-        if regions is None:
-            self._whole_at = t
-        return Decision(True, regions, moved, warp)
+        matrix = self._motion(previous, current) if self.config.follow_motion else None
+        if matrix is None:
+            if regions is None:
+                self._whole_at = t
+            return Decision(True, regions, None, None)
+        to_frame = image.shape[1] / self.config.width
+        frame_matrix = matrix.astype(np.float64)
+        frame_matrix[:, 2] *= to_frame
+        warp = tuple(float(v) for v in frame_matrix.ravel())
+        h, w = image.shape[:2]
+        centre = frame_matrix @ np.array([w / 2, h / 2, 1.0])
+        moved = (float(centre[0] - w / 2), float(centre[1] - h / 2))
+        if self.config.regions and not due:
+            followed = self._moved_decision(changes, previous, current, matrix, image.shape, moved, warp)
+            # Followed, unless the move explains less than no move: a slow pan over a plain
+            # picture changes only the edges of what it shows, few enough cells to read as
+            # regions without following it, but fewer still when followed.
+            if regions is None or followed.changed_cells < int((changes >= self.config.threshold).sum()):
+                if followed.regions is None:
+                    self._whole_at = t
+                return followed
+            return Decision(True, regions)
+        self._whole_at = t
+        return Decision(True, None, moved, warp)
 
     def _moved_decision(
         self,
@@ -413,7 +423,6 @@ class ChangeGate:
         current: np.ndarray,
         matrix: np.ndarray,
         shape: tuple[int, ...],
-        t: float,
         moved: tuple[float, float],
         warp: tuple[float, ...],
     ) -> Decision:
@@ -424,15 +433,12 @@ class ChangeGate:
         threshold = self.config.threshold
         after_move = moved_changes(previous, current, matrix, self.config.cell)
         left = moved_changes(previous, current, matrix, self.config.cell, still_too=True)
-        still = (left < threshold) & (changes < after_move)
-        held = cell_boxes(still, self.config, shape)
-        if not (left >= threshold).any():
-            return Decision(True, (), moved, warp, held)
-        regions = changed_regions(left, self.config, shape)
+        changed = int((left >= threshold).sum())
+        regions = changed_regions(left, self.config, shape) if changed else ()
         if regions is None:
-            self._whole_at = t
-            return Decision(True, None, moved, warp)
-        return Decision(True, regions, moved, warp, held)
+            return Decision(True, None, moved, warp, changed_cells=changed)
+        still = (left < threshold) & (changes < after_move)
+        return Decision(True, regions, moved, warp, cell_boxes(still, self.config, shape), changed)
 
     def _motion(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray | None:
         """How the whole picture moved between two signatures (a 2x3 matrix), or None.
