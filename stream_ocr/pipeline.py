@@ -90,28 +90,47 @@ def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape:
 
 
 def apart(regions: list[Region], lines: tuple[Line, ...], shape: tuple[int, ...]) -> list[Region]:
-    """Regions that overlap no more: of two that do, one is cut back to the other's edge
-    where the other reaches across it and every line it touches stays whole (a strip down
-    a side, against a strip along the bottom grown to hold a subtitle); else the two become
-    their bounding box. Merging such an L would read the whole frame."""
+    """Regions that overlap no more: two that do become their bounding box, unless that
+    box is much larger than the two (an L: a strip down a side, against a strip along the
+    bottom grown to hold a subtitle, would make the whole frame); then one is cut back to
+    the other's edge where the other reaches across it, if every line it touches stays
+    whole (``separated``)."""
     boxes = list(regions)
-    changed = True
-    while changed:
-        changed = False
-        for i, k in itertools.combinations(range(len(boxes)), 2):
-            a, b = boxes[i], boxes[k]
-            if not overlaps(a, b):
-                continue
-            changed = True
-            for index, cut in ((k, cut_back(b, a)), (i, cut_back(a, b))):
-                if cut is not None and grown_to_lines(cut, lines, shape) == cut:
-                    boxes[index] = cut
-                    break
-            else:
-                del boxes[k], boxes[i]
-                boxes.append((min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
-            break
-    return boxes
+    while True:
+        pairs = itertools.combinations(range(len(boxes)), 2)
+        pair = next(((i, k) for i, k in pairs if overlaps(boxes[i], boxes[k])), None)
+        if pair is None:
+            return boxes
+        i, k = pair
+        a, b = boxes[i], boxes[k]
+        both = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+        union = box_area(a) + box_area(b) - box_area(intersection(a, b))
+        parts = separated(a, b, lines, shape) if box_area(both) > 1.25 * union else None
+        if parts is None:
+            boxes[i] = both
+            del boxes[k]
+        else:
+            boxes[i], boxes[k] = parts
+
+
+def separated(a: Region, b: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, Region] | None:
+    """``a`` and ``b``, one of them cut back so that they no longer overlap and no line it
+    touches is cut; None if neither can be."""
+    cut = cut_back(b, a)
+    if cut is not None and grown_to_lines(cut, lines, shape) == cut:
+        return a, cut
+    cut = cut_back(a, b)
+    if cut is not None and grown_to_lines(cut, lines, shape) == cut:
+        return cut, b
+    return None
+
+
+def box_area(box: Region) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def intersection(a: Region, b: Region) -> Region:
+    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
 
 
 def cut_back(b: Region, a: Region) -> Region | None:

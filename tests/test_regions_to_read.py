@@ -63,3 +63,13 @@ def test_a_subtitle_band_that_grows_into_the_bottom_strip_is_merged_with_it_and_
     assert len(regions) == 2, regions
     assert not overlaps(regions[0], regions[1])
     assert area(regions) < 0.3 * 640 * 360, regions
+
+
+def test_overlapping_regions_whose_box_wastes_little_are_merged_not_cut_into_slivers():
+    """A sign's changed glare spots, one region grown to hold a line: cutting one back to
+    the other's edge left regions 1 to 17 px wide (each a detector call of its own, and
+    cutting any new text across them); their bounding box is hardly larger, so one box."""
+    sign_line = line(150, 90, 580, 130, "WATCH YOUR STEP")
+    regions = regions_to_read(((128, 64, 560, 208), (145, 64, 587, 84)), (sign_line,), SHAPE)
+    assert len(regions) == 1, regions
+    assert min(r[2] - r[0] for r in regions) > 100 and min(r[3] - r[1] for r in regions) > 100
