@@ -7,8 +7,9 @@ and p95, and RSS: after the engine has loaded and warmed up, after the stream's 
 result (the engine has then met the stream's frame size, a one-off allocation of the
 detector's activations), and at the end. Growth is counted from the first result.
 Results are reported apart: frames the engine read (whole, or only their changed
-regions), with their latency, and frames skipped as unchanged, whose results carry the
-lines forward in a few milliseconds.
+regions), with their latency; frames where the picture only moved, whose lines move with
+it and no pixel is read (``followed``); and frames skipped as unchanged, whose results
+carry the lines forward in a few milliseconds.
 
     python benchmarks/live.py [--seconds 60] [--engine keras-ocr]
 """
@@ -55,6 +56,7 @@ def main() -> int:
     last_print = start
     latencies: list[float] = []
     skipped_latencies: list[float] = []
+    followed_latencies: list[float] = []
     results = 0
     rss_first_result = None
     try:
@@ -67,6 +69,8 @@ def main() -> int:
                         rss_first_result = rss_mb()
                     if event.payload.get("skipped"):
                         skipped_latencies.append(event.payload["latency_ms"])
+                    elif event.payload.get("regions") == []:
+                        followed_latencies.append(event.payload["latency_ms"])
                     else:
                         latencies.append(event.payload["latency_ms"])
             if args.every and time.monotonic() - last_print >= args.every:
@@ -80,6 +84,7 @@ def main() -> int:
     rss_end = rss_mb()
     latencies.sort()
     skipped_latencies.sort()
+    followed_latencies.sort()
 
     def pct(q: float, values: list[float] = latencies) -> float:
         return values[min(len(values) - 1, int(q / 100 * len(values)))] if values else 0.0
@@ -99,6 +104,8 @@ def main() -> int:
         "reads_per_s": round(len(latencies) / elapsed, 3),
         "read_latency_p50_ms": round(pct(50)),
         "read_latency_p95_ms": round(pct(95)),
+        "followed": len(followed_latencies),
+        "followed_latency_p50_ms": round(pct(50, followed_latencies)),
         "skips": len(skipped_latencies),
         "skip_latency_p50_ms": round(pct(50, skipped_latencies)),
         "rss_start_mb": round(rss_start, 1),

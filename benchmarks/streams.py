@@ -8,9 +8,10 @@ a camera's would be, and each watched by one viewer (previews encoded). With mor
 four streams, a video plays on two streams at once.
 
 For each N it prints, per stream and over all: results a second, split into frames the
-engine read (whole, or only their changed regions) and frames skipped as unchanged
-(whose results carry the lines forward), the longest gap between two results of a
-stream, and read latency p50 / p95. A stream is held when it got at least one result a
+engine read (whole, or only their changed regions), frames where the picture only moved
+(their lines follow it, no pixel is read) and frames skipped as unchanged (whose results
+carry the lines forward), the longest gap between two results of a stream (counted from
+the start, and when it ended), and read latency p50 / p95. A stream is held when it got at least one result a
 second and never waited more than ``--max-gap`` seconds for one.
 
     python benchmarks/streams.py [--counts 1 2 4 6 8] [--seconds 60] [--max-gap 2]
@@ -51,6 +52,7 @@ def run(engine, count: int, seconds: float, max_gap: float) -> dict:
         hub.add_viewer(spec.name)
     times: dict[str, list[float]] = {s.name: [] for s in specs}
     reads: dict[str, int] = dict.fromkeys(times, 0)
+    followed: dict[str, int] = dict.fromkeys(times, 0)
     latencies: list[float] = []
     hub.start()
     start = time.monotonic()
@@ -62,7 +64,9 @@ def run(engine, count: int, seconds: float, max_gap: float) -> dict:
                     continue
                 name = event.payload["stream_id"]
                 times[name].append(time.monotonic())
-                if not event.payload.get("skipped"):
+                if event.payload.get("regions") == [] and not event.payload.get("skipped"):
+                    followed[name] += 1  # the picture only moved: lines followed it, nothing read
+                elif not event.payload.get("skipped"):
                     reads[name] += 1
                     latencies.append(event.payload["latency_ms"])
     finally:
@@ -71,7 +75,7 @@ def run(engine, count: int, seconds: float, max_gap: float) -> dict:
     per_stream = []
     for spec in specs:
         stamps = [start] + times[spec.name] + [start + elapsed]
-        gap = max(b - a for a, b in zip(stamps, stamps[1:]))
+        gap, gap_end = max((b - a, b - start) for a, b in zip(stamps, stamps[1:]))
         rate = len(times[spec.name]) / elapsed
         per_stream.append(
             {
@@ -79,8 +83,10 @@ def run(engine, count: int, seconds: float, max_gap: float) -> dict:
                 "video": Path(spec.uri).name,
                 "results_per_s": round(rate, 2),
                 "reads_per_s": round(reads[spec.name] / elapsed, 2),
-                "skips_per_s": round((len(times[spec.name]) - reads[spec.name]) / elapsed, 2),
+                "followed_per_s": round(followed[spec.name] / elapsed, 2),
+                "skips_per_s": round((len(times[spec.name]) - reads[spec.name] - followed[spec.name]) / elapsed, 2),
                 "longest_gap_s": round(gap, 2),
+                "longest_gap_ended_at_s": round(gap_end, 1),
                 "held": rate >= 1.0 and gap <= max_gap,
             }
         )
@@ -91,6 +97,7 @@ def run(engine, count: int, seconds: float, max_gap: float) -> dict:
         "min_results_per_s": min(s["results_per_s"] for s in per_stream),
         "mean_results_per_s": round(statistics.mean(s["results_per_s"] for s in per_stream), 2),
         "reads_per_s": round(sum(reads.values()) / elapsed, 2),
+        "followed_per_s": round(sum(followed.values()) / elapsed, 2),
         "longest_gap_s": max(s["longest_gap_s"] for s in per_stream),
         "read_latency_p50_ms": round(pct(latencies, 50)),
         "read_latency_p95_ms": round(pct(latencies, 95)),
@@ -111,16 +118,16 @@ def main() -> int:
     engine = create_engine(name=args.engine)
     print(f"# CPU flags: {' '.join(cpu_flags())}; engine {args.engine}", flush=True)
     print(
-        "| streams | held at >= 1 result/s | min results/s | mean results/s | reads/s (all) | longest gap s | read p50 ms | read p95 ms |"
+        "| streams | held at >= 1 result/s | min results/s | mean results/s | reads/s (all) | followed/s (all) | longest gap s | read p50 ms | read p95 ms |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     rows = []
     for count in args.counts:
         row = run(engine, count, args.seconds, args.max_gap)
         rows.append(row)
         print(
             f"| {count} | {row['held']} | {row['min_results_per_s']} | {row['mean_results_per_s']} | "
-            f"{row['reads_per_s']} | {row['longest_gap_s']} | {row['read_latency_p50_ms']} | {row['read_latency_p95_ms']} |",
+            f"{row['reads_per_s']} | {row['followed_per_s']} | {row['longest_gap_s']} | {row['read_latency_p50_ms']} | {row['read_latency_p95_ms']} |",
             flush=True,
         )
     print(json.dumps(rows, indent=1))

@@ -57,6 +57,7 @@ def score(folder: Path, video: Path) -> dict:
         cues=len(srt),
         frames_read=summary["frames_read"],
         on_change=summary.get("frames_sampled_on_change", 0),
+        frames_followed=summary.get("frames_followed", 0),
         frames_skipped=summary["frames_skipped_unchanged"],
         wall_s=summary["wall_s"],
     )
@@ -103,6 +104,7 @@ def main() -> int:
         ("cues", "cues"),
         ("read", "frames_read"),
         ("on change", "on_change"),
+        ("followed", "frames_followed"),
         ("skipped", "frames_skipped"),
         ("wall s", "wall_s"),
     ]

@@ -199,6 +199,7 @@ def cmd_video(args: argparse.Namespace) -> int:
         print(
             f"{path}: {summary.cues} cues, {summary.tracks} texts ({', '.join(summary.distinct_texts[:12])}{'...' if len(summary.distinct_texts) > 12 else ''}); "
             f"frames read {summary.frames_read} ({summary.frames_read_region} of them only where they changed), "
+            f"followed a move without reading {summary.frames_followed}, "
             f"skipped unchanged {summary.frames_skipped_unchanged} of {summary.frames_sampled} sampled; "
             f"{summary.wall_s} s, {summary.fps} fps -> {out_dir}"
         )

@@ -55,6 +55,12 @@ class StepResult:
     regions: tuple[Region, ...] | None = None
 
     @property
+    def followed(self) -> bool:
+        """The picture moved and nothing else changed: its lines moved with it, and the
+        engine read no pixel."""
+        return not self.skipped and self.regions == ()
+
+    @property
     def pixels_read(self) -> int:
         """Pixels given to the engine: 0 for a skipped frame."""
         if self.skipped:

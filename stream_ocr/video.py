@@ -152,6 +152,9 @@ class VideoSummary:
     frames_sampled_on_change: int = 0
     frames_read: int = 0
     frames_skipped_unchanged: int = 0
+    # Of the sampled frames, those where the picture only moved: their lines moved with
+    # it, and the engine read no pixel.
+    frames_followed: int = 0
     # Of the frames read, those of which only a changed region was read; and the share of
     # the read frames' pixels that the engine was given.
     frames_read_region: int = 0
@@ -365,6 +368,8 @@ def frame_record(frame: VideoFrame, outcome: StepResult | Exception, summary: Vi
         return {"time": round(frame.time, 3), "frame": frame.index, "error": str(outcome)}
     if outcome.skipped:
         summary.frames_skipped_unchanged += 1
+    elif outcome.followed:
+        summary.frames_followed += 1
     else:
         summary.frames_read += 1
         summary.frames_read_region += outcome.regions is not None

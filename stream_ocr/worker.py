@@ -4,8 +4,9 @@ Owns the loop that takes the newest frame of each stream in turn (round-robin), 
 stream's per-frame step on it (``pipeline.FrameStep``: change gate, engine, tracker) and
 hands the result on. Before each read, every stream whose newest frame has not changed
 gets its result at once (a skip costs a millisecond or two), so a still stream never
-waits behind the others' reads. A stream whose frame was skipped as unchanged is not
-looked at again for ``recheck_s``, so still streams leave the engine to the others. An error on one frame
+waits behind the others' reads. A stream whose frame was skipped as unchanged, or only
+moved (its lines followed the picture, no pixel read), is not looked at again for
+``recheck_s``, so still streams leave the engine to the others. An error on one frame
 is logged and counted, and the loop goes on. Browser frames arrive encoded and are
 decoded here, off the event loop.
 """
@@ -199,7 +200,7 @@ class InferenceWorker:
             return
         finally:
             self._busy_since = None
-        if result.skipped:
+        if result.skipped or result.followed:  # nothing new was read: look again in a moment
             with self._slots_lock:
                 self._not_before[frame.stream_id] = time.monotonic() + self.recheck_s
         elif self.recorder is not None:

@@ -165,3 +165,25 @@ def test_a_camera_that_pans_and_zooms_has_only_its_new_edges_read_and_boxes_stay
             assert abs(x - wx) <= 0.2 * height and abs(y - wy) <= 0.2 * height, (t, line.text, line.bbox, same[0].bbox)
             checked += 1
     assert checked >= 6
+
+
+def test_a_picture_that_only_moves_has_its_lines_followed_and_no_pixel_read(keras_engine):
+    """A camera that zooms in slowly on a sign shows nothing new: its lines move with the
+    picture, the engine reads no pixel, and the result says so (``followed``). (A pan shows
+    a new strip along an edge, and that strip is read.)"""
+    from stream_ocr.images import read_image
+
+    sign = cv2.resize(read_image(SAMPLES / "coffee_sign.jpg"), (400, 267), interpolation=cv2.INTER_AREA)
+    wall = np.full((360, 640, 3), 128, np.uint8)
+    wall[46:313, 120:520] = sign
+    step = FrameStep(keras_engine)
+    first = step(wall, 0.0)
+    assert first.lines and not first.followed
+    zoom = 1.02
+    matrix = cv2.getRotationMatrix2D((320, 180), 0, zoom)
+    moved = step(cv2.warpAffine(wall, matrix, (640, 360), flags=cv2.INTER_LINEAR), 0.5)
+    assert moved.followed and not moved.skipped and moved.pixels_read == 0, moved.regions
+    assert [line.text for line in moved.lines] == [line.text for line in first.lines]
+    for before, after in zip(first.lines, moved.lines):
+        assert after.bbox[0] == pytest.approx(320 + zoom * (before.bbox[0] - 320), abs=1.5)
+        assert after.bbox[3] == pytest.approx(180 + zoom * (before.bbox[3] - 180), abs=1.5)

@@ -404,7 +404,7 @@ socket.on("video_done", (j) => {
   const s = j.summary;
   const status = $("video-status");
   status.className = j.error ? "error" : "";
-  status.textContent = `${s.cues} lines; ${s.frames_read} frames read, ${s.frames_skipped_unchanged} skipped as unchanged, in ${s.wall_s} s` + (j.error ? ` (${j.error})` : "");
+  status.textContent = `${s.cues} lines; ${s.frames_read} frames read, ${s.frames_followed || 0} followed a move, ${s.frames_skipped_unchanged} skipped as unchanged, in ${s.wall_s} s` + (j.error ? ` (${j.error})` : "");
   const list = $("timeline");
   list.innerHTML = "";
   // One entry per on-screen line or block (as the subtitle files have them), in time and reading order.
