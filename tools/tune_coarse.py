@@ -11,7 +11,7 @@ the one-pass detector at ``detect_max_side``, for comparison in the same run (un
 ``--no-one-pass``).
 
     python tools/tune_coarse.py [--every 20] [--sides 640 800] [--find 0.2 0.3] [--pad 1 2] [--max-share 0.5 1]
-        [--box-heights 0 32]
+        [--box-heights 0 32] [--steps 64 128]
     python tools/tune_coarse.py --validate --sides 640 --find 0.2
 """
 
@@ -67,6 +67,13 @@ def main() -> int:
         default=[EngineConfig.coarse_box_height],
         help="coarse_box_height values: regions whose coarse boxes are all this tall skip the full pass",
     )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        nargs="+",
+        default=[FindConfig.step],
+        help="FindConfig.step values: each fine-pass region is grown to a multiple of this many pixels",
+    )
     parser.add_argument("--no-one-pass", action="store_true", help="leave out the one-pass row")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -80,20 +87,20 @@ def main() -> int:
     engine = create_engine(EngineConfig(detect_coarse_side=0))
     counter = PixelCount(engine.detector)
     base = engine.detector.config
-    settings = [] if args.no_one_pass else [(0, 0.0, 0.0, 0.0, 0)]
-    settings += list(itertools.product(args.sides, args.find, args.pad, args.max_share, args.box_heights))
+    settings = [] if args.no_one_pass else [(0, 0.0, 0.0, 0.0, 0, FindConfig.step)]
+    settings += list(itertools.product(args.sides, args.find, args.pad, args.max_share, args.box_heights, args.steps))
     print(f"# {folder.name}, {len(images)} photos; CPU flags: {' '.join(cpu_flags())}", flush=True)
     print(
-        "| coarse side | find score | pad | max share | box height | recall | precision | F1 | detection recall | CER "
-        "| detector Mpx/photo | detector ms (median) | engine ms (median) |"
+        "| coarse side | find score | pad | max share | box height | step | recall | precision | F1 | detection recall "
+        "| CER | detector Mpx/photo | detector ms (median) | engine ms (median) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
-    for side, find, pad, share, box_height in settings:
+    for side, find, pad, share, box_height, step in settings:
         engine.detector.config = replace(
             base, detect_coarse_side=side, coarse_max_share=share or 1.0, coarse_box_height=box_height
         )
-        engine.detector.find = FindConfig(find_score=find or 0.2, pad=pad)
+        engine.detector.find = FindConfig(find_score=find or 0.2, pad=pad, step=step)
         total, pixels, detect_ms, engine_ms = EMPTY_SCORES, [], [], []
         for frame, truth in zip(frames, truths):
             counter.pixels = 0
@@ -111,6 +118,7 @@ def main() -> int:
             "pad": pad,
             "max_share": share,
             "box_height": box_height,
+            "step": step,
             **total.summary(),
             "detector_mpx": round(statistics.mean(pixels) / 1e6, 3),
             "detector_ms": round(statistics.median(detect_ms)),
@@ -118,7 +126,8 @@ def main() -> int:
         }
         rows.append(row)
         print(
-            f"| {side or 'one pass'} | {find or ''} | {pad or ''} | {share or ''} | {box_height or ''} | {row['recall']} | {row['precision']} | "
+            f"| {side or 'one pass'} | {find or ''} | {pad or ''} | {share or ''} | {box_height or ''} | {step} | "
+            f"{row['recall']} | {row['precision']} | "
             f"{row['f1']} | {row['detection_recall']} | {row['cer']} | {row['detector_mpx']} | "
             f"{row['detector_ms']} | {row['engine_ms']} |",
             flush=True,
