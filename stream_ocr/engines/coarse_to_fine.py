@@ -36,8 +36,10 @@ class FindConfig:
     # so that the fine pass sees a word whole, with the context CRAFT needs around it.
     pad: float = 2.0
     min_pad: int = 16
-    # Each region is then grown to a multiple of this many pixels at the full scale.
-    step: int = 128
+    # Each region is then grown to a multiple of this many pixels at the full scale (the
+    # detector pads to 64 anyway). 64 against 128 on 100 ICDAR 2015 training photos: 7.7%
+    # fewer detector pixels, F1 0.550 against 0.546 (tools/tune_coarse.py --steps).
+    step: int = 64
 
 
 def text_components(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
