@@ -36,10 +36,11 @@ class FindConfig:
     # so that the fine pass sees a word whole, with the context CRAFT needs around it.
     pad: float = 2.0
     min_pad: int = 16
-    # Each region is then grown to a multiple of this many pixels at the full scale (the
-    # detector pads to 64 anyway). 64 against 128 on 100 ICDAR 2015 training photos: 7.7%
-    # fewer detector pixels, F1 0.550 against 0.546 (tools/tune_coarse.py --steps).
-    step: int = 64
+    # Each region is then grown to a multiple of this many pixels at the full scale. 64
+    # gained on 100 ICDAR 2015 training photos (7.7% fewer detector pixels, F1 0.550
+    # against 0.546: tools/tune_coarse.py --steps) but lost on the validation photos (F1
+    # 0.648 against 0.662, peak RSS 82 MB higher: more shapes), so 128 (BENCHMARKS.md).
+    step: int = 128
 
 
 def text_components(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
