@@ -273,8 +273,13 @@ def changed_regions(
 class ChangeGate:
     """Remembers the last frame read; says whether the next one has changed enough to read."""
 
-    def __init__(self, config: ChangeConfig | None = None) -> None:
+    def __init__(self, config: ChangeConfig | None = None, keyframe_phase: float = 0.0) -> None:
+        """``keyframe_phase`` (0-1): the first keyframe comes that share of ``keyframe_s``
+        sooner, so that streams started together do not all read whole frames at once."""
         self.config = config or ChangeConfig()
+        if not 0.0 <= keyframe_phase < 1.0:
+            raise BadInputError("the keyframe phase must be in [0, 1)")
+        self.keyframe_phase = keyframe_phase
         self._signature: np.ndarray | None = None
         # When the whole frame was last read: keyframes count from it.
         self._whole_at: float | None = None
@@ -304,7 +309,10 @@ class ChangeGate:
         previous = self._signature
         if previous is None or previous.shape != current.shape or self._whole_at is None:
             self.last_change = 1.0
+            first = self._whole_at is None and previous is None
             self._signature, self._whole_at = current, t
+            if first:
+                self._whole_at = t - self.keyframe_phase * self.config.keyframe_s
             return Decision(True)
         changes = cell_changes(previous, current, self.config.cell)
         self.last_change = float(changes.max())

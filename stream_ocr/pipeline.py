@@ -197,10 +197,10 @@ def moved_lines(
 class FrameStep:
     """Call with each frame (BGR uint8) and its time, in time order; not thread-safe."""
 
-    def __init__(self, engine: FrameReader, config: StepConfig | None = None) -> None:
+    def __init__(self, engine: FrameReader, config: StepConfig | None = None, keyframe_phase: float = 0.0) -> None:
         self.engine = engine
         self.config = config or StepConfig()
-        self.gate = ChangeGate(self.config.change)
+        self.gate = ChangeGate(self.config.change, keyframe_phase)
         self.tracker = Tracker(self.config.tracker)
         self.shown: tuple[Line, ...] = ()
         # The engine's lines of the last read, in the view's pixels: what a region read keeps.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import zlib
 from collections.abc import Callable
 from typing import Protocol
 
@@ -77,7 +78,10 @@ class InferenceWorker:
         self.recorder: Recorder | None = None
 
     def _new_step(self, stream_id: str) -> FrameStep:
-        step = FrameStep(self.engine, self.step_config)
+        # Each stream's keyframes at their own phase: streams that start together would
+        # otherwise all read a whole frame at the same moments, and every stream wait.
+        phase = zlib.crc32(stream_id.encode()) / 2**32
+        step = FrameStep(self.engine, self.step_config, keyframe_phase=phase)
         if self.recorder is not None:
             step.tracker.on_end = functools.partial(self.recorder.on_track_end, stream_id)
         return step

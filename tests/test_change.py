@@ -136,3 +136,18 @@ def test_a_panning_zooming_picture_under_a_still_subtitle_has_only_its_edges_and
     assert area < 0.35 * w * h, decision.regions
     dx, dy = decision.moved
     assert abs(dx) > 2 or abs(dy) > 2  # the picture moved; a still one would say (0, 0)
+
+
+def test_streams_started_together_take_their_keyframes_at_their_own_phase():
+    """Four cameras started at once all read a whole frame every 10 s at the same moment,
+    and each waited for the other three (the longest gaps of benchmarks/streams.py). A
+    gate's phase brings its first keyframe that share of the interval sooner."""
+    still = frame_at("slides", 6.0)
+    plain, early = ChangeGate(ChangeConfig(keyframe_s=10.0)), ChangeGate(ChangeConfig(keyframe_s=10.0), 0.4)
+    for gate in (plain, early):
+        assert gate.decide(still, 0.0) == Decision(True, None)
+    assert plain.decide(still, 6.5) == Decision(False)
+    assert early.decide(still, 6.5) == Decision(True, None)  # due at 6 s, not 10
+    assert early.decide(still, 12.0) == Decision(False)  # then every 10 s from there
+    assert early.decide(still, 16.6) == Decision(True, None)
+    assert plain.decide(still, 10.1) == Decision(True, None)
