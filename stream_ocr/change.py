@@ -14,7 +14,7 @@ live streams and video files use it alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -78,25 +78,21 @@ class Decision:
     # The same move as a 2x3 matrix in frame pixels, row by row (a shift, and a small zoom
     # or turn when the picture's points say so): where a point of the last frame read is now.
     warp: tuple[float, ...] | None = None
-    # With ``warp``: which cells of the change grid (``cell_px`` frame pixels square) held
-    # still while the picture moved (a subtitle, a score box, a logo over a moving
-    # camera). What was read there stays put; the rest moves with the picture.
-    still: np.ndarray | None = field(default=None, compare=False, repr=False)
-    cell_px: float = 0.0
+    # With ``warp``: the parts of the frame that held still while the picture moved (a
+    # subtitle, a score box, a logo over a moving camera), each (x0, y0, x1, y1) in frame
+    # pixels. What was read there stays put; the rest moves with the picture.
+    still: tuple[Region, ...] = ()
     # Cells of the signature left changed after the move (for choosing between readings).
     changed_cells: int = 0
 
     def held_still(self, box: tuple[float, float, float, float]) -> bool:
-        """Whether most of the cells under ``box`` (frame pixels) held still."""
-        if self.still is None or self.cell_px <= 0:
-            return False
-        rows, cols = self.still.shape
+        """Whether most of ``box`` (frame pixels) lies in the parts that held still."""
         x0, y0, x1, y1 = box
-        c0, r0 = max(0, int(x0 // self.cell_px)), max(0, int(y0 // self.cell_px))
-        c1, r1 = min(cols, int(np.ceil(x1 / self.cell_px))), min(rows, int(np.ceil(y1 / self.cell_px)))
-        if c1 <= c0 or r1 <= r0:
-            return False
-        return float(self.still[r0:r1, c0:c1].mean()) > 0.5
+        size = max(1.0, (x1 - x0) * (y1 - y0))
+        inside = sum(
+            max(0.0, min(x1, r[2]) - max(x0, r[0])) * max(0.0, min(y1, r[3]) - max(y0, r[1])) for r in self.still
+        )
+        return inside > 0.5 * size
 
 
 def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
@@ -175,6 +171,20 @@ def merge_boxes(boxes: list[Region], touching: bool = True) -> list[Region]:
             if merged:
                 break
     return boxes
+
+
+def cell_boxes(mask: np.ndarray, config: ChangeConfig, frame_shape: tuple[int, ...]) -> tuple[Region, ...]:
+    """The boxes (frame pixels) of the groups of true cells in ``mask``, a grid of the
+    signature's cells, each group boxed alone."""
+    if not mask.any():
+        return ()
+    h, w = frame_shape[:2]
+    size = config.cell * w / config.width  # a cell, in frame pixels
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=4)
+    return tuple(
+        (int(x * size), int(y * size), min(w, int(np.ceil((x + bw) * size))), min(h, int(np.ceil((y + bh) * size))))
+        for x, y, bw, bh, _ in stats[1:count]
+    )
 
 
 # A row or column of cells at the frame's edge that is at least this share changed belongs
@@ -358,7 +368,7 @@ class ChangeGate:
         if regions is None:
             return Decision(True, None, moved, warp, changed_cells=changed)
         still = (left < threshold) & (changes < after_move)
-        return Decision(True, regions, moved, warp, still, self.config.cell * shape[1] / self.config.width, changed)
+        return Decision(True, regions, moved, warp, cell_boxes(still, self.config, shape), changed)
 
     def _motion(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray | None:
         """How the whole picture moved between two signatures (a 2x3 matrix), or None.

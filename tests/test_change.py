@@ -151,16 +151,3 @@ def test_streams_started_together_take_their_keyframes_at_their_own_phase():
     assert early.decide(still, 12.0) == Decision(False)  # then every 10 s from there
     assert early.decide(still, 16.6) == Decision(True, None)
     assert plain.decide(still, 10.1) == Decision(True, None)
-
-
-def test_a_line_holds_still_where_most_of_its_cells_did():
-    """Lines over cells that matched the last read as it was (an overlay over a moving
-    camera) stay put; lines over cells that matched it moved go with the picture. Cell by
-    cell, not by the box round a group of still cells (flat sky links up into big groups)."""
-    still = np.zeros((30, 40), bool)
-    still[24:28, 10:30] = True  # a subtitle band, cells of 16 frame px
-    decision = Decision(True, (), (4.0, 0.0), (1, 0, 4, 0, 1, 0), still, 16.0)
-    assert decision.held_still((170, 390, 470, 440))  # on the band
-    assert not decision.held_still((170, 100, 470, 140))  # above it, on the moving picture
-    assert not decision.held_still((100, 380, 300, 460))  # mostly off the band
-    assert not Decision(True, ()).held_still((170, 390, 470, 440))  # no still cells known
