@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.geometry import area, intersection
 from stream_ocr.picture_motion import followed_motion, largest_move, picture_motion, picture_shift
 
 
@@ -87,12 +88,7 @@ class Decision:
 
     def held_still(self, box: tuple[float, float, float, float]) -> bool:
         """Whether most of ``box`` (frame pixels) lies in the parts that held still."""
-        x0, y0, x1, y1 = box
-        size = max(1.0, (x1 - x0) * (y1 - y0))
-        inside = sum(
-            max(0.0, min(x1, r[2]) - max(x0, r[0])) * max(0.0, min(y1, r[3]) - max(y0, r[1])) for r in self.still
-        )
-        return inside > 0.5 * size
+        return sum(intersection(box, r) for r in self.still) > 0.5 * max(1.0, area(box))
 
 
 def signature(image: np.ndarray, width: int = 480) -> np.ndarray:
@@ -126,14 +122,14 @@ def largest_cell_change(previous: np.ndarray, current: np.ndarray, cell: int) ->
 
 
 def moved_changes(
-    previous: np.ndarray, current: np.ndarray, matrix: np.ndarray, cell: int, still_too: bool = False
-) -> np.ndarray:
+    previous: np.ndarray, current: np.ndarray, matrix: np.ndarray, cell: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``cell_changes`` against ``previous`` moved by ``matrix`` (2x3), each pixel matched
     within one pixel (the move is estimated to a fraction of one, and sharp edges would
-    otherwise differ); what the moved frame does not cover is new. With ``still_too``, a
-    pixel also matches ``previous`` where it was: the letters of a subtitle that held still
-    while the picture behind them moved match there, the picture between them after the
-    move. What the move newly shows is new either way."""
+    otherwise differ); what the moved frame does not cover is new. Returned twice: as
+    that, and with a pixel also matching ``previous`` where it was (the letters of a
+    subtitle that held still while the picture behind them moved match there, the
+    picture between them after the move; what the move newly shows is new either way)."""
     h, w = current.shape
     best = np.full_like(current, np.inf)
     for ox in (-1, 0, 1):
@@ -142,10 +138,12 @@ def moved_changes(
             aligned = cv2.warpAffine(previous, nudged, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1e4)
             np.minimum(best, np.abs(current - aligned), out=best)
     covered = cv2.warpAffine(np.ones_like(previous), matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    unknown = covered < 0.5
+    zero = np.zeros_like(current)
     best = np.minimum(best, 255.0)
-    if still_too:
-        np.minimum(best, np.abs(current - previous), out=best)
-    return cell_changes(np.zeros_like(current), best, cell, unknown=covered < 0.5)
+    after_move = cell_changes(zero, best, cell, unknown=unknown)
+    either = cell_changes(zero, np.minimum(best, np.abs(current - previous)), cell, unknown=unknown)
+    return after_move, either
 
 
 def merge_boxes(boxes: list[Region], touching: bool = True) -> list[Region]:
@@ -361,8 +359,7 @@ class ChangeGate:
         camera). What neither explains is read; when nothing is left, no pixel is read and
         the lines only move."""
         threshold = self.config.threshold
-        after_move = moved_changes(previous, current, matrix, self.config.cell)
-        left = moved_changes(previous, current, matrix, self.config.cell, still_too=True)
+        after_move, left = moved_changes(previous, current, matrix, self.config.cell)
         changed = int((left >= threshold).sum())
         regions = changed_regions(left, self.config, shape) if changed else ()
         if regions is None:

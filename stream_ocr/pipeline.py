@@ -20,7 +20,7 @@ import numpy as np
 
 from stream_ocr.change import ChangeConfig, ChangeGate, Region
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.geometry import Box, overlaps
+from stream_ocr.geometry import Box, area, intersection, overlaps
 from stream_ocr.tracking import Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift, warped
 
@@ -110,8 +110,8 @@ def apart(regions: list[Region], lines: tuple[Line, ...], shape: tuple[int, ...]
         i, k = pair
         a, b = boxes[i], boxes[k]
         both = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-        union = box_area(a) + box_area(b) - box_area(intersection(a, b))
-        parts = separated(a, b, lines, shape) if box_area(both) > 1.25 * union else None
+        union = area(a) + area(b) - intersection(a, b)
+        parts = separated(a, b, lines, shape) if area(both) > 1.25 * union else None
         if parts is None:
             boxes[i] = both
             del boxes[k]
@@ -129,14 +129,6 @@ def separated(a: Region, b: Region, lines: tuple[Line, ...], shape: tuple[int, .
     if cut is not None and grown_to_lines(cut, lines, shape) == cut:
         return cut, b
     return None
-
-
-def box_area(box: Region) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
-
-
-def intersection(a: Region, b: Region) -> Region:
-    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
 
 
 def cut_back(b: Region, a: Region) -> Region | None:
