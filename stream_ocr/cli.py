@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from stream_ocr.config import (
+    COARSE_FINDERS,
     RUNTIMES,
     EngineConfig,
     HistoryConfig,
@@ -54,6 +55,13 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         default=EngineConfig.detect_coarse_side,
         help="find text on a copy of the frame this long first, then box it at --detect-max-side only where "
         "it was found; 0 detects the whole frame at --detect-max-side (default %(default)s)",
+    )
+    group.add_argument(
+        "--coarse-finder",
+        default=EngineConfig.coarse_finder,
+        choices=COARSE_FINDERS,
+        help="what finds text on that copy: PP-OCR's small text detector (from the rapidocr wheel), "
+        "or CRAFT itself (default %(default)s)",
     )
     group.add_argument(
         "--min-confidence",
@@ -105,6 +113,7 @@ def engine_config_from_args(args: argparse.Namespace) -> EngineConfig:
         recognizer_weights=args.recognizer_weights,
         detect_max_side=args.detect_max_side,
         detect_coarse_side=args.detect_coarse_side,
+        coarse_finder=args.coarse_finder,
         runtime=args.runtime,
         min_confidence=args.min_confidence,
         auto_rotate=not args.no_rotate,

@@ -33,6 +33,8 @@ def default_data_dir() -> Path:
 
 # Where the keras-ocr engine's networks can run (``engines/runtimes.py``).
 RUNTIMES = ("auto", "tensorflow", "openvino")
+# What finds text on the detector's coarse pass (``engines/craft.py``).
+COARSE_FINDERS = ("ppocr", "craft")
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,16 @@ class EngineConfig:
     # passes ``coarse_find_score``, and boxed at ``detect_max_side`` there only; when those
     # regions cover more than ``coarse_max_share`` of the frame, the whole frame is boxed.
     detect_coarse_side: int = 768
+    # What finds text on the coarse pass: "ppocr", PP-OCR's small text detector from the
+    # rapidocr wheel (``engines/text_finder.py``; a tenth of CRAFT's cost, and it finds as
+    # much), or "craft", CRAFT itself, where ``coarse_find_score`` is the region score that
+    # counts as text and ``coarse_box_height`` applies.
+    coarse_finder: str = "ppocr"
     coarse_find_score: float = 0.2
     coarse_max_share: float = 0.5
-    # Regions whose every word the coarse pass boxed at least this many frame pixels high
-    # keep the coarse boxes and skip the full-scale pass (0: every region is boxed again).
+    # With the "craft" finder, regions whose every word the coarse pass boxed at least this
+    # many frame pixels high keep the coarse boxes and skip the full-scale pass (0: every
+    # region is boxed again).
     # 28 on 100 ICDAR 2015 training photos: 4.8% fewer detector pixels, F1 0.546 against
     # 0.544 (tools/tune_coarse.py --box-heights; BENCHMARKS.md).
     coarse_box_height: int = 28
@@ -117,6 +125,8 @@ class EngineConfig:
             raise BadInputError("coarse_find_score must be in (0, 1) and coarse_max_share in (0, 1]")
         if self.pad_multiple < 32 or self.pad_multiple % 32:
             raise BadInputError("pad_multiple must be a positive multiple of 32")
+        if self.coarse_finder not in COARSE_FINDERS:
+            raise BadInputError(f"coarse_finder is {' or '.join(COARSE_FINDERS)}, got {self.coarse_finder!r}")
         if self.recognizer_weights not in ("video", "easyocr"):
             raise BadInputError(f"recognizer weights are video or easyocr, got {self.recognizer_weights!r}")
         if self.runtime not in RUNTIMES:

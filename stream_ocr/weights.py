@@ -34,6 +34,13 @@ ENGLISH_G2 = WeightsFile(
     "e2272681d9d67a04e2dff396b6e95077bc19001f8f6d3593c307b9852e1c29e8",
     "EasyOCR English g2 recognizer",
 )
+# Shipped inside the rapidocr wheel (its models/ folder): the default engine's text finder.
+PPOCR_DET_SMALL = WeightsFile(
+    "PP-OCRv6_det_small.onnx",
+    # The hash rapidocr 3.10's default_models.yaml gives for it.
+    "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
+    "PP-OCR text finder",
+)
 
 
 def sha256sum(path: Path) -> str:

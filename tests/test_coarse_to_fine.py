@@ -1,13 +1,16 @@
 """The detector's two passes, with real models: text found on a coarse copy, boxed at full scale."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.coarse_to_fine import boxed_at_coarse, grown_regions, merge_rects
+from stream_ocr.engines.coarse_to_fine import area, boxed_at_coarse, grown_regions, merge_rects, padded_regions
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 pytestmark = pytest.mark.slow
 
@@ -43,32 +46,45 @@ class PixelsGiven:
         self.detector.score_maps = self.score_maps
 
 
-def read(engine, frame, **config):
-    """``engine``'s lines of ``frame`` with its detector's config changed for this read, and
-    the pixels its model was given."""
-    before = engine.detector.config
+def read(engine, frame, craft_finds=False, **config):
+    """``engine``'s lines of ``frame`` with its detector's config changed for this read (and
+    CRAFT as its own finder if ``craft_finds``), and the pixels CRAFT was given."""
+    before, finder = engine.detector.config, engine.detector.finder
     engine.detector.config = replace(before, **config)
+    if craft_finds:
+        engine.detector.finder = None
     try:
         with PixelsGiven(engine.detector) as given:
             result = engine.read(frame)
     finally:
-        engine.detector.config = before
+        engine.detector.config, engine.detector.finder = before, finder
     return [line.text for line in result.lines], sum(given.calls), result
 
 
 def test_the_default_engine_reads_in_two_passes(keras_engine):
+    detector = keras_engine.detector
     assert keras_engine.config.detect_coarse_side == EngineConfig.detect_coarse_side > 0
-    assert keras_engine.detector.coarse_scale(1.0, 720, 1280) == pytest.approx(EngineConfig.detect_coarse_side / 1280)
-    # A 1920x1080 frame is seen at 1280 and found at 768; a 960x540 one is read in one pass
-    # (its coarse copy would hold 64% of the pixels).
-    assert keras_engine.detector.coarse_scale(2 / 3, 1080, 1920) == pytest.approx(768 / 1920)
-    assert keras_engine.detector.coarse_scale(1.0, 540, 960) is None
+    assert EngineConfig.coarse_finder == "ppocr" and detector.finder is not None
+    assert detector.coarse_scale(1.0, 720, 1280) == pytest.approx(EngineConfig.detect_coarse_side / 1280)
+    # A 1920x1080 frame is seen at 1280 and found at 768; so is a 960x540 one (the finder
+    # costs a tenth of CRAFT); a 640x480 one is read in one pass.
+    assert detector.coarse_scale(2 / 3, 1080, 1920) == pytest.approx(768 / 1920)
+    assert detector.coarse_scale(1.0, 540, 960) == pytest.approx(768 / 960)
+    assert detector.coarse_scale(1.0, 480, 640) is None
+    # CRAFT as its own finder: its coarse copy of a 960x540 frame would hold 64% of the
+    # pixels, so one pass.
+    finder, detector.finder = detector.finder, None
+    try:
+        assert detector.coarse_scale(1.0, 540, 960) is None
+    finally:
+        detector.finder = finder
 
 
-def test_two_passes_read_small_captions_as_one_pass_does_on_fewer_pixels(keras_engine):
+@pytest.mark.parametrize("craft_finds", [False, True], ids=["text finder", "CRAFT finds"])
+def test_two_passes_read_small_captions_as_one_pass_does_on_fewer_pixels(keras_engine, craft_finds):
     frame = overlay_frame()
     one, one_pixels, _ = read(keras_engine, frame, detect_coarse_side=0)
-    two, two_pixels, result = read(keras_engine, frame)
+    two, two_pixels, result = read(keras_engine, frame, craft_finds=craft_finds)
     assert "QUARTERLY REPORT" in one and "REC 00:12:34" in one, one  # the frame is legible
     # The 9 px captions are about 5 px high on the coarse copy, too small for a box there, yet
     # found there, and boxed and read at full scale like the one pass's.
@@ -78,32 +94,78 @@ def test_two_passes_read_small_captions_as_one_pass_does_on_fewer_pixels(keras_e
     assert result.timings_ms["detect_coarse"] > 0
 
 
-def test_a_frame_without_text_costs_the_coarse_pass_only(keras_engine):
+def test_the_text_finder_finds_every_word_one_full_pass_boxes_in_a_real_video(keras_engine):
+    """On real frames of a sample video (960x540 street signs, a quarter, half and three
+    quarters in), every word CRAFT boxes in one full pass lies inside the regions the finder
+    hands to the second pass, and those cover under half of each frame."""
+    detector = keras_engine.detector
+    capture = cv2.VideoCapture(str(SAMPLES / "signs.mp4"))
+    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    words = 0
+    for index in (count // 4, count // 2, 3 * count // 4):
+        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = capture.read()
+        assert ok
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        before = detector.config
+        detector.config = replace(before, detect_coarse_side=0)
+        try:
+            boxes = detector.detect(rgb)
+        finally:
+            detector.config = before
+        words += len(boxes)
+        found = padded_regions(detector.finder.find(rgb, 768 / 960), rgb.shape, detector.find)
+        assert found and area(found) < 0.5 * 960 * 540, found
+        for word in boxes:
+            cx, cy = word.mean(axis=0)
+            assert any(x0 <= cx < x1 and y0 <= cy < y1 for x0, y0, x1, y1 in found), (index, word, found)
+    capture.release()
+    assert words >= 8, words
+
+
+def test_a_frame_without_text_costs_the_coarse_pass_and_little_else(keras_engine):
+    # A flat frame: the finder finds nothing, and CRAFT never runs.
+    frame = np.full((720, 1280, 3), 128, dtype=np.uint8)
+    lines, pixels, result = read(keras_engine, frame)
+    assert lines == []
+    assert pixels == 0
+    assert result.timings_ms["detect_model"] == 0.0
+    assert result.timings_ms["detect_coarse"] > 0
+    # A plain gradient, like a clear sky: the finder sees faint blobs in it (kept: dropping
+    # faint components lost real text on training photos), so CRAFT boxes a part of it:
+    # about what CRAFT's own coarse pass cost, and under half of one full pass.
+    frame[:] = np.linspace(60, 200, 1280)[None, :, None].astype(np.uint8)
+    lines, pixels, _ = read(keras_engine, frame)
+    assert lines == []
+    assert pixels < 1280 * 768 // 2, pixels
+    # CRAFT as its own finder, on a blurred texture: its coarse copy only.
     rng = np.random.default_rng(5)
     frame = cv2.GaussianBlur(rng.integers(40, 120, (720, 1280, 3), dtype=np.uint8), (0, 0), 4)
-    lines, pixels, result = read(keras_engine, frame)
+    lines, pixels, _ = read(keras_engine, frame, craft_finds=True)
     assert lines == []
     side = EngineConfig.detect_coarse_side
     assert pixels == side * -(-round(side * 720 / 1280) // 64) * 64
-    assert result.timings_ms["detect_model"] == 0.0
 
 
 def test_text_over_most_of_the_frame_is_boxed_in_one_full_pass(keras_engine):
     """Past ``coarse_max_share`` of the frame, the regions would cost more than the frame."""
     frame = overlay_frame()
     _, pixels, _ = read(keras_engine, frame, coarse_max_share=0.01)
+    assert pixels == 1280 * 768
+    _, pixels, _ = read(keras_engine, frame, craft_finds=True, coarse_max_share=0.01)
     side = EngineConfig.detect_coarse_side
     coarse = side * -(-round(side * 720 / 1280) // 64) * 64
     assert pixels == coarse + 1280 * 768
 
 
 def test_big_text_keeps_its_coarse_boxes_and_small_text_is_boxed_at_full_scale(keras_engine):
-    """With ``coarse_box_height``, the 50 px title is boxed from the coarse pass alone; the
-    9 px captions, too small for a coarse box, still get the full-scale pass. Same lines."""
+    """With CRAFT as its own finder and ``coarse_box_height``, the 50 px title is boxed from
+    the coarse pass alone; the 9 px captions, too small for a coarse box, still get the
+    full-scale pass. Same lines."""
     frame = overlay_frame()
     assert EngineConfig.coarse_box_height == 28
-    every, every_pixels, _ = read(keras_engine, frame, coarse_box_height=0)
-    big, big_pixels, _ = read(keras_engine, frame)
+    every, every_pixels, _ = read(keras_engine, frame, craft_finds=True, coarse_box_height=0)
+    big, big_pixels, _ = read(keras_engine, frame, craft_finds=True)
     assert sorted(big) == sorted(every), (every, big)
     assert "QUARTERLY REPORT" in big and "REC 00:12:34" in big, big
     assert big_pixels < every_pixels, (big_pixels, every_pixels)

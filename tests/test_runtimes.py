@@ -1,5 +1,6 @@
 """The default engine on OpenVINO against the same engine on TensorFlow, with real weights and images."""
 
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +33,30 @@ def test_the_default_runtime_is_openvino_on_a_cpu_and_tensorflow_on_a_gpu(keras_
     assert resolve_runtime(EngineConfig()) == ("tensorflow" if on_gpu else "openvino")
     if not on_gpu:  # the networks run converted: no Keras model is built
         assert keras_engine.detector.model is None and keras_engine.recognizer.model is None
+
+
+def test_on_a_machine_without_a_gpu_the_engine_reads_without_importing_tensorflow(keras_engine):
+    """TensorFlow costs about 590 MB of memory once imported; on OpenVINO the engine needs
+    it only to convert its networks, which the session's engine has already done."""
+    from stream_ocr.engines.runtimes import gpu_driver_present
+
+    if gpu_driver_present():
+        pytest.skip("this machine has a GPU driver: TensorFlow is asked whether it finds the GPU")
+    script = (
+        "import sys, json\n"
+        "from stream_ocr.engines import create_engine\n"
+        "from stream_ocr.images import read_image\n"
+        f"result = create_engine().read(read_image({str(SAMPLES / 'coffee_sign.jpg')!r}))\n"
+        "rss = int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024\n"
+        "print(json.dumps({'lines': [l.text for l in result.lines], 'tf': 'tensorflow' in sys.modules, 'rss': rss}))\n"
+    )
+    env = dict(os.environ, STREAM_OCR_CACHE_DIR=str(keras_engine.config.cache_dir))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["lines"] == ["FRESH COFFEE", "OPEN DAILY"], report
+    assert report["tf"] is False, report
+    assert report["rss"] < 800, report  # with TensorFlow imported, over 1,000 MB
 
 
 def test_an_unknown_runtime_is_refused():

@@ -1,18 +1,20 @@
-"""Detect text on fewer pixels: find it on a coarse copy of the frame, box it at full scale.
+"""Detect text on fewer pixels: find it on a coarse pass, box it at full scale.
 
 Owns one decision of the detector's two-pass mode (``EngineConfig.detect_coarse_side``),
-and nothing of running CRAFT: ``text_components`` and ``padded_regions`` turn the coarse pass's region score map
-into the rectangles of the frame worth detecting at the full scale. Every component of
-the map above ``find_score`` (far below the detection threshold, so that text too small
-or faint to give a box at the coarse scale is still found) becomes a rectangle padded by
-twice its own height, and rectangles that meet are merged. The detector then runs at the full
-scale on those rectangles only, and its boxes there are the frame's boxes: they are as
-tight as a one-pass detector's, which the recogniser needs (boxes taken from the coarse
-map itself read worse: CER 0.120 against 0.104 at 960 px on training photos), except where
-``boxed_at_coarse`` finds all of a region's words big enough to keep their coarse boxes.
+and nothing of running a network: ``text_components`` and ``padded_regions`` turn the
+coarse pass's score map (``text_finder``'s text probabilities, or CRAFT's own region
+scores on a coarse copy) into the rectangles of the frame worth detecting at the full
+scale. Every component of the map above ``find_score`` (for CRAFT far below its
+detection threshold, so that text too small or faint to give a box at the coarse scale
+is still found) becomes a rectangle padded by twice its own height, and rectangles that
+meet are merged. CRAFT then runs at the full scale on those rectangles only, and its
+boxes there are the frame's boxes: they are as tight as a one-pass detector's, which the
+recogniser needs (boxes taken from CRAFT's coarse map itself read worse: CER 0.120
+against 0.104 at 960 px on training photos), except where ``boxed_at_coarse`` finds all
+of a region's words big enough to keep CRAFT's coarse boxes.
 
-A frame with text on a third of its area costs the coarse pass's pixels (0.25 of them at
-640 px instead of 1280) and that third; a frame with no text, the coarse pass only.
+A frame with text on a third of its area costs the coarse pass and that third; a frame
+with no text, the coarse pass only.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
 
 @dataclass(frozen=True)
 class FindConfig:
-    """What the coarse pass counts as text; scores are CRAFT's region scores (0-1)."""
+    """What the coarse pass counts as text; scores are its map's (0-1), and cells are its map's."""
 
     find_score: float = 0.2
     # A component smaller than this, in score-map cells, is noise.
@@ -43,14 +45,14 @@ class FindConfig:
     step: int = 128
 
 
-def text_components(textmap: np.ndarray, coarse: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
+def text_components(textmap: np.ndarray, to_frame: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
     """Each component of text the coarse pass found, as its bounding rectangle in the pixels
-    of a frame of ``shape`` seen at scale ``coarse`` (unpadded); ``textmap`` is that pass's
-    region score map (half the detector's resolution)."""
+    of a frame of ``shape`` (unpadded); ``textmap`` is that pass's score map, one cell of
+    which is ``to_frame`` frame pixels (CRAFT's region scores at scale ``coarse``: ``2 /
+    coarse``; the text finder's probabilities: ``1 / coarse``)."""
     h, w = shape[:2]
     mask = (textmap > config.find_score).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    to_frame = 2.0 / coarse  # one score-map cell, in frame pixels
     rects = []
     for i in range(1, count):
         x, y, cw, ch, cells = (int(v) for v in stats[i])

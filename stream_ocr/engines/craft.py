@@ -2,9 +2,10 @@
 
 Owns weight conversion (PyTorch ``.pth`` to a cached Keras ``.h5``, once), the resize
 and padding of frames to a few bucketed shapes, the network on its runtime (``runtimes``:
-TensorFlow or OpenVINO), and the passes over a frame (one, or a coarse one to find text and fine ones to box it:
-``coarse_to_fine``). Box post-processing is keras-ocr's own ``getBoxes``. It knows
-nothing of recognition.
+TensorFlow or OpenVINO), and the passes over a frame: one, or a coarse one to find text
+(``text_finder``'s small network by default, or CRAFT itself on a coarse copy) and fine
+ones to box it (``coarse_to_fine``). Box post-processing is ``craft_boxes``'s (keras-ocr's
+``getBoxes`` rule, without TensorFlow). It knows nothing of recognition.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from stream_ocr.engines.coarse_to_fine import (
     padded_regions,
     text_components,
 )
+from stream_ocr.engines.craft_boxes import word_boxes
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 from stream_ocr.engines.runtimes import Net, NetSpec, build_net
+from stream_ocr.engines.text_finder import TextFinder
 from stream_ocr.errors import WeightsError
 from stream_ocr.torch_checkpoint import load_state_dict
 from stream_ocr.weights import CRAFT_MLT_25K, find_weights
@@ -109,10 +112,14 @@ def detection_scale(height: int, width: int, config: EngineConfig) -> float:
     return scale
 
 
-# Two passes only for frames seen at this many times ``detect_coarse_side`` or more: the
-# coarse copy then holds at most half the full pass's pixels. Below it (960x540 video at
-# a 768 px coarse side) one pass was faster on the samples (benchmarks/video.py).
+# With CRAFT as its own finder, two passes only for frames seen at this many times
+# ``detect_coarse_side`` or more: the coarse copy then holds at most half the full pass's
+# pixels. Below it (960x540 video at a 768 px coarse side) one pass was faster on the
+# samples (benchmarks/video.py).
 COARSE_GAIN = 2**0.5
+# With the text finder (a tenth of CRAFT's cost), two passes for frames seen at this many
+# times ``detect_coarse_side`` or more.
+FINDER_GAIN = 1.0
 
 
 def _round_up(value: int, multiple: int) -> int:
@@ -122,19 +129,25 @@ def _round_up(value: int, multiple: int) -> int:
 class CraftDetector:
     """Frame in (RGB uint8), word boxes out in the frame's pixels."""
 
-    def __init__(self, score_maps: Net, config: EngineConfig, model: Any = None) -> None:
+    def __init__(
+        self, score_maps: Net, config: EngineConfig, model: Any = None, finder: TextFinder | None = None
+    ) -> None:
         # ``score_maps``: a padded uint8 batch in, CRAFT's region and link scores out.
         # ``model``: the Keras model, when the network runs on TensorFlow.
-        self._keras_ocr = import_keras_ocr()
+        # ``finder``: the coarse pass's network; None: CRAFT's own coarse pass.
         self.score_maps = score_maps
         self.model = model
         self.config = config
+        self.finder = finder
         self.find = FindConfig(find_score=config.coarse_find_score)
 
     @classmethod
     def load(cls, config: EngineConfig) -> CraftDetector:
         score_maps, model = build_net(CRAFT_NET, lambda: build_craft_keras_model(config), config)
-        return cls(score_maps, config, model)
+        finder = None
+        if config.coarse_finder == "ppocr" and config.detect_coarse_side:
+            finder = TextFinder.load(config.tf_intra_op_threads)
+        return cls(score_maps, config, model, finder)
 
     def prepare(self, rgb: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, float]:
         """Resize and pad one frame for the detector; return the batch of one and the scale
@@ -167,12 +180,16 @@ class CraftDetector:
         regions = [(0, 0, w, h)]
         boxes: list[np.ndarray] = []
         if coarse is not None:
-            maps = self._maps(rgb, coarse, spent, "detect_coarse")
-            components = text_components(maps[0, ..., 0], coarse, rgb.shape, self.find)
+            maps = None
+            if self.finder is not None:
+                components = self.finder.find(rgb, coarse, spent)
+            else:
+                maps = self._maps(rgb, coarse, spent, "detect_coarse")
+                components = text_components(maps[0, ..., 0], 2.0 / coarse, rgb.shape, self.find)
             regions = grown_regions(padded_regions(components, rgb.shape, self.find), self.find.step / full, rgb.shape)
             if area(regions) > self.config.coarse_max_share * h * w:
                 regions = [(0, 0, w, h)]
-            elif self.config.coarse_box_height:
+            elif maps is not None and self.config.coarse_box_height:
                 regions, boxes = self._box_big_text(maps, coarse, rgb.shape, regions, components)
         for x0, y0, x1, y1 in regions:
             part = rgb if (x1 - x0, y1 - y0) == (w, h) else np.ascontiguousarray(rgb[y0:y1, x0:x1])
@@ -201,11 +218,13 @@ class CraftDetector:
 
     def coarse_scale(self, full: float, h: int, w: int) -> float | None:
         """The coarse pass's scale, or None when a frame is read in one pass: the mode is
-        off, or the coarse copy would hold more than half the full pass's pixels (a frame
-        seen at under ``COARSE_GAIN`` times ``detect_coarse_side``), so that what the
-        second pass costs, its regions and the shapes it meets, outweighs what it saves."""
+        off, or the frame is seen at under ``FINDER_GAIN`` (with the text finder) or
+        ``COARSE_GAIN`` (with CRAFT's own coarse pass: its copy would hold more than half
+        the full pass's pixels) times ``detect_coarse_side``, so that what the second pass
+        costs, its regions and the shapes it meets, outweighs what it saves."""
         side = self.config.detect_coarse_side
-        if not side or max(h, w) * full < COARSE_GAIN * side:
+        gain = FINDER_GAIN if self.finder is not None else COARSE_GAIN
+        if not side or max(h, w) * full < gain * side:
             return None
         return side / max(h, w)
 
@@ -222,8 +241,8 @@ class CraftDetector:
 
     def _boxes(self, maps: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[np.ndarray]:
         """Word boxes from score maps of an image of ``shape`` seen at ``scale``, in its pixels."""
-        (boxes,) = self._keras_ocr.detection.getBoxes(
-            maps,
+        boxes = word_boxes(
+            maps[0],
             detection_threshold=self.config.detection_threshold,
             text_threshold=self.config.text_threshold,
             link_threshold=self.config.link_threshold,

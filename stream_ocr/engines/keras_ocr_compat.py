@@ -159,6 +159,15 @@ def log_device(tf: Any) -> None:
         logger.info("no GPU found: running on CPU")
 
 
+def log_cpu_only() -> None:
+    """The same line as ``log_device``'s, once, when no GPU driver is present and
+    TensorFlow is not imported to ask."""
+    global _device_logged
+    if not _device_logged:
+        _device_logged = True
+        logger.info("no GPU found: running on CPU")
+
+
 def import_keras_ocr() -> types.ModuleType:
     """Import and return ``keras_ocr``, having made it importable here."""
     with _native_stderr_lock, native_stderr_filtered():

@@ -85,7 +85,9 @@ class KerasOCREngine(Engine):
         super().__init__()
         if config.recognizer not in RECOGNIZERS:
             raise BadInputError(f"unknown recognizer {config.recognizer!r}; choose one of {', '.join(RECOGNIZERS)}")
-        configure_tensorflow(config.tf_intra_op_threads, config.tf_inter_op_threads, config.cpu_bfloat16)
+        runtime = resolve_runtime(config)
+        if runtime == "tensorflow":  # on OpenVINO, TensorFlow is imported only to convert, once
+            configure_tensorflow(config.tf_intra_op_threads, config.tf_inter_op_threads, config.cpu_bfloat16)
         self.config = config
         self.min_confidence = config.min_confidence  # applied by Engine.read, after lines are found
         self.detector = CraftDetector.load(config)
@@ -94,7 +96,7 @@ class KerasOCREngine(Engine):
             self.recognizer = EnglishG2Recognizer.load(config)
         else:
             self.recognizer = KurapanRecognizer(config.allow_download)
-        logger.info("keras-ocr engine: networks on %s", resolve_runtime(config))
+        logger.info("keras-ocr engine: networks on %s", runtime)
         if config.warmup:
             self.warm_up()
 
