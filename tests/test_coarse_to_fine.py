@@ -49,6 +49,7 @@ class PixelsGiven:
 def read(engine, frame, craft_finds=False, **config):
     """``engine``'s lines of ``frame`` with its detector's config changed for this read (and
     CRAFT as its own finder if ``craft_finds``), and the pixels CRAFT was given."""
+    engine.reserve(frame.shape)  # CRAFT's one-off run at a new largest size is not counted
     before, finder = engine.detector.config, engine.detector.finder
     engine.detector.config = replace(before, **config)
     if craft_finds:

@@ -66,7 +66,7 @@ def test_a_read_of_several_regions_times_every_region(keras_engine):
     h, w = frame.shape[:2]
     quarters = [(x, y, x + w // 2, y + h // 2) for x in (0, w // 2) for y in (0, h // 2)]
     timings = keras_engine.read(frame, quarters).timings_ms
-    stages = timings["detect_prepare"] + timings["detect_model"] + timings["recognize"]
+    stages = sum(ms for stage, ms in timings.items() if stage != "total")
     assert 0.7 * timings["total"] <= stages <= timings["total"], timings
 
 

@@ -165,6 +165,13 @@ class CraftDetector:
         batch[0, : rgb.shape[0], : rgb.shape[1]] = rgb
         return batch, scale
 
+    def padded_size(self, height: int, width: int) -> tuple[int, int]:
+        """The height and width of the batch ``prepare`` makes of a whole frame of this size."""
+        scale = detection_scale(height, width, self.config)
+        if scale != 1.0:
+            height, width = max(1, round(height * scale)), max(1, round(width * scale))
+        return _round_up(height, self.config.pad_multiple), _round_up(width, self.config.pad_multiple)
+
     def detect(
         self, rgb: np.ndarray, timings: dict[str, float] | None = None, scale: float | None = None
     ) -> list[np.ndarray]:

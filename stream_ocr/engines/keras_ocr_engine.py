@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 import cv2
@@ -90,6 +91,7 @@ class KerasOCREngine(Engine):
             configure_tensorflow(config.tf_intra_op_threads, config.tf_inter_op_threads, config.cpu_bfloat16)
         self.config = config
         self.min_confidence = config.min_confidence  # applied by Engine.read, after lines are found
+        self._reserved_pixels = 0  # the largest input CRAFT has run on (``reserve``)
         self.detector = CraftDetector.load(config)
         self.recognizer: Any
         if config.recognizer == "english_g2":
@@ -107,13 +109,32 @@ class KerasOCREngine(Engine):
         self.read(frame)
 
     def _read(self, frame: np.ndarray, timings: dict[str, float]) -> list[Detection]:
+        self.reserve(frame.shape, timings)
         return self._read_at(frame, timings, None)
 
     def _read_region(self, frame: np.ndarray, region: Region, timings: dict[str, float]) -> list[Detection]:
+        self.reserve(frame.shape, timings)
         x0, y0, x1, y1 = region
         scale = detection_scale(frame.shape[0], frame.shape[1], self.config)
         words = self._read_at(np.ascontiguousarray(frame[y0:y1, x0:x1]), timings, scale)
         return [shift(w, x0, y0) for w in words]
+
+    def reserve(self, shape: tuple[int, ...], timings: dict[str, float] | None = None) -> None:
+        """Run CRAFT once on a blank frame of ``shape``'s size, the first time a frame is larger
+        than any before. CRAFT's activations grow to the largest input it has met (on
+        OpenVINO about 240 MB over the loaded engine at 576x960), and with the text finder it
+        may meet a frame's full size only minutes into a stream, when text covers half of
+        it: paying that at once keeps memory flat after a stream's first result. At most a
+        few times in a process: each one is larger than the last."""
+        h, w = self.detector.padded_size(shape[0], shape[1])
+        pixels = h * w
+        if pixels <= self._reserved_pixels:
+            return
+        start = time.perf_counter()
+        self.detector.score_maps(np.zeros((1, h, w, 3), dtype=np.uint8))
+        self._reserved_pixels = pixels
+        if timings is not None:
+            timings["detect_reserve"] = (time.perf_counter() - start) * 1000
 
     def _read_at(self, frame: np.ndarray, timings: dict[str, float], scale: float | None) -> list[Detection]:
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
