@@ -87,12 +87,13 @@ class TextFinder:
         h, w = rgb.shape[:2]
         nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
         pw, ph = max(_STRIDE, round(nw / _STRIDE) * _STRIDE), max(_STRIDE, round(nh / _STRIDE) * _STRIDE)
-        # PaddleOCR trains on BGR frames, normalised to [-1, 1].
-        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        small = rgb
         if (pw, ph) != (w, h):
             shrink = pw < w and ph < h
-            bgr = cv2.resize(bgr, (pw, ph), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        batch = (bgr.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+            small = cv2.resize(rgb, (pw, ph), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        # PaddleOCR trains on BGR frames, normalised to [-1, 1]: channels reversed on the
+        # small copy only.
+        batch = (small[..., ::-1].astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
         (prob,) = self.session.run(None, {self._input: batch})  # type: ignore[attr-defined]
         prob = prob[0, 0]
         if (pw, ph) != (nw, nh):
