@@ -124,7 +124,7 @@ def test_the_text_finder_finds_every_word_one_full_pass_boxes_in_a_real_video(ke
     assert words >= 8, words
 
 
-def test_a_frame_without_text_costs_the_coarse_pass_and_little_else(keras_engine):
+def test_a_frame_without_text_costs_the_coarse_pass_only(keras_engine):
     # A flat frame: the finder finds nothing, and CRAFT never runs.
     frame = np.full((720, 1280, 3), 128, dtype=np.uint8)
     lines, pixels, result = read(keras_engine, frame)
@@ -132,13 +132,11 @@ def test_a_frame_without_text_costs_the_coarse_pass_and_little_else(keras_engine
     assert pixels == 0
     assert result.timings_ms["detect_model"] == 0.0
     assert result.timings_ms["detect_coarse"] > 0
-    # A plain gradient, like a clear sky: the finder sees faint blobs in it (kept: dropping
-    # faint components lost real text on training photos), so CRAFT boxes a part of it:
-    # about what CRAFT's own coarse pass cost, and under half of one full pass.
+    # A plain gradient (a clear sky) and a white frame (a blank slide): the network gives
+    # them faint probabilities, but over flat pixels, which hold nothing to read.
     frame[:] = np.linspace(60, 200, 1280)[None, :, None].astype(np.uint8)
-    lines, pixels, _ = read(keras_engine, frame)
-    assert lines == []
-    assert pixels < 1280 * 768 // 2, pixels
+    assert read(keras_engine, frame)[:2] == ([], 0)
+    assert read(keras_engine, np.full((720, 1280, 3), 255, dtype=np.uint8))[:2] == ([], 0)
     # CRAFT as its own finder, on a blurred texture: its coarse copy only.
     rng = np.random.default_rng(5)
     frame = cv2.GaussianBlur(rng.integers(40, 120, (720, 1280, 3), dtype=np.uint8), (0, 0), 4)
