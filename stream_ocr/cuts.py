@@ -21,11 +21,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from stream_ocr.change import largest_cell_change, signature
+from stream_ocr.settings import setting
 
 
 @dataclass(frozen=True)
 class CutConfig:
-    enabled: bool = True
+    enabled: bool = setting(
+        True,
+        flag="--no-cut-reads",
+        help="do not read the frame after a cut or text popping in between samples (text shown "
+        "for less than a sample interval is then missed; every frame is no longer decoded)",
+    )
     # A cell's mean grey difference (0-1) from one frame to the next that counts as sudden.
     threshold: float = 0.08
     # The change gate's signature (``change.signature``), much smaller: 64 px wide, 8 px cells.

@@ -4,20 +4,39 @@ Under eventlet, ``monkey_patch()`` must run before any other module is imported,
 module imports nothing of ours until it has decided.
 """
 
+import json
 import os
 import sys
 
 
 def wants_eventlet(argv: list[str]) -> bool:
-    """True for ``serve`` with ``--async-mode eventlet`` (or STREAM_OCR_ASYNC_MODE=eventlet)."""
+    """True for ``serve`` under eventlet: ``--async-mode eventlet``, else
+    STREAM_OCR_ASYNC_MODE=eventlet, else ``"async-mode": "eventlet"`` in the ``--config``
+    file (the precedence of ``stream_ocr.settings``)."""
     if "serve" not in argv:
         return False
+    config = None
     for i, arg in enumerate(argv):
-        if arg == "--async-mode" and i + 1 < len(argv):
-            return argv[i + 1] == "eventlet"
+        value = argv[i + 1] if i + 1 < len(argv) else ""
+        if arg == "--async-mode":
+            return value == "eventlet"
         if arg.startswith("--async-mode="):
             return arg.split("=", 1)[1] == "eventlet"
-    return os.environ.get("STREAM_OCR_ASYNC_MODE") == "eventlet"
+        if arg == "--config":
+            config = value
+        elif arg.startswith("--config="):
+            config = arg.split("=", 1)[1]
+    if "STREAM_OCR_ASYNC_MODE" in os.environ:
+        return os.environ["STREAM_OCR_ASYNC_MODE"] == "eventlet"
+    if config:
+        try:
+            with open(config) as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            return False  # the command line says what is wrong with it
+        if isinstance(data, dict):
+            return data.get("async-mode", data.get("async_mode")) == "eventlet"
+    return False
 
 
 # OpenCV's own cap on the pixels of an image it decodes (its default is 2^30): a backstop

@@ -30,6 +30,7 @@ from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailab
 from stream_ocr.geometry import bbox, overlaps
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.settings import setting
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
 from stream_ocr.timeline import Timeline
 from stream_ocr.tracking import Track, TrackerConfig
@@ -51,23 +52,48 @@ KEEP_ONCE_CONFIDENCE = 0.9
 KEEP_ONCE_MIN_CHARS = 2
 
 
+# The subtitle preset (``subtitle_job``): sample at least this often, and merge only gaps
+# shorter than this.
+SUBTITLE_FPS = 4.0
+SUBTITLE_MERGE_GAP_S = 0.6
+
+
+def parse_roi(text: str) -> tuple[int, int, int, int]:
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise BadInputError(f"--roi is x,y,w,h in pixels, got {text!r}") from None
+    return x, y, w, h
+
+
 @dataclass(frozen=True)
 class VideoJob:
     """What to do with one video. Times are seconds; ``roi`` is (x, y, w, h) in pixels."""
 
-    sample_fps: float = 2.0
-    roi: tuple[int, int, int, int] | None = None
-    start: float = 0.0
-    end: float | None = None
-    annotate: bool = False
+    sample_fps: float = setting(2.0, help="frames per second to read")
+    roi: tuple[int, int, int, int] | None = setting(
+        None, parse=parse_roi, metavar="X,Y,W,H", help="only read this region: x,y,w,h in pixels"
+    )
+    start: float = setting(0.0, help="start time in seconds")
+    end: float | None = setting(None, help="end time in seconds")
+    annotate: bool = setting(False, help="also write annotated.mp4 with boxes and text drawn")
     # The largest per-cell difference (0-1) of a small, blurred grey copy of the frame
     # against the last frame read; below it the frame counts as unchanged and is not read.
-    change_threshold: float = ChangeConfig.threshold
+    change_threshold: float = setting(
+        ChangeConfig.threshold,
+        help="skip frames where no part changed by this much since the last frame read (the largest "
+        "per-cell mean abs difference, 0-1; 0 reads every sampled frame)",
+    )
     # Read a frame at least this often, changed or not.
-    keyframe_s: float = 10.0
+    keyframe_s: float = setting(10.0, flag="--keyframe", help="read a frame at least this often, in seconds")
     # Follow a moving picture (a pan, a scroll): read only the strip it newly shows
     # (``ChangeConfig.follow_motion``).
-    follow_motion: bool = True
+    follow_motion: bool = setting(
+        True,
+        flag="--no-follow-motion",
+        help="read a frame whole when the picture moved as one (a pan, a scroll), instead of "
+        "reading only the strip it newly shows",
+    )
     # A track must be on at least this many sampled frames to be exported (noise filter),
     # unless its confidence reaches ``keep_once_confidence`` (and it has two letters or
     # digits): text on screen for less than two sample intervals (a 0.5 s caption) is seen
@@ -75,13 +101,22 @@ class VideoJob:
     min_frames: int = 2
     keep_once_confidence: float = KEEP_ONCE_CONFIDENCE
     # A line that comes back after a gap shorter than this continues its cue.
-    merge_gap_s: float = 2.0
+    merge_gap_s: float = setting(
+        2.0,
+        flag="--merge-gap",
+        help="a line that comes back after a gap shorter than this (seconds) continues its cue "
+        f"(with --subtitles {SUBTITLE_MERGE_GAP_S:g} unless given)",
+    )
     # Between samples, a sudden change (a cut, text popping in) has the frame just after it
     # read too, so that text shown for less than a sample interval is seen (``cuts``).
     cuts: CutConfig = field(default_factory=CutConfig)
     # Burned-in subtitles: find the subtitle band (unless ``roi`` is given), sample at
     # ``SUBTITLE_FPS`` or more, and merge only short gaps.
-    subtitles: bool = False
+    subtitles: bool = setting(
+        False,
+        help=f"burned-in subtitles: find the subtitle band (unless --roi is given), sample at least "
+        f"{SUBTITLE_FPS:g} fps, one cue per subtitle line or block",
+    )
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     # Refused before any frame is read (the server's uploads; none for the CLI): frames of
     # more pixels than this, and videos declared longer than this; a video that declares no
@@ -128,10 +163,6 @@ class VideoJob:
         )
 
 
-SUBTITLE_FPS = 4.0
-SUBTITLE_MERGE_GAP_S = 0.6
-
-
 def subtitle_job(job: VideoJob) -> VideoJob:
     """``job`` with the subtitle preset's sampling and gap applied."""
     return replace(
@@ -171,14 +202,6 @@ class VideoSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def parse_roi(text: str) -> tuple[int, int, int, int]:
-    try:
-        x, y, w, h = (int(v) for v in text.split(","))
-    except ValueError:
-        raise BadInputError(f"--roi is x,y,w,h in pixels, got {text!r}") from None
-    return x, y, w, h
 
 
 def draw_detections(image: np.ndarray, detections: list[Detection] | tuple[Detection, ...]) -> np.ndarray:

@@ -338,19 +338,27 @@ def test_without_a_database_search_says_how_to_turn_it_on(keras_engine, tmp_path
     assert res.status_code == 404 and "--db" in res.get_json()["error"]
 
 
-def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path):
-    from stream_ocr.cli import build_parser, history_config_from_args
+def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path, monkeypatch):
+    from stream_ocr.cli import _history_line, build_parser, given_settings
     from stream_ocr.errors import BadInputError
+    from stream_ocr.settings import fill
+
+    monkeypatch.delenv("STREAM_OCR_DATA_DIR", raising=False)
+
+    def served(*args: str) -> ServerConfig:
+        return fill(ServerConfig, given_settings(build_parser().parse_args(["serve", *args]), {}))
 
     def history(*args: str) -> HistoryConfig:
-        return history_config_from_args(build_parser().parse_args(["serve", *args]))
+        return served(*args).history
 
-    default = history("--data-dir", str(tmp_path / "data"))
-    assert default.db_url == f"sqlite:///{tmp_path / 'data' / 'history.db'}"
-    assert (default.retain_days, default.retain_rows) == (30, 1_000_000)
+    default = served("--data-dir", str(tmp_path / "data"))
+    assert default.history.db_url == f"sqlite:///{tmp_path / 'data' / 'history.db'}"
+    assert default.jobs_dir == tmp_path / "data" / "uploads"
+    assert (default.history.retain_days, default.history.retain_rows) == (30, 1_000_000)
+    assert (default.history.retain_s, default.history.most_rows) == (30 * 86400, 1_000_000)
     unbounded = history("--db", "postgresql://u@127.0.0.1:5/h", "--retain-days", "0", "--retain-rows", "0")
-    assert (unbounded.retain_days, unbounded.retain_rows) == (None, None)
-    assert history("--no-history").db_url is None
+    assert (unbounded.retain_s, unbounded.most_rows) == (None, None)
+    assert history("--no-history").db_url is None and served("--no-history").jobs_dir is None
     assert history("--ray", "auto", "--message-queue", "redis://127.0.0.1:1/0").db_url is None
     for contradiction in (["--no-history", "--db", "sqlite:///x.db"], ["--no-history", "--retain-days", "3"]):
         with pytest.raises(BadInputError):
@@ -358,9 +366,9 @@ def test_serve_keeps_a_history_by_default_in_its_data_folder(tmp_path):
     for negative in (["--retain-days", "-1"], ["--retain-rows", "-5"]):
         with pytest.raises(BadInputError, match=">= 0"):
             history(*negative)
+    # The library's own default keeps nothing anywhere unless asked.
+    assert ServerConfig().history.db_url is None and ServerConfig().jobs_dir is None
     # The start-up line says where and how long, never a password.
-    from stream_ocr.cli import _history_line
-
     line = _history_line(history("--db", "postgresql://bob:hunter2@127.0.0.1:5/h"))
     assert "hunter2" not in line and "127.0.0.1:5/h" in line and "30 days and 1,000,000 tracks" in line
     # A data folder that cannot be made is said plainly, with the ways out.

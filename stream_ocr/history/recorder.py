@@ -102,8 +102,7 @@ def open_recorder(history: HistoryConfig, watch: WatchConfig) -> LiveRecorder:
     writer = None
     if history.db_url is not None:
         store = TrackStore(history.db_url)
-        retain_s = history.retain_days * 86400 if history.retain_days is not None else None
-        writer = HistoryWriter(store, retain_s=retain_s, retain_rows=history.retain_rows)
+        writer = HistoryWriter(store, retain_s=history.retain_s, retain_rows=history.most_rows)
     rules = [parse_cli_rule(spec) for spec in watch.rules]
     if watch.rules_file is not None:
         rules += load_rules_file(watch.rules_file)
