@@ -15,7 +15,8 @@ import cv2
 
 from stream_ocr.errors import SourceUnavailableError
 from stream_ocr.metrics import StreamStats
-from stream_ocr.realthreads import threading, time
+from stream_ocr.realthreads import time
+from stream_ocr.service import Service
 from stream_ocr.slot import LatestSlot
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
 from stream_ocr.types import Frame
@@ -39,7 +40,7 @@ class CaptureConfig:
     read_timeout_s: float = 5.0
 
 
-class CaptureLoop:
+class CaptureLoop(Service):
     """Reads one source in its own thread (``capture:<name>``) until stopped or ended."""
 
     def __init__(
@@ -51,6 +52,7 @@ class CaptureLoop:
         on_frame: FrameCallback | None = None,
         config: CaptureConfig | None = None,
     ) -> None:
+        super().__init__(f"capture:{spec.name}")
         self.spec = spec
         self.slot = slot
         self.stats = stats
@@ -58,33 +60,17 @@ class CaptureLoop:
         self.on_frame = on_frame
         self.config = config or CaptureConfig()
         self.status = CONNECTING
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None  # type: ignore[name-defined]
         self._frame_id = 0
-
-    def start(self) -> None:
-        from stream_ocr.realthreads import start_thread
-
-        self._thread = start_thread(self._run, f"capture:{self.spec.name}")
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _set_status(self, status: str, reason: str = "") -> None:
         self.status = status
         logger.info("stream %s: %s %s", self.spec.name, status, reason)
         self.on_status(self.spec.name, status, reason)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         backoff = self.config.backoff_initial_s
         try:
-            while not self._stop.is_set():
+            while not self.stopping:
                 self._set_status(CONNECTING, self.spec.describe())
                 try:
                     capture = open_capture(self.spec, self.config.open_timeout_s, self.config.read_timeout_s)
@@ -93,7 +79,7 @@ class CaptureLoop:
                         self._set_status(ERROR, str(e))
                         return
                     self._set_status(RECONNECTING, f"{e}; retrying in {backoff:.1f} s")
-                    self._stop.wait(backoff)
+                    self.sleep(backoff)
                     backoff = min(backoff * 2, self.config.backoff_max_s)
                     continue
                 try:
@@ -113,7 +99,7 @@ class CaptureLoop:
                 if outcome == "had_frames":
                     backoff = self.config.backoff_initial_s
                 self._set_status(RECONNECTING, f"the stream stopped sending frames; retrying in {backoff:.1f} s")
-                self._stop.wait(backoff)
+                self.sleep(backoff)
                 backoff = min(backoff * 2, self.config.backoff_max_s)
         except Exception as e:  # noqa: BLE001  (a capture thread must report, never die silently)
             logger.exception("stream %s: capture failed", self.spec.name)
@@ -127,7 +113,7 @@ class CaptureLoop:
         got_any = False
         started = time.monotonic()
         played = 0  # frames since ``started``, for pacing a file
-        while not self._stop.is_set():
+        while not self.stopping:
             ok, image = capture.read()
             if not ok or image is None:
                 if is_file and got_any and self.spec.loop:
@@ -153,7 +139,7 @@ class CaptureLoop:
                 played += 1
                 delay = started + played * period - time.monotonic()
                 if delay > 0:
-                    self._stop.wait(delay)
+                    self.sleep(delay)
                 elif delay < -1.0:
                     started, played = time.monotonic(), 0  # fell far behind: don't try to catch up
         return "stopped"

@@ -18,7 +18,8 @@ from typing import Any
 
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, JobsFullError, StreamOCRError
-from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.realthreads import queue, threading, time
+from stream_ocr.service import Service
 from stream_ocr.timeline import Timeline
 from stream_ocr.video import VideoJob, read_video
 
@@ -88,7 +89,7 @@ class JobState:
         }
 
 
-class VideoJobs:
+class VideoJobs(Service):
     """Accepts uploaded videos and processes them one at a time (``video-jobs`` thread).
 
     At most ``max_queued`` jobs wait at once, and all jobs' files take at most
@@ -108,6 +109,7 @@ class VideoJobs:
         retention_s: float = 24 * 3600,
         max_disk_bytes: int = 10 * 1024**3,
     ) -> None:
+        super().__init__("video-jobs")
         self.engine = engine
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -122,8 +124,6 @@ class VideoJobs:
         self._finished_at: dict[str, float] = {}
         self._lock = threading.Lock()
         self._pending: queue.Queue[str | None] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread = None
         # Called with (job, wall-clock start) when a job is done (the history stores its tracks),
         # and with the ids of jobs whose files were removed (the history forgets their tracks).
         self.on_done: Callable[[JobState, float], None] | None = None
@@ -139,15 +139,12 @@ class VideoJobs:
         if gone:
             logger.info("removed %d video job folders left by an earlier run in %s", gone, self.root)
 
-    def start(self) -> None:
-        self._thread = start_thread(self._run, "video-jobs")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the running job where it is (its partial files are kept) and end the thread."""
-        self._stop.set()
+    def wake(self) -> None:
         self._pending.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the running job where it is (its partial files are kept) and end the thread."""
+        return super().stop(timeout)
 
     def queued(self) -> int:
         with self._lock:
@@ -222,8 +219,8 @@ class VideoJobs:
             except Exception:  # noqa: BLE001  (the files are gone either way)
                 logger.exception("forgetting the tracks of removed video jobs failed")
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        while not self.stopping:
             try:
                 job_id = self._pending.get(timeout=60)
             except queue.Empty:
@@ -274,7 +271,7 @@ class VideoJobs:
                 self.engine,
                 self.job,
                 progress,
-                stop=self._stop,
+                stop=self.stop_event,
                 name=state.stem,
                 keep_crops=self.on_done is not None,  # the history stores each track's best crop
             )

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.realthreads import queue
+from stream_ocr.service import Service
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class EventQueue:
         return out
 
 
-class RedisEmitter:
+class RedisEmitter(Service):
     """Publishes events to every web process through Redis (Socket.IO's message queue).
 
     A thread (``emit:redis``) sends what ``publish`` queued, so a slow or absent Redis
@@ -87,6 +88,7 @@ class RedisEmitter:
     def __init__(self, url: str, size: int = 2000, extra: Callable[[], list[Event]] | None = None) -> None:
         import socketio
 
+        super().__init__("emit:redis")
         self.url = url
         self.queue = EventQueue(size)
         # Called each round for events made on demand (the newest preview frames).
@@ -94,8 +96,7 @@ class RedisEmitter:
         # Flask-SocketIO's channel, on which every web process listens.
         self.manager = socketio.RedisManager(url, channel=CHANNEL, write_only=True)
         self.sent = 0
-        self._stop = threading.Event()
-        self._thread = start_thread(self._run, "emit:redis")
+        self.start()
 
     def publish(self, name: str, payload: dict[str, Any], room: str | None) -> None:
         self.queue.publish(name, payload, room)
@@ -104,9 +105,9 @@ class RedisEmitter:
     def dropped(self) -> int:
         return self.queue.dropped
 
-    def _run(self) -> None:
+    def run(self) -> None:
         # python-socketio's RedisManager logs and drops what it cannot publish itself.
-        while not self._stop.is_set():
+        while not self.stopping:
             events = self.queue.drain()
             if self.extra is not None:
                 try:
@@ -119,8 +120,7 @@ class RedisEmitter:
                     self.sent += 1
                 except Exception:  # noqa: BLE001  (one bad event must not stop the stream's events)
                     logger.exception("publishing %s failed", event.name)
-            time.sleep(0.005 if events else 0.02)
+            self.sleep(0.005 if events else 0.02)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
+        self.stop(5)

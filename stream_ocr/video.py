@@ -29,7 +29,8 @@ from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailableError
 from stream_ocr.geometry import bbox, overlaps
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
-from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.realthreads import queue, threading, time
+from stream_ocr.service import Service
 from stream_ocr.settings import setting
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
 from stream_ocr.timeline import Timeline
@@ -227,7 +228,7 @@ class VideoFrame:
     on_change: bool = False  # sampled as the frame after a sudden change, between regular samples
 
 
-class VideoReader:
+class VideoReader(Service):
     """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
 
     Every frame is decoded when ``decode_all`` (the annotated video needs them) or when
@@ -246,8 +247,9 @@ class VideoReader:
         cancel: Any = None,
         cuts: CutConfig | None = None,
     ) -> None:
+        super().__init__(f"read:{path.name}")
         self.path = path
-        # Set by whoever runs the job (a server stopping); ``stop`` is the reader's own.
+        # Set by whoever runs the job (a server stopping); ``request_stop`` is the reader's own.
         self.cancel = cancel
         self.capture = open_capture(SourceSpec("video", str(path)))
         self.fps = frame_rate(self.capture)
@@ -264,15 +266,13 @@ class VideoReader:
         self.cuts = cuts if cuts is not None and cuts.enabled else None
         self.error: str | None = None
         self.frames: queue.Queue = queue.Queue(maxsize=16)
-        self.stop = threading.Event()
-        self._thread: Any = None
 
     def start(self) -> None:
         if self.first:
             self.capture.set(cv2.CAP_PROP_POS_FRAMES, self.first)
-        self._thread = start_thread(self._run, f"read:{self.path.name}")
+        super().start()
 
-    def _run(self) -> None:
+    def run(self) -> None:
         index = self.first
         watch = CutWatch(self.cuts, self.fps, self.step) if self.cuts is not None else None
         try:
@@ -301,7 +301,7 @@ class VideoReader:
             self.frames.put(_END)
 
     def _stopped(self) -> bool:
-        return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
+        return self.stopping or (self.cancel is not None and self.cancel.is_set())
 
     def __iter__(self) -> Iterator[VideoFrame]:
         while True:
@@ -311,26 +311,26 @@ class VideoReader:
             yield item
 
     def close(self) -> None:
-        self.stop.set()
-        while self._thread is not None and self._thread.is_alive():  # unblock a reader on a full queue
+        self.request_stop()
+        while self.alive:  # unblock a reader on a full queue
             with contextlib.suppress(queue.Empty):
                 self.frames.get(timeout=0.1)
-        if self._thread is not None:
-            self._thread.join(5)
+        self.join(5)
         self.capture.release()
 
 
-class AnnotatedWriter:
+class AnnotatedWriter(Service):
     """The writer thread: frames and their lines in through a bounded queue, an MP4 out."""
 
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
+        super().__init__(f"write:{path.name}")
         self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
         if not self.writer.isOpened():
             raise SourceUnavailableError(f"cannot write {path}: no MP4 encoder available")
         self.frames: queue.Queue = queue.Queue(maxsize=32)
-        self.thread = start_thread(self._run, f"write:{path.name}")
+        self.start()
 
-    def _run(self) -> None:
+    def run(self) -> None:
         while True:
             item = self.frames.get()
             if item is _END:
@@ -339,8 +339,9 @@ class AnnotatedWriter:
             self.writer.write(draw_detections(image, detections))
 
     def close(self) -> None:
+        """Write every frame queued, then the file's end."""
         self.frames.put(_END)
-        self.thread.join(120)
+        self.join(120)
         self.writer.release()
 
 

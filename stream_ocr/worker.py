@@ -26,7 +26,8 @@ from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError
 from stream_ocr.images import decode_image
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
-from stream_ocr.realthreads import start_thread, threading, time
+from stream_ocr.realthreads import threading, time
+from stream_ocr.service import Service
 from stream_ocr.slot import LatestSlot
 from stream_ocr.tracking import Track
 from stream_ocr.types import Frame
@@ -37,7 +38,7 @@ ResultCallback = Callable[[Frame, StepResult], None]
 
 
 class Recorder(Protocol):
-    """What remembers a stream's reads (``history.recorder.LiveRecorder``)."""
+    """What remembers a stream's reads (``server.recorder.LiveRecorder``)."""
 
     def on_read(self, stream_id: str, image: np.ndarray, step: StepResult) -> None: ...
     def on_track_end(self, stream_id: str, track: Track) -> None: ...
@@ -46,8 +47,8 @@ class Recorder(Protocol):
 ErrorCallback = Callable[[Frame, Exception], None]
 
 
-class InferenceWorker:
-    """Runs ``engine`` on the newest frame of each registered slot, in turn."""
+class InferenceWorker(Service):
+    """Runs ``engine`` on the newest frame of each registered slot, in turn (``inference:<engine>``)."""
 
     def __init__(
         self,
@@ -58,6 +59,7 @@ class InferenceWorker:
         step_config: StepConfig | None = None,
         recheck_s: float = 0.2,
     ) -> None:
+        super().__init__(f"inference:{engine.name}")
         self.engine = engine
         self.on_result = on_result
         self.on_error = on_error
@@ -69,8 +71,6 @@ class InferenceWorker:
         self._steps: dict[str, FrameStep] = {}
         self._not_before: dict[str, float] = {}
         self._slots_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None  # type: ignore[name-defined]
         self._next = 0
         # When the frame being read now was taken (monotonic), for the health check.
         self._busy_since: float | None = None
@@ -113,25 +113,23 @@ class InferenceWorker:
                 logger.exception("stream %s: recording the end of a track failed", stream_id)
         step.tracker.active = []
 
-    def start(self) -> None:
-        self._thread = start_thread(self._run, f"inference:{self.engine.name}")
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the inference thread; then every stream's tracks still on screen end."""
-        self._stop.set()
+    def wake(self) -> None:
         self.wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop the inference thread; then every stream's tracks still on screen end."""
+        ended = super().stop(timeout)
         with self._slots_lock:
             steps = list(self._steps.items())
         for stream_id, step in steps:
             self._end_tracks(stream_id, step)
+        return ended
 
     def health(self) -> dict[str, object]:
         """Whether the inference thread runs, and how long its current frame has taken."""
         busy_since = self._busy_since
         return {
-            "alive": self._thread is not None and self._thread.is_alive(),
+            "alive": self.alive,
             "busy_s": 0.0 if busy_since is None else round(time.monotonic() - busy_since, 1),
         }
 
@@ -170,11 +168,11 @@ class InferenceWorker:
                 return frame
         return None
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        while not self.stopping:
             self.wakeup.wait(0.5)
             self.wakeup.clear()
-            while not self._stop.is_set():
+            while not self.stopping:
                 self._serve_unchanged()
                 frame = self._next_frame()
                 if frame is None:

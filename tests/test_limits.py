@@ -191,7 +191,7 @@ def test_stop_ends_a_running_job_and_keeps_what_it_read(tmp_path):
     started = time.monotonic()
     jobs.stop(timeout=10)
     assert time.monotonic() - started < 10
-    assert not jobs._thread.is_alive()
+    assert not jobs.alive
     assert state.state == "done" and "stopped" in state.error
     assert 0 < state.done < state.total
     assert "tracks.json" in state.files

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from stream_ocr.alerts.outbox import DatabaseOutbox, Delivery, MemoryOutbox
-from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.realthreads import queue, threading, time
+from stream_ocr.service import Service
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,11 @@ class WebhookConfig:
     max_pause_s: float = 300.0
 
 
-class WebhookSender:
+class WebhookSender(Service):
     """Takes alerts (``send``, never blocking) and delivers them from the outbox."""
 
     def __init__(self, config: WebhookConfig, outbox: MemoryOutbox | DatabaseOutbox) -> None:
+        super().__init__("alerts:webhooks")
         self.config = config
         self.outbox = outbox
         self.delivered = 0
@@ -55,9 +57,8 @@ class WebhookSender:
         # The alert being filed (taken from ``incoming``) and how many of its URLs are done.
         self._unfiled: list[str] = []
         self._filed_urls = 0
-        self._stop = threading.Event()
         self._wake = threading.Event()
-        self._thread = start_thread(self._run, "alerts:webhooks")
+        self.start()
 
     def send(self, alert: dict[str, Any]) -> None:
         """Queue ``alert`` for every URL (written to the outbox by the sender's thread)."""
@@ -110,7 +111,7 @@ class WebhookSender:
 
     def _deliver_due(self) -> None:
         for delivery in self.outbox.due(time.time()):
-            if self._stop.is_set():
+            if self.stopping:
                 return
             why = self._post(delivery)
             if why is None:
@@ -129,8 +130,11 @@ class WebhookSender:
             )
             self.outbox.retry(delivery, time.time() + pause)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self) -> None:
+        while not self.stopping:
             try:
                 filed = self._file_incoming()
                 self._deliver_due()
@@ -149,6 +153,4 @@ class WebhookSender:
             return self.incoming.qsize()
 
     def close(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        self.stop(timeout)
