@@ -17,7 +17,6 @@ from typing import Any
 
 from stream_ocr.config import EngineConfig, HistoryConfig, ImageLimits, ServerConfig
 from stream_ocr.errors import StreamOCRError
-from stream_ocr.history.recorder import check_settings
 from stream_ocr.realthreads import exit_now_if_an_engine_thread_runs, give_logging_real_locks
 from stream_ocr.settings import add_settings, check_file_keys, fill, gather, read_config_file
 from stream_ocr.video import VideoJob
@@ -151,6 +150,7 @@ def serve_sources(args: argparse.Namespace, file: dict[str, Any]) -> list:
 def cmd_serve(args: argparse.Namespace, given: dict[str, Any]) -> int:
     from stream_ocr.engines import create_engine, engine_info
     from stream_ocr.server import create_app
+    from stream_ocr.server.recorder import check_settings
 
     sources = serve_sources(args, read_config_file(args.config))
     server_config = fill(ServerConfig, given)

@@ -1,8 +1,9 @@
 """The stream registry: every live stream of this process, and the one inference worker.
 
-Owns which streams exist (configured sources, browser cameras that clients add and
-remove, and, with a Ray cluster, the stream actors it can see), their viewers, and the
-outgoing event queue. Each stream's own state and events are a ``livestream.LiveStream``;
+Owns which streams exist (configured sources, and browser cameras that clients add and
+remove), their viewers, and the outgoing event queue. On a Ray cluster the configured
+streams run on stream actors instead: ``cluster.hub.ClusterHub`` is this registry with
+those added, behind the same methods. Each stream's own state and events are a ``livestream.LiveStream``;
 the per-frame work is ``worker.InferenceWorker`` running ``pipeline.FrameStep``. It never
 imports Flask or Socket.IO: the server drains ``drain()`` and emits.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from stream_ocr.capture import CaptureConfig, CaptureLoop
 from stream_ocr.change import ChangeConfig
@@ -30,7 +31,7 @@ from stream_ocr.worker import InferenceWorker, Recorder
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BROWSER_PREFIX", "Event", "HubConfig", "RemoteStreams", "StreamHub", "room_of"]
+__all__ = ["BROWSER_PREFIX", "Event", "HubConfig", "StreamHub", "room_of"]
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,6 @@ class HubConfig:
         return StepConfig(change=self.change, tracker=self.tracker)
 
 
-class RemoteStreams(Protocol):
-    """Streams whose stages run elsewhere (a Ray cluster), as this process sees them."""
-
-    def describe(self) -> list[dict[str, Any]]: ...
-    def add_viewer(self, stream_id: str) -> None: ...
-    def remove_viewer(self, stream_id: str) -> None: ...
-    def health(self) -> dict[str, Any]: ...
-    def metrics(self) -> list[dict[str, Any]]: ...
-
-
 class StreamHub:
     """Runs the configured streams and any browser cameras on one engine (``FrameReader``)."""
 
@@ -71,7 +62,6 @@ class StreamHub:
         engine: FrameReader,
         specs: list[SourceSpec],
         config: HubConfig | None = None,
-        remote: RemoteStreams | None = None,
         recorder: Recorder | None = None,
     ) -> None:
         names = [s.name for s in specs]
@@ -79,7 +69,6 @@ class StreamHub:
             raise BadInputError(f"stream names must be unique, got {names}")
         self.engine = engine
         self.config = config or HubConfig()
-        self.remote = remote
         self.queue = EventQueue(self.config.event_queue_size)
         self._lock = threading.Lock()
         self._streams: dict[str, LiveStream] = {}
@@ -123,31 +112,21 @@ class StreamHub:
         with self._lock:
             return self._streams.get(stream_id)
 
-    def _remote_streams(self) -> list[dict[str, Any]]:
-        return self.remote.describe() if self.remote is not None else []
-
     def configured_streams(self) -> list[dict[str, Any]]:
         """What a browser may pick from: names, kinds, status and node, never credentials."""
-        local = [s.describe() for s in self._local() if s.spec is not None]
-        return local + self._remote_streams()
-
-    def _remote(self, stream_id: str) -> dict[str, Any] | None:
-        return next((s for s in self._remote_streams() if s["id"] == stream_id), None)
+        return [s.describe() for s in self._local() if s.spec is not None]
 
     def has_stream(self, stream_id: str) -> bool:
-        return self._get(stream_id) is not None or self._remote(stream_id) is not None
+        return self._get(stream_id) is not None
 
     def stream_ids(self) -> list[str]:
-        return [s.stream_id for s in self._local()] + [s["id"] for s in self._remote_streams()]
+        return [s.stream_id for s in self._local()]
 
     def status_of(self, stream_id: str) -> tuple[str, str]:
         stream = self._get(stream_id)
-        if stream is not None:
-            return stream.status, stream.reason
-        remote = self._remote(stream_id)
-        if remote is None:
+        if stream is None:
             raise KeyError(stream_id)
-        return remote["status"], remote["reason"]
+        return stream.status, stream.reason
 
     def add_browser_stream(self, client_id: str) -> str:
         """A stream fed by a browser's camera; its id is ``cam-<client id>``."""
@@ -194,15 +173,11 @@ class StreamHub:
         stream = self._get(stream_id)
         if stream is not None:
             stream.add_viewer()
-        elif self.remote is not None:
-            self.remote.add_viewer(stream_id)
 
     def remove_viewer(self, stream_id: str) -> None:
         stream = self._get(stream_id)
         if stream is not None:
             stream.remove_viewer()
-        elif self.remote is not None:
-            self.remote.remove_viewer(stream_id)
 
     # -- events ----------------------------------------------------------------------------
     def publish(self, name: str, payload: dict[str, Any], room: str | None) -> None:
@@ -237,27 +212,20 @@ class StreamHub:
 
     # -- health and metrics ----------------------------------------------------------------
     def health(self, stall_s: float) -> dict[str, Any]:
-        """Liveness: the inference thread (dead, or stuck on one frame past ``stall_s``), each
-        configured stream's capture, and on a cluster its actors. ``ok`` is False when
-        inference cannot serve."""
+        """Liveness: the inference thread (dead, or stuck on one frame past ``stall_s``) and
+        each configured stream's capture. ``ok`` is False when inference cannot serve."""
         inference = self.worker.health()
         inference["stalled"] = inference["busy_s"] > stall_s
-        out: dict[str, Any] = {
+        return {
             "ok": bool(inference["alive"]) and not inference["stalled"],
             "inference": inference,
             "streams": [s.health() for s in self._local() if s.spec is not None],
         }
-        if self.remote is not None:
-            cluster = self.remote.health()
-            out["cluster"] = cluster
-            out["streams"] += cluster["streams"]
-            out["ok"] = out["ok"] and cluster["ok"]
-        return out
 
     def local_metrics(self) -> list[dict[str, Any]]:
         """This process's streams' counters (a stream actor sends its own ``metrics`` events)."""
         return [s.stats.snapshot().to_dict() for s in self._local()]
 
     def metrics(self) -> list[dict[str, Any]]:
-        """Every stream's counters, those of the cluster's stream actors included."""
-        return self.local_metrics() + (self.remote.metrics() if self.remote is not None else [])
+        """Every stream's counters."""
+        return self.local_metrics()

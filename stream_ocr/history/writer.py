@@ -7,15 +7,21 @@ growing pause, and the failure is logged once per outage; before each retry the 
 connections are dropped, so a connection that went bad (opened on a read-only folder or
 database) is never reused once the cause has gone. Between batches it applies the
 retention: tracks older than ``retain_s`` or beyond the newest ``retain_rows`` go.
+
+It stores tracks itself; rows of other kinds (the watchlist's alerts) are written in the
+same transactions by the inserters it is given (``inserters``: row type -> function of a
+connection and a list of rows), so this package needs nothing of theirs.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from stream_ocr.alerts.records import AlertRow, insert_alerts
 from stream_ocr.history.store import TrackRow, TrackStore
-from stream_ocr.realthreads import queue, start_thread, threading, time
+from stream_ocr.realthreads import queue, time
+from stream_ocr.service import Service
 from stream_ocr.tracking import Track
 
 # Retention deletes at most this many tracks per transaction, with batches of writes
@@ -26,7 +32,7 @@ PRUNE_CHUNK = 2000
 logger = logging.getLogger(__name__)
 
 
-class HistoryWriter:
+class HistoryWriter(Service):
     def __init__(
         self,
         store: TrackStore,
@@ -36,8 +42,11 @@ class HistoryWriter:
         retain_s: float | None = None,
         retain_rows: int | None = None,
         prune_every_s: float = 60.0,
+        inserters: Mapping[type, Callable[[Any, list], None]] | None = None,
     ) -> None:
+        super().__init__("history:writer")
         self.store = store
+        self.inserters: dict[type, Callable[[Any, list], None]] = {TrackRow: store.insert, **(inserters or {})}
         self.batch = batch
         self.flush_s = flush_s
         self.retain_s = retain_s
@@ -45,13 +54,12 @@ class HistoryWriter:
         self.prune_every_s = prune_every_s
         self.pruned = 0
         self._next_prune = 0.0
-        self.pending: queue.Queue[TrackRow | AlertRow] = queue.Queue(maxsize=buffer)
+        self.pending: queue.Queue[Any] = queue.Queue(maxsize=buffer)
         self.written = 0
         self.dropped = 0
         self.failures = 0
         self.last_error: str | None = None  # while writes fail: why (``health``)
-        self._stop = threading.Event()
-        self._thread = start_thread(self._run, "history:writer")
+        self.start()
 
     def record(self, stream_id: str, track: Track, crop: bytes | None = None) -> None:
         """A finished track of ``stream_id`` (and a JPEG of its best read); tracks without
@@ -70,18 +78,15 @@ class HistoryWriter:
             )
         )
 
-    def record_alert(self, alert: AlertRow, payload: dict | None = None) -> None:
-        """An alert, stored with the tracks (the watcher calls this)."""
-        self.record_row(alert)
-
-    def record_row(self, row: TrackRow | AlertRow) -> None:
+    def record_row(self, row: Any) -> None:
+        """A row of a kind it has an inserter for (a ``TrackRow``, an alert); never blocks."""
         try:
             self.pending.put_nowait(row)
         except queue.Full:
             self.dropped += 1
 
-    def _take(self) -> list[TrackRow | AlertRow]:
-        rows: list[TrackRow | AlertRow] = []
+    def _take(self) -> list[Any]:
+        rows: list[Any] = []
         try:
             rows.append(self.pending.get(timeout=self.flush_s))
             while len(rows) < self.batch:
@@ -107,17 +112,17 @@ class HistoryWriter:
         if gone == PRUNE_CHUNK:
             self._next_prune = now  # more to go: the next chunk after the next batch of writes
 
-    def _write(self, rows: list[TrackRow | AlertRow]) -> None:
+    def _write(self, rows: list[Any]) -> None:
         """One batch, one transaction: all of it is written or none."""
         with self.store.engine.begin() as conn:
-            self.store.insert(conn, [r for r in rows if isinstance(r, TrackRow)])
-            insert_alerts(conn, [r for r in rows if isinstance(r, AlertRow)])
+            for kind, insert in self.inserters.items():
+                insert(conn, [r for r in rows if isinstance(r, kind)])
 
-    def _run(self) -> None:
-        rows: list[TrackRow | AlertRow] = []
+    def run(self) -> None:
+        rows: list[Any] = []
         pause = 0.5
         failing = False
-        while not self._stop.is_set() or rows or not self.pending.empty():
+        while not self.stopping or rows or not self.pending.empty():
             if not failing:
                 self._prune()
             if not rows:
@@ -135,7 +140,7 @@ class HistoryWriter:
                         "cannot write history to %s (%s): keeping %d tracks, retrying", self.store.url, e, len(rows)
                     )
                     failing = True
-                if self._stop.wait(pause):
+                if self.sleep(pause):
                     break
                 pause = min(pause * 2, 30.0)
                 continue
@@ -163,5 +168,4 @@ class HistoryWriter:
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is buffered (up to ``timeout``), then stop."""
-        self._stop.set()
-        self._thread.join(timeout)
+        self.stop(timeout)

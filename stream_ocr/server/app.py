@@ -17,7 +17,6 @@ from prometheus_client import CollectorRegistry
 
 from stream_ocr.config import ImageLimits, ServerConfig
 from stream_ocr.engines.base import Engine
-from stream_ocr.history.recorder import LiveRecorder, open_recorder
 from stream_ocr.jobs import VideoJobs
 from stream_ocr.realthreads import threading
 from stream_ocr.server import security
@@ -26,6 +25,7 @@ from stream_ocr.server.connection_limits import RESERVED_THREADS, CloseSilentSes
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.history_api import history_api
 from stream_ocr.server.prometheus import ConnectionsCollector, HubCollector, RecorderCollector, SharesCollector
+from stream_ocr.server.recorder import LiveRecorder, open_recorder
 from stream_ocr.server.websocket import limit_websocket_messages
 from stream_ocr.sharing import EngineShares, SharedEngine
 from stream_ocr.sources import SourceSpec
@@ -66,7 +66,7 @@ class ServerApp:
     _pump_lock: Any = field(default_factory=threading.Lock)
     _pump_started: bool = False
     _temp_jobs_dir: Path | None = None
-    # The track history's writer, the watchlist and webhooks (``history.recorder``).
+    # The track history's writer, the watchlist and webhooks (``server.recorder``).
     recorder: LiveRecorder | None = None
     # Engine.IO sessions that never send Socket.IO's CONNECT are closed (connection_limits).
     silent_sessions: CloseSilentSessions | None = None
@@ -160,16 +160,20 @@ def create_app(
         )
     # One engine, three lanes: live streams keep their share whatever the API and jobs send.
     shares = EngineShares(config.shares)
-    local_sources, remote = list(sources or []), None
-    if config.ray_address is not None:
-        # The configured streams run as Ray actors; this process shows them.
-        from stream_ocr.cluster.stream_actors import ClusterStreams, start_stream_actors
-
-        start_stream_actors(local_sources, hub_config, config.message_queue or "", getattr(engine, "names", []))
-        local_sources, remote = [], ClusterStreams()
     # History, watchlist and webhooks (the watcher is there even with no rules: the API adds them).
     recorder = open_recorder(config.history, config.watch)
-    hub = StreamHub(SharedEngine(engine, shares, "live"), local_sources, hub_config, remote, recorder)
+    live_engine = SharedEngine(engine, shares, "live")
+    cluster_streams = None
+    if config.ray_address is None:
+        hub = StreamHub(live_engine, list(sources or []), hub_config, recorder)
+    else:
+        # The configured streams run as Ray actors; this process shows them.
+        from stream_ocr.cluster.hub import ClusterHub
+        from stream_ocr.cluster.stream_actors import ClusterStreams, start_stream_actors
+
+        start_stream_actors(list(sources or []), hub_config, config.message_queue or "", getattr(engine, "names", []))
+        cluster_streams = ClusterStreams()
+        hub = ClusterHub(live_engine, cluster_streams, hub_config, recorder)
     recorder.watcher.publish = hub.publish
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
@@ -180,10 +184,10 @@ def create_app(
     registry.register(HubCollector(hub))
     registry.register(SharesCollector(shares))
     registry.register(RecorderCollector(recorder))
-    if remote is not None:
+    if cluster_streams is not None:
         from stream_ocr.server.prometheus import ClusterCollector
 
-        registry.register(ClusterCollector(remote))
+        registry.register(ClusterCollector(cluster_streams))
     app.register_blueprint(api)
     app.register_blueprint(history_api)
     security.install(app)

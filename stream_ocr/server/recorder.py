@@ -1,9 +1,14 @@
-"""The live recorder: what the inference worker tells the history and the watchlist.
+"""The server's recorder: where the history, the watchlist and the webhooks are wired together.
 
-Owns the hand-over from a stream's per-frame step to the sinks that remember: after each
-frame read, the best crop of each track is kept (``crops``) and the watchlist checks the
-tracks' texts (``alerts.watcher``); when a track ends, it goes to the history writer with
-its crop. Every call returns at once: storing and webhooks happen on their own threads.
+``history/`` only stores and ``alerts/`` only matches and delivers; this module is the
+one place that connects them (``open_recorder``): the history writer stores alerts with
+the tracks, the watcher's alerts go to the writer and the webhook sender, and the
+sender's outbox lives in the history's database when there is one.
+
+``LiveRecorder`` is the hand-over from a stream's per-frame step to those sinks: after
+each frame read, the best crop of each track is kept (``crops``) and the watchlist checks
+the tracks' texts (``alerts.watcher``); when a track ends, it goes to the history writer
+with its crop. Every call returns at once: storing and webhooks run on their own threads.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stream_ocr.alerts.outbox import DatabaseOutbox, MemoryOutbox
-from stream_ocr.alerts.records import RuleRecords
+from stream_ocr.alerts.records import AlertRow, RuleRecords, insert_alerts
 from stream_ocr.alerts.rules import load_rules_file, parse_cli_rule
 from stream_ocr.alerts.watcher import Watcher
 from stream_ocr.alerts.webhooks import WebhookConfig, WebhookSender
@@ -102,14 +107,16 @@ def open_recorder(history: HistoryConfig, watch: WatchConfig) -> LiveRecorder:
     writer = None
     if history.db_url is not None:
         store = TrackStore(history.db_url)
-        writer = HistoryWriter(store, retain_s=history.retain_s, retain_rows=history.most_rows)
+        writer = HistoryWriter(
+            store, retain_s=history.retain_s, retain_rows=history.most_rows, inserters={AlertRow: insert_alerts}
+        )
     rules = [parse_cli_rule(spec) for spec in watch.rules]
     if watch.rules_file is not None:
         rules += load_rules_file(watch.rules_file)
     sender = None
     sinks = []
     if writer is not None:
-        sinks.append(writer.record_alert)
+        sinks.append(lambda alert, payload: writer.record_row(alert))
     if watch.webhooks:
         outbox = DatabaseOutbox(writer.store.engine) if writer is not None else MemoryOutbox()
         if writer is None:
