@@ -9,7 +9,7 @@ from stream_ocr.engines.english_g2 import even_case
 from stream_ocr.errors import BadInputError, EngineUnavailableError
 from stream_ocr.images import read_image
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
 SIGN_WORDS = {"FRESH", "COFFEE", "OPEN", "DAILY"}
 
@@ -193,22 +193,49 @@ def test_crop_widths_go_to_the_smallest_bucket_that_holds_them():
     assert [bucket(w, WIDTH_BUCKETS) for w in (1, 64, 65, 200, 1536, 5000)] == [64, 64, 128, 256, 1536, 1536]
 
 
-def test_finetuned_weights_are_checked(tmp_path, keras_engine):
-    from stream_ocr.engines.english_g2 import FINETUNED_WEIGHTS, keras_model_from, load_finetuned
+def test_recognizer_weights_are_checked(tmp_path, keras_engine):
+    from stream_ocr.engines.english_g2 import SHIPPED_WEIGHTS, build_model, load_finetuned, set_shipped_weights
+    from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
     from stream_ocr.errors import WeightsError
-    from stream_ocr.weights import ENGLISH_G2, find_weights
 
-    model = keras_model_from(find_weights(ENGLISH_G2))
+    model = build_model(import_keras_ocr().detection.keras)
     with pytest.raises(WeightsError, match="missing"):
-        load_finetuned(model, tmp_path / "nope.npz")
+        set_shipped_weights(model, tmp_path / "nope.npz")
+    with pytest.raises(WeightsError, match="missing"):
+        load_finetuned(model, tmp_path / "nope.npz", "", 0.5)
     wrong = tmp_path / "wrong.npz"
     np.savez(wrong, np.zeros(3))
     with pytest.raises(WeightsError, match="does not fit"):
-        load_finetuned(model, wrong, sha256="")
+        load_finetuned(model, wrong, "", 0.5)
     with pytest.raises(WeightsError, match="sha256"):
-        load_finetuned(model, wrong)
-    assert FINETUNED_WEIGHTS.is_file()
+        set_shipped_weights(model, wrong)
+    with pytest.raises(WeightsError, match="between 0 and 1"):
+        load_finetuned(model, SHIPPED_WEIGHTS, "", 1.5)
     assert keras_engine.config.recognizer_weights == "video"
+
+
+def test_the_shipped_recognizer_is_the_release_blended_with_the_training_and_reads_no_pickle(monkeypatch):
+    """tools/convert_recognizer.py was re-run after the last retraining (its output is the
+    file shipped), and the default recognizer loads it without reading any pickle."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from convert_recognizer import FINETUNED_SHA256, FINETUNED_WEIGHTS, blended_weights
+
+    from stream_ocr import torch_checkpoint
+    from stream_ocr.config import EngineConfig
+    from stream_ocr.engines import english_g2
+
+    expected = blended_weights(FINETUNED_WEIGHTS, sha256=FINETUNED_SHA256)
+
+    def no_pickle(*args, **kwargs):
+        raise AssertionError("a .pth pickle was read")
+
+    monkeypatch.setattr(english_g2, "load_state_dict", no_pickle)
+    monkeypatch.setattr(torch_checkpoint, "load_state_dict", no_pickle)
+    recognizer = english_g2.EnglishG2Recognizer.load(EngineConfig(runtime="tensorflow"))
+    shipped = recognizer.model.get_weights()
+    assert len(shipped) == len(expected) and all(np.array_equal(a, b) for a, b in zip(shipped, expected))
 
 
 @pytest.mark.parametrize(

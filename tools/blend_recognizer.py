@@ -10,7 +10,9 @@ release's in every orientation. The validation photos are not used.
 
     python tools/blend_recognizer.py [--weights NPZ] [--alphas 0 0.3 0.5 0.7 1] [--validation]
 
-``--weights`` names the trained weights (default: the ones the engine ships) and
+``--weights`` names the trained weights (default: the training output the shipped
+weights were made from, ``tools/weights/english_g2_finetuned.npz``); write the chosen
+blend into the package with ``tools/convert_recognizer.py --blend A --write`` and
 ``--synthetic`` adds the held-out synthetic crops of ``tools/finetune_recognizer.py``.
 ``--validation`` also prints, for *reporting only*, word accuracy on the legible word
 crops of the 100 validation photos (cut at their true boxes): never use it to choose.
@@ -30,10 +32,11 @@ sys.path.insert(0, str(ROOT / "tools"))
 import cv2  # noqa: E402
 import finetune_recognizer as finetune  # noqa: E402
 import numpy as np  # noqa: E402
+from convert_recognizer import FINETUNED_WEIGHTS  # noqa: E402
 
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
-from stream_ocr.engines.english_g2 import FINETUNED_WEIGHTS, EnglishG2Recognizer, load_finetuned  # noqa: E402
+from stream_ocr.engines.english_g2 import EnglishG2Recognizer, load_finetuned  # noqa: E402
 from stream_ocr.engines.keras_ocr_compat import import_tensorflow  # noqa: E402
 from stream_ocr.evaluation import read_icdar_gt, score_page  # noqa: E402
 from stream_ocr.images import read_image  # noqa: E402

@@ -12,15 +12,17 @@ another seed. Training: CTC loss, Adam with a cosine-decayed rate, batch norm fr
 seeded. It starts from the weights the engine runs now, saves a checkpoint every
 ``--eval-every`` steps (``--resume`` goes on from it) and keeps the weights with the
 best mean of the two held-out accuracies. On 2 AVX2 cores 500 steps took about an hour
-(BENCHMARKS.md, "The recogniser retrained"). The shipped ``english_g2_video.npz`` is step
-500 of a run with ``--steps 1000`` (so a cosine schedule half done) started from the
-engine's earlier recogniser (git history: half EasyOCR's release, half
-``english_g2_icdar15.npz``); run again, the script starts from what the engine runs now.
+(BENCHMARKS.md, "The recogniser retrained"). ``tools/weights/english_g2_finetuned.npz``
+is step 500 of a run with ``--steps 1000`` (so a cosine schedule half done) started from
+the engine's earlier recogniser (git history: half EasyOCR's release, half
+``english_g2_icdar15.npz``), trained on for 1,500 more; run again, the script starts from
+what the engine runs now.
 
-    python tools/finetune_recognizer.py --out stream_ocr/engines/weights/english_g2_video.npz
+    python tools/finetune_recognizer.py --out tools/weights/english_g2_finetuned.npz
 
-Then choose the blend with ``tools/blend_recognizer.py`` and convert the engine with
-``tools/export_engine.py``.
+Then choose the blend with ``tools/blend_recognizer.py``, write the engine's weights with
+``tools/convert_recognizer.py --write`` (no pickle is read at run time), and convert the
+engine with ``tools/export_engine.py``.
 """
 
 from __future__ import annotations

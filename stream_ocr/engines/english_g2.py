@@ -2,7 +2,7 @@
 
 Owns the architecture (a VGG-style feature extractor on 64-pixel-high grey crops, two
 bidirectional LSTMs each followed by a Linear, a Linear over 97 classes), loading its
-``english_g2.pth`` weights without PyTorch, cropping boxes, batching crops, and greedy
+weights (the shipped NumPy archive, or EasyOCR's ``english_g2.pth`` without PyTorch), cropping boxes, batching crops, and greedy
 CTC decoding. ``recognize_from_boxes`` makes it a drop-in recognizer for
 ``keras_ocr.pipeline.Pipeline``.
 """
@@ -41,20 +41,13 @@ MARGINS = (0.05, 0.1)
 CONFIDENT = 0.8
 
 
-# english_g2 trained on synthetic video text (subtitles, screen text, display type,
-# digits, punctuation inside words) and word crops from the 1,000 ICDAR 2015 training
-# photos (tools/finetune_recognizer.py: 500 steps from the earlier ICDAR-only blend, then
-# 1,500 more from there): every layer's weights, in model.get_weights() order.
-FINETUNED_WEIGHTS = Path(__file__).resolve().parent / "weights" / "english_g2_video.npz"
-FINETUNED_SHA256 = "ce38ad7bd56efc2d21d6f7b176a50e6535fd27350d881cacec13437d1142ed86"
-RECOGNIZER_WEIGHTS = ("video", "easyocr")
-# The engine runs a blend of the two: (1 - a) x EasyOCR's release + a x the fine-tuned
-# weights (weight-space ensembling, as in WiSE-FT). Fully fine-tuned, scene words read best
-# but a printed page can lose a character ("lot" read "Iot" turned right); the blend keeps
-# most of the gain and reads the page as well as the recognizer before, in every
-# orientation. ``a`` was chosen by tools/blend_recognizer.py on held-out *training* crops
-# and the printed page (BENCHMARKS.md, "The recogniser trained longer").
-FINETUNED_BLEND = 0.9
+# The weights the engine runs by default ("video"): EasyOCR's release blended with
+# english_g2 trained on synthetic video text and the ICDAR 2015 training photos' words.
+# ``tools/convert_recognizer.py`` writes them from the release's .pth and the training's
+# output, once per retraining, so the engine reads a plain NumPy archive here and no
+# pickle: every layer's weights, in model.get_weights() order.
+SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights" / "english_g2_video.npz"
+SHIPPED_SHA256 = "841e340cab94a337340db8d08965c59072094ff6570d9e72b88f00f57645ef32"
 
 
 def recognizer_net(weights_digest: str) -> NetSpec:
@@ -63,43 +56,48 @@ def recognizer_net(weights_digest: str) -> NetSpec:
 
 
 def weights_digest(config: EngineConfig) -> str:
-    """The checksum of the weights the recognizer runs with ``config``: the release's, and
-    the fine-tuned file's and its blend when they are used."""
-    if config.recognizer_weights == "video":
-        return f"{ENGLISH_G2.sha256}+{FINETUNED_SHA256}x{FINETUNED_BLEND}"
-    return ENGLISH_G2.sha256
+    """The checksum of the weights the recognizer runs with ``config``."""
+    return SHIPPED_SHA256 if config.recognizer_weights == "video" else ENGLISH_G2.sha256
 
 
-def check_finetuned(path: Path = FINETUNED_WEIGHTS, sha256: str = FINETUNED_SHA256) -> None:
-    """Raise WeightsError unless ``path`` is the fine-tuned weights file this version ships."""
+def set_shipped_weights(model: Any, path: Path = SHIPPED_WEIGHTS, sha256: str = SHIPPED_SHA256) -> None:
+    """Give ``model`` the weights ``tools/convert_recognizer.py`` wrote (no pickle is read)."""
     if not path.is_file():
-        raise WeightsError(f"the fine-tuned recognizer weights are missing at {path}; reinstall stream-ocr")
-    if sha256 and sha256sum(path) != sha256:
+        raise WeightsError(f"the recognizer weights are missing at {path}; reinstall stream-ocr")
+    if sha256sum(path) != sha256:
         raise WeightsError(f"{path} is not the file this version of stream-ocr ships (sha256 differs)")
+    model.set_weights(_archive_weights(model, path))
+
+
+def _archive_weights(model: Any, path: Path) -> list[np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
+    if [w.shape for w in weights] != [w.shape for w in model.get_weights()]:
+        raise WeightsError(f"{path} does not fit the english_g2 architecture")
+    return weights
 
 
 def keras_model_from(path: Path) -> Any:
-    """The english_g2 network in Keras with EasyOCR's weights at ``path``."""
+    """The english_g2 network in Keras with EasyOCR's weights at ``path`` (a .pth: its
+    pickle is read, by ``torch_checkpoint``'s restricted unpickler)."""
     keras = import_keras_ocr().detection.keras
     model = build_model(keras)
     load_weights(model, load_state_dict(path))
     return model
 
 
-def load_finetuned(
-    model: Any, path: Path = FINETUNED_WEIGHTS, sha256: str | None = None, blend: float = FINETUNED_BLEND
-) -> None:
-    """Blend fine-tuned weights (a NumPy archive of ``model.get_weights()``) into ``model``'s own:
-    ``blend`` 1 replaces them, 0 keeps them."""
-    check_finetuned(path, FINETUNED_SHA256 if sha256 is None else sha256)
-    with np.load(path) as archive:
-        weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
-    expected = [w.shape for w in model.get_weights()]
-    if [w.shape for w in weights] != expected:
-        raise WeightsError(f"{path} does not fit the english_g2 architecture")
+def load_finetuned(model: Any, path: Path, sha256: str, blend: float) -> None:
+    """Blend trained weights (a NumPy archive of ``model.get_weights()``) into ``model``'s own:
+    ``blend`` 1 replaces them, 0 keeps them (``tools/convert_recognizer.py``,
+    ``tools/blend_recognizer.py``). An empty ``sha256`` checks none."""
+    if not path.is_file():
+        raise WeightsError(f"the fine-tuned recognizer weights are missing at {path}")
+    if sha256 and sha256sum(path) != sha256:
+        raise WeightsError(f"{path} is not the file expected (sha256 differs)")
     if not 0.0 <= blend <= 1.0:
         raise WeightsError(f"a blend of weights is between 0 and 1, got {blend}")
-    model.set_weights([(1 - blend) * own + blend * tuned for own, tuned in zip(model.get_weights(), weights)])
+    tuned = _archive_weights(model, path)
+    model.set_weights([(1 - blend) * own + blend * t for own, t in zip(model.get_weights(), tuned)])
 
 
 @dataclass(frozen=True)
@@ -335,17 +333,21 @@ class EnglishG2Recognizer:
 
     @classmethod
     def load(cls, config: EngineConfig) -> EnglishG2Recognizer:
-        """EasyOCR's released weights, then (by default) our fine-tuned ones over them, on
-        the runtime ``config`` chooses."""
-        release = find_weights(ENGLISH_G2, config.weights_dir)
+        """The shipped weights (``SHIPPED_WEIGHTS``), or EasyOCR's release, on the runtime
+        ``config`` chooses."""
         if config.recognizer_weights == "video":
-            check_finetuned()
+            if not SHIPPED_WEIGHTS.is_file():
+                raise WeightsError(f"the recognizer weights are missing at {SHIPPED_WEIGHTS}; reinstall stream-ocr")
 
-        def keras_model() -> Any:
-            model = keras_model_from(release)
-            if config.recognizer_weights == "video":
-                load_finetuned(model)
-            return model
+            def keras_model() -> Any:
+                model = build_model(import_keras_ocr().detection.keras)
+                set_shipped_weights(model)
+                return model
+        else:
+            release = find_weights(ENGLISH_G2, config.weights_dir)
+
+            def keras_model() -> Any:
+                return keras_model_from(release)
 
         class_probs, model = build_net(recognizer_net(weights_digest(config)), keras_model, config)
         return cls(class_probs, config.recognizer_batch_size, model)
