@@ -385,12 +385,17 @@ def run_frames(
 
 def frame_record(frame: VideoFrame, outcome: StepResult | Exception, summary: VideoSummary) -> dict[str, Any]:
     """A sampled frame's frames.jsonl record; counts it in ``summary`` (read, skipped or failed)."""
+    count_sample(frame.on_change, outcome, summary)
+    return sample_record(frame.index, frame.time, outcome)
+
+
+def count_sample(on_change: bool, outcome: StepResult | Exception | str, summary: VideoSummary) -> None:
+    """Count one sampled frame in ``summary``: read, skipped, followed, or failed (an error)."""
     summary.frames_sampled += 1
-    summary.frames_sampled_on_change += frame.on_change
-    if isinstance(outcome, Exception):
+    summary.frames_sampled_on_change += on_change
+    if not isinstance(outcome, StepResult):
         summary.engine_errors += 1
-        return {"time": round(frame.time, 3), "frame": frame.index, "error": str(outcome)}
-    if outcome.skipped:
+    elif outcome.skipped:
         summary.frames_skipped_unchanged += 1
     elif outcome.followed:
         summary.frames_followed += 1
@@ -399,7 +404,13 @@ def frame_record(frame: VideoFrame, outcome: StepResult | Exception, summary: Vi
         summary.frames_read_region += outcome.regions is not None
         summary.pixels_read += outcome.pixels_read
         summary.pixels_of_frames_read += outcome.width * outcome.height
-    return {"frame": frame.index, **outcome.to_dict()}
+
+
+def sample_record(index: int, time_s: float, outcome: StepResult | Exception | str) -> dict[str, Any]:
+    """The frames.jsonl record of frame ``index``: its step's, or the error it met."""
+    if not isinstance(outcome, StepResult):
+        return {"time": round(time_s, 3), "frame": index, "error": str(outcome)}
+    return {"frame": index, **outcome.to_dict()}
 
 
 def check_limits(reader: VideoReader, job: VideoJob) -> None:

@@ -241,6 +241,13 @@ def test_a_video_read_on_ray_in_two_chunks_gives_the_single_process_timeline(ray
         assert abs(t["first_time"] - first) <= interval and abs(t["last_time"] - last) <= interval, t["text"]
     budget = next(t for t in ray if t["text"] == "Budget and hiring")
     assert budget["first_time"] < 10 < budget["last_time"]
+    # frames.jsonl names the joined tracks: each chunk's own ids were renumbered, so the
+    # frames on both sides of the seam carry the one track's id.
+    records = [json.loads(line) for line in (tmp_path / "ray" / "frames.jsonl").read_text().splitlines()]
+    named = {line["track_id"] for r in records for line in r.get("lines", []) if line.get("track_id") is not None}
+    assert named and named <= {t["id"] for t in ray}
+    budget_times = [r["time"] for r in records for line in r.get("lines", []) if line.get("track_id") == budget["id"]]
+    assert min(budget_times) < 10 < max(budget_times)
     summary = json.loads((tmp_path / "ray" / "summary.json").read_text())
     assert summary["frames_sampled"] == json.loads((tmp_path / "single" / "summary.json").read_text())["frames_sampled"]
 

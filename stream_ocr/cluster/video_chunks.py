@@ -27,7 +27,7 @@ from stream_ocr.config import EngineConfig
 from stream_ocr.errors import BadInputError
 from stream_ocr.fusion import same_text
 from stream_ocr.geometry import bbox, iou
-from stream_ocr.pipeline import FrameStep
+from stream_ocr.pipeline import FrameStep, StepResult
 from stream_ocr.realthreads import time
 from stream_ocr.tracking import Track
 from stream_ocr.video import (
@@ -35,9 +35,10 @@ from stream_ocr.video import (
     VideoReader,
     VideoSummary,
     build_timeline,
+    count_sample,
     finish_summary,
-    frame_record,
     run_frames,
+    sample_record,
     write_timeline,
 )
 
@@ -52,20 +53,22 @@ SEAM_MIN_IOU = 0.3
 
 @dataclass(frozen=True)
 class Chunk:
-    """Frames ``first`` (sampled) up to ``end`` (exclusive) of the video."""
+    """Frames ``first`` (sampled) up to ``end`` (exclusive) of the video, at ``fps``."""
 
     index: int
     first: int
     end: int
+    fps: float
 
 
 @dataclass
 class ChunkResult:
-    """What a worker read in one chunk: frames.jsonl records, every track, and its counts."""
+    """What a worker read in one chunk: each sampled frame's step (its index, time, and
+    ``StepResult`` or error text), every track, and its counts."""
 
     index: int
     start_time: float
-    records: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[tuple[int, float, StepResult | str]] = field(default_factory=list)
     tracks: list[Track] = field(default_factory=list)
     frames: int = 0
     summary: VideoSummary | None = None
@@ -81,7 +84,7 @@ def split(first: int, end: int, step: int, fps: float, workers: int) -> list[Chu
     count = max(workers, math.ceil((end - first) / fps / MAX_CHUNK_S))
     count = min(count, samples)
     cuts = [first + round(samples * k / count) * step for k in range(count)] + [end]
-    return [Chunk(k, cuts[k], cuts[k + 1]) for k in range(count) if cuts[k] < cuts[k + 1]]
+    return [Chunk(k, cuts[k], cuts[k + 1], fps) for k in range(count) if cuts[k] < cuts[k + 1]]
 
 
 class VideoWorker:
@@ -99,9 +102,7 @@ class VideoWorker:
         return find_subtitle_band(Path(path), self.engine, start, end)
 
     def run(self, path: str, job: VideoJob, roi: tuple[int, int, int, int] | None, chunk: Chunk) -> ChunkResult:
-        probe = VideoReader(Path(path), job.sample_fps, 0.0, None, False)
-        fps = probe.fps
-        probe.capture.release()
+        fps = chunk.fps
         reader = VideoReader(
             Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False, cuts=job.cuts
         )
@@ -110,7 +111,9 @@ class VideoWorker:
         step = FrameStep(self.engine, job.step_config(roi))
 
         def on_step(frame, outcome) -> None:
-            out.records.append(frame_record(frame, outcome, summary))
+            count_sample(frame.on_change, outcome, summary)
+            # The image stays here; an error goes back as its text (any exception pickles so).
+            out.steps.append((frame.index, frame.time, outcome if isinstance(outcome, StepResult) else str(outcome)))
 
         out.frames = run_frames(reader, step, on_step)
         out.tracks = step.tracker.finish()
@@ -176,12 +179,15 @@ def _absorb(track: Track, later: Track) -> None:
     track._fused = None
 
 
-def _renumber(records: list[dict[str, Any]], chunk: int, ids: dict[tuple[int, int], int]) -> None:
-    for record in records:
-        for key in ("lines", "detections"):
-            for item in record.get(key, ()):
-                if item.get("track_id") is not None:
-                    item["track_id"] = ids.get((chunk, item["track_id"]), item["track_id"])
+def renumbered(step: StepResult | str, chunk: int, ids: dict[tuple[int, int], int]) -> StepResult | str:
+    """``step`` with its lines' track ids those of the joined timeline (``join_chunks``)."""
+    if not isinstance(step, StepResult):
+        return step
+    lines = tuple(
+        line if line.track_id is None else replace(line, track_id=ids.get((chunk, line.track_id), line.track_id))
+        for line in step.lines
+    )
+    return replace(step, lines=lines)
 
 
 def process_video_on_ray(
@@ -234,9 +240,8 @@ def process_video_on_ray(
     frames_out = exporters.FramesWriter(out / "frames.jsonl")
     try:
         for res in results:
-            _renumber(res.records, res.index, ids)
-            for record in res.records:
-                frames_out.write(record)
+            for index, time_s, step in res.steps:
+                frames_out.write(sample_record(index, time_s, renumbered(step, res.index, ids)))
             done += res.frames
             part = res.summary or VideoSummary("", "")
             summary.frames_sampled += part.frames_sampled
