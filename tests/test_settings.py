@@ -132,7 +132,9 @@ def test_a_config_file_and_the_environment_choose_the_engine_of_a_real_read(tmp_
     out = run(str(SAMPLES / "coffee_sign.jpg"))
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
-    assert result["engine"] == "rapidocr" and {"FRESH", "COFFEE"} <= {w for d in result["detections"] for w in d["text"].split()}
+    assert result["engine"] == "rapidocr" and {"FRESH", "COFFEE"} <= {
+        w for d in result["detections"] for w in d["text"].split()
+    }
     import os
 
     out = run(str(SAMPLES / "coffee_sign.jpg"), env={**os.environ, "STREAM_OCR_MAX_PIXELS": "1000"})
