@@ -5,10 +5,13 @@ checkout with ``--tree``), then opens ``--clients`` Socket.IO viewers over webso
 few per loopback address (127.0.x.y, under the server's per-address cap), each joining the
 stream; one thread reads them all (answering Engine.IO's pings) and counts the preview
 frames each receives. Meanwhile it asks ``/healthz`` once a second and counts the live
-results read. Prints: viewers connected and refused, preview frames per second per viewer
-(median, and the share that got none), the live results per second, and /healthz latency.
+results read. The viewers' handshakes go out at once and may take ``--handshake-deadline``
+seconds all told; one the server has not answered by then counts as unanswered (a server
+whose every thread is held stops answering rather than refusing). Prints: viewers
+connected, refused and unanswered, preview frames per second per viewer (median, and the
+share that got none), the live results per second, and /healthz latency.
 
-    python benchmarks/viewers.py --clients 100 [--seconds 60] [--tree /tmp/before]
+    python benchmarks/viewers.py --clients 100 [--seconds 60] [--tree /tmp/before] [--async-mode eventlet]
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ def frame(text: str) -> bytes:
 
 
 class Viewer:
+    """One websocket viewer; the handshake is sent at once and its answer read by ``handshake``."""
+
     def __init__(self, port: int, source: str) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
         self.sock.sendall(
@@ -53,19 +58,25 @@ class Viewer:
                 "Sec-WebSocket-Version: 13\r\n\r\n"
             ).encode()
         )
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(1)
-            if not chunk:
-                break
-            head += chunk
-        self.ok = head.startswith(b"HTTP/1.1 101")
+        self.sock.setblocking(False)
+        self.head = b""
+        self.ok: bool | None = None  # None until the server answered the handshake
         self.buffer = b""
         self.frames = 0
         self.results = 0
+
+    def handshake(self, data: bytes) -> None:
+        """Bytes of the handshake's answer; once whole, join the stream if it was accepted."""
+        self.head += data
+        if b"\r\n\r\n" not in self.head and data:
+            return
+        self.head, _, rest = self.head.partition(b"\r\n\r\n")
+        self.ok = self.head.startswith(b"HTTP/1.1 101")
         if self.ok:
+            self.sock.setblocking(True)
             self.sock.sendall(frame("40") + frame('42["join",{"stream_id":"sample"}]'))
             self.sock.setblocking(False)
+            self.feed(rest)
 
     def feed(self, data: bytes) -> None:
         self.buffer += data
@@ -92,29 +103,62 @@ class Viewer:
                     self.results += 1
 
 
+def connect_all(port: int, clients: int, deadline_s: float) -> tuple[list[Viewer], int, int]:
+    """Open ``clients`` viewers at once, a few per loopback address, and wait up to
+    ``deadline_s`` for their handshakes: (viewers let in, refused, left unanswered)."""
+    viewers, refused = [], 0
+    for i in range(clients):
+        source = f"127.0.{2 + i // (PER_ADDRESS * 250)}.{1 + (i // PER_ADDRESS) % 250}"
+        try:
+            viewers.append(Viewer(port, source))
+        except OSError:
+            refused += 1
+    selector = selectors.DefaultSelector()
+    for viewer in viewers:
+        selector.register(viewer.sock, selectors.EVENT_READ, viewer)
+    deadline = time.monotonic() + deadline_s
+    waiting = len(viewers)
+    while waiting and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=0.1):
+            viewer = key.data
+            try:
+                data = key.fileobj.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            except ConnectionError:
+                data = b""  # reset: refused
+            viewer.handshake(data)
+            if viewer.ok is not None:
+                selector.unregister(key.fileobj)
+                waiting -= 1
+    selector.close()
+    accepted = [v for v in viewers if v.ok]
+    refused += sum(v.ok is False for v in viewers)
+    unanswered = sum(v.ok is None for v in viewers)
+    for viewer in viewers:
+        if not viewer.ok:
+            viewer.sock.close()
+    return accepted, refused, unanswered
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose server to run")
+    parser.add_argument("--async-mode", default="threading", choices=("threading", "eventlet"))
+    parser.add_argument(
+        "--handshake-deadline", type=float, default=15.0, help="seconds the viewers' handshakes may take, all at once"
+    )
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = str(args.tree)
-    server = ServerProcess("--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", cwd=args.tree)
+    server = ServerProcess(
+        "--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", cwd=args.tree, async_mode=args.async_mode
+    )
     server.wait_ready(timeout=300)
-    viewers, refused = [], 0
+    viewers: list[Viewer] = []
     try:
-        for i in range(args.clients):
-            source = f"127.0.{2 + i // (PER_ADDRESS * 250)}.{1 + (i // PER_ADDRESS) % 250}"
-            try:
-                viewer = Viewer(server.port, source)
-            except OSError:
-                refused += 1
-                continue
-            if viewer.ok:
-                viewers.append(viewer)
-            else:
-                refused += 1
-                viewer.sock.close()
+        viewers, refused, unanswered = connect_all(server.port, args.clients, args.handshake_deadline)
         selector = selectors.DefaultSelector()
         for viewer in viewers:
             selector.register(viewer.sock, selectors.EVENT_READ, viewer)
@@ -147,9 +191,11 @@ def main() -> int:
     row = {
         "cpu": cpu_flags(),
         "tree": str(args.tree),
+        "async_mode": args.async_mode,
         "clients": args.clients,
         "connected": len(viewers),
         "refused": refused,
+        "unanswered": unanswered,
         "frames_per_s_median": round(statistics.median(rates), 2) if rates else 0,
         "share_with_no_frame": round(sum(r == 0 for r in rates) / max(1, len(rates)), 2),
         "live_results_per_s": round(live, 2),
