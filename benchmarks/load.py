@@ -9,6 +9,12 @@ Socket.IO client, and measures for ``--seconds`` each, in one run on one server:
 
 The bar (issue "Hardening"): the live rate under load stays >= 50% of the rate without.
 
+With ``--viewers N`` it measures the other load instead: N Socket.IO viewers of the stream
+over websockets (``benchmarks/viewers.py``, which can also be run by itself): who gets in,
+their preview rate, the live rate and ``/healthz`` latency.
+
+    python benchmarks/load.py --viewers 500 [--seconds 60] [--tree /tmp/before] [--async-mode eventlet]
+
     pip install websocket-client   # the Socket.IO client's transport
     python benchmarks/load.py [--seconds 60] [--clients 16] [--api-rate-limit 120/minute]
 
@@ -62,7 +68,16 @@ def main() -> int:
         help="the server's per-address API rate (default: high, so that the engine's sharing is what is measured; "
         "the server's own default is 120/minute)",
     )
+    parser.add_argument("--viewers", type=int, help="measure N websocket viewers instead of an API flood")
+    parser.add_argument("--tree", type=Path, default=ROOT, help="with --viewers: the checkout whose server to run")
+    parser.add_argument("--async-mode", default="threading", choices=("threading", "eventlet"))
     args = parser.parse_args()
+    if args.viewers is not None:
+        from benchmarks.viewers import watch
+
+        row = watch(args.viewers, args.seconds, args.tree, args.async_mode, handshake_deadline=15.0)
+        print(json.dumps(row))
+        return 0
     import socketio
 
     server = ServerProcess(

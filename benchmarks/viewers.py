@@ -151,19 +151,27 @@ def main() -> int:
         "--handshake-deadline", type=float, default=15.0, help="seconds the viewers' handshakes may take, all at once"
     )
     args = parser.parse_args()
-    os.environ["PYTHONPATH"] = str(args.tree)
+    row = watch(args.clients, args.seconds, args.tree, args.async_mode, args.handshake_deadline)
+    print(json.dumps(row))
+    print("| " + " | ".join(row) + " |\n|" + "---|" * len(row) + "\n| " + " | ".join(map(str, row.values())) + " |")
+    return 0
+
+
+def watch(clients: int, seconds: float, tree: Path, async_mode: str, handshake_deadline: float) -> dict:
+    """One run: a server of ``tree`` watched by ``clients`` viewers for ``seconds``; the row of figures."""
+    os.environ["PYTHONPATH"] = str(tree)
     server = ServerProcess(
-        "--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", cwd=args.tree, async_mode=args.async_mode
+        "--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", cwd=tree, async_mode=async_mode
     )
     server.wait_ready(timeout=300)
     viewers: list[Viewer] = []
     try:
-        viewers, refused, unanswered = connect_all(server.port, args.clients, args.handshake_deadline)
+        viewers, refused, unanswered = connect_all(server.port, clients, handshake_deadline)
         selector = selectors.DefaultSelector()
         for viewer in viewers:
             selector.register(viewer.sock, selectors.EVENT_READ, viewer)
         latencies, started, next_probe = [], time.monotonic(), 0.0
-        while time.monotonic() - started < args.seconds:
+        while time.monotonic() - started < seconds:
             for key, _ in selector.select(timeout=0.1):
                 try:
                     data = key.fileobj.recv(1 << 16)
@@ -181,8 +189,8 @@ def main() -> int:
                     latencies.append((time.perf_counter() - t) * 1000)
                 except OSError:
                     latencies.append(30_000.0)
-        rates = sorted(v.frames / args.seconds for v in viewers)
-        live = max((v.results for v in viewers), default=0) / args.seconds
+        rates = sorted(v.frames / seconds for v in viewers)
+        live = max((v.results for v in viewers), default=0) / seconds
     finally:
         for viewer in viewers:
             viewer.sock.close()
@@ -190,9 +198,9 @@ def main() -> int:
     latencies.sort()
     row = {
         "cpu": cpu_flags(),
-        "tree": str(args.tree),
-        "async_mode": args.async_mode,
-        "clients": args.clients,
+        "tree": str(tree),
+        "async_mode": async_mode,
+        "clients": clients,
         "connected": len(viewers),
         "refused": refused,
         "unanswered": unanswered,
@@ -202,9 +210,7 @@ def main() -> int:
         "healthz_p50_ms": round(latencies[len(latencies) // 2]) if latencies else None,
         "healthz_max_ms": round(latencies[-1]) if latencies else None,
     }
-    print(json.dumps(row))
-    print("| " + " | ".join(row) + " |\n|" + "---|" * len(row) + "\n| " + " | ".join(map(str, row.values())) + " |")
-    return 0
+    return row
 
 
 if __name__ == "__main__":

@@ -602,9 +602,6 @@ def test_uploads_live_in_the_data_folder_and_their_tracks_go_with_their_files(tm
     folder, its tracks leave the history too, so a search never points at a missing video."""
     import io
 
-    import cv2
-    import numpy as np
-
     from stream_ocr.history.store import TrackRow
 
     from .fakes import FakeEngine
@@ -625,11 +622,7 @@ def test_uploads_live_in_the_data_folder_and_their_tracks_go_with_their_files(tm
     admin_view = app.recorder.writer.store
     assert not (uploads / "old-job").exists() and (uploads / "notes").exists()
     assert sorted(h.stream_id for h in admin_view.search("FAKE")) == ["lobby"]
-    clip = tmp_path / "clip.avi"
-    out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
-    for i in range(10):
-        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
-    out.release()
+    clip = _plain_clip(tmp_path / "clip.avi")
     app.start()
     try:
         client = app.app.test_client()
@@ -648,5 +641,63 @@ def test_uploads_live_in_the_data_folder_and_their_tracks_go_with_their_files(tm
             app.jobs._forget_old()
         assert not (uploads / job_id).exists()
         assert sorted(h.stream_id for h in admin_view.search("FAKE")) == ["lobby"]
+    finally:
+        app.stop()
+
+
+def _plain_clip(path):
+    """A one-second MJPG clip of plain grey frames, growing lighter (a fake engine reads it)."""
+    import cv2
+    import numpy as np
+
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
+    for i in range(10):
+        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
+    out.release()
+    return path
+
+
+def test_a_second_visitor_reaches_nothing_of_the_first_visitors_upload(tmp_path):
+    """Every route that serves an upload's status, results, input or crops, asked by a
+    second visitor who does not hold the job's id (the capability), answers 404; the
+    uploader, who holds it, gets each. Plumbing: a fake engine."""
+    import io
+    import json
+
+    from .fakes import FakeEngine
+
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    app = create_app(ServerConfig(history=HistoryConfig(db), jobs_dir=tmp_path / "uploads"), FakeEngine(), [])
+    clip = _plain_clip(tmp_path / "secret-board-meeting.avi")
+    app.start()
+    try:
+        owner = app.app.test_client()
+        owner.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+        stranger = app.app.test_client()
+        stranger.environ_base["REMOTE_ADDR"] = "127.0.0.3"
+        ids = []
+        for _ in range(2):
+            res = owner.post("/api/videos", data={"video": (io.BytesIO(clip.read_bytes()), clip.name)})
+            assert res.status_code == 202
+            ids.append(res.get_json()["job_id"])
+        job_id = ids[0]
+        assert len(job_id) >= 22 and ids[0] != ids[1]  # 128 random bits each, not a counter
+        assert wait_for(lambda: owner.get(f"/api/videos/{job_id}").get_json()["state"] == "done", 120, 0.2)
+        assert wait_for(lambda: _search(owner, q="FAKE", job=job_id).get_json()["results"], 30, 0.2)
+        routes = ["/api/videos/{}", "/api/videos/{}/files/tracks.json", "/api/videos/{}/input"]
+        for route in routes:
+            assert owner.get(route.format(job_id)).status_code == 200, route
+            for guess in (job_id[:-1] + ("A" if job_id[-1] != "A" else "B"), job_id[:8], "1", f"{job_id}/.."):
+                res = stranger.get(route.format(guess))
+                assert res.status_code == 404, (route, guess)
+                assert clip.name not in res.get_data(as_text=True)
+        # Search: the stranger sees no track of it, nor its crop by the track's id.
+        assert not [h for h in _search(stranger, q="FAKE").get_json()["results"] if job_id in h["stream_id"]]
+        (hit,) = [h for h in _search(owner, q="FAKE", job=job_id).get_json()["results"] if job_id in h["stream_id"]]
+        assert owner.get(hit["crop_url"]).status_code == 200
+        assert stranger.get(f"/api/tracks/{hit['id']}/crop.jpg").status_code == 404
+        # The status names the upload for its owner, but no folder of the server's.
+        status = owner.get(f"/api/videos/{job_id}").get_json()
+        assert str(tmp_path) not in json.dumps(status)
     finally:
         app.stop()
