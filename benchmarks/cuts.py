@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.runtimes import cpu_flags  # noqa: E402
 from stream_ocr.cuts import CutConfig  # noqa: E402
-from stream_ocr.video import SUBTITLE_FPS, VideoReader  # noqa: E402
+from stream_ocr.video import SUBTITLE_FPS  # noqa: E402
+from stream_ocr.video_reader import VideoReader  # noqa: E402
 
 SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen", "captions"]
 

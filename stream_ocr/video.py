@@ -1,49 +1,45 @@
 """Recorded video to a text timeline: sample frames, read those that changed, track, export.
 
-Owns the job over one file, as a skeleton with the per-frame work passed in: a reader
-thread decodes frames into a bounded queue (``VideoReader``), this thread runs the
-shared per-frame step (``pipeline.FrameStep``: change gate, engine, lines, tracker) on
-sampled frames, and a writer thread draws and encodes the annotated video. Files are
+Owns the job over one file (``VideoJob``, ``read_video``), as a skeleton with the
+per-frame work passed in. The data path, by module: ``video_reader`` (a thread decodes
+frames into a bounded queue) -> ``pipeline.FrameStep`` on the sampled frames, on this
+thread (change gate, engine, lines, tracker) -> ``timeline`` (the tracks kept, their
+cues and crops) -> ``exporters`` (frames.jsonl as it goes, then tracks.json, SRT,
+WebVTT) and ``annotated`` (a thread draws and encodes the annotated video). Files are
 written as it goes, so a truncated or corrupt video still leaves everything read before
 the break.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from stream_ocr import exporters
+from stream_ocr.annotated import AnnotatedWriter
 from stream_ocr.change import ChangeConfig
 from stream_ocr.crops import BestCrops
-from stream_ocr.cuts import CutConfig, CutWatch
+from stream_ocr.cuts import CutConfig
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.errors import BadInputError, InputTooLargeError, SourceUnavailableError
+from stream_ocr.errors import BadInputError, InputTooLargeError
 from stream_ocr.geometry import bbox, overlaps
 from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
-from stream_ocr.realthreads import queue, threading, time
-from stream_ocr.service import Service
+from stream_ocr.realthreads import threading, time
 from stream_ocr.settings import setting
-from stream_ocr.sources import SourceSpec, frame_rate, open_capture
 from stream_ocr.timeline import Timeline
 from stream_ocr.tracking import Track, TrackerConfig
-from stream_ocr.types import Detection
+from stream_ocr.video_reader import VideoFrame, VideoReader
 
 logger = logging.getLogger(__name__)
 
 # Crops of each track's best read, when kept (a server's video job, for its history).
 MAX_CROPS = 5000
 CROPS_KEY = "video"
-
-_END = object()  # the reader's and the writer's sentinel
 
 
 # Chosen on the samples (BENCHMARKS.md, "Short-lived text"): every caption seen on one
@@ -203,146 +199,6 @@ class VideoSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def draw_detections(image: np.ndarray, detections: list[Detection] | tuple[Detection, ...]) -> np.ndarray:
-    out = image.copy()
-    scale = max(0.5, image.shape[1] / 1600)
-    for det in detections:
-        pts = np.array(det.points, dtype=np.int32)
-        cv2.polylines(out, [pts], True, (40, 220, 40), max(2, round(2 * scale)))
-        x, y = int(pts[0][0]), int(pts[0][1])
-        label = det.text if det.track_id is None else f"{det.text} #{det.track_id}"
-        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, 2)
-        cv2.rectangle(out, (x, max(0, y - th - 8)), (x + tw + 6, y), (0, 0, 0), -1)
-        cv2.putText(out, label, (x + 3, y - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, (255, 255, 255), 2, cv2.LINE_AA)
-    return out
-
-
-@dataclass(frozen=True)
-class VideoFrame:
-    index: int
-    time: float
-    sampled: bool
-    image: np.ndarray | None  # None for frames only skipped over (not sampled, not annotated)
-    on_change: bool = False  # sampled as the frame after a sudden change, between regular samples
-
-
-class VideoReader(Service):
-    """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
-
-    Every frame is decoded when ``decode_all`` (the annotated video needs them) or when
-    ``cuts`` watches for sudden changes (``cuts.CutWatch``, which adds samples after them);
-    otherwise the frames between samples are only grabbed. A read that fails before the
-    declared end is recorded in ``error``.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        sample_fps: float,
-        start: float,
-        end: float | None,
-        decode_all: bool,
-        cancel: Any = None,
-        cuts: CutConfig | None = None,
-    ) -> None:
-        super().__init__(f"read:{path.name}")
-        self.path = path
-        # Set by whoever runs the job (a server stopping); ``request_stop`` is the reader's own.
-        self.cancel = cancel
-        self.capture = open_capture(SourceSpec("video", str(path)))
-        self.fps = frame_rate(self.capture)
-        self.width = int(self.capture.get(cv2.CAP_PROP_FRAME_WIDTH))
-        self.height = int(self.capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        self.declared = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.first = round(start * self.fps)
-        last = self.declared if end is None else min(self.declared or 10**9, math.ceil(end * self.fps))
-        self.total = max(0, last - self.first) if self.declared else 0
-        self.end_index = math.ceil(end * self.fps) if end is not None else None
-        # Never sample more sparsely than asked.
-        self.step = max(1, math.floor(self.fps / sample_fps + 1e-6))
-        self.decode_all = decode_all
-        self.cuts = cuts if cuts is not None and cuts.enabled else None
-        self.error: str | None = None
-        self.frames: queue.Queue = queue.Queue(maxsize=16)
-
-    def start(self) -> None:
-        if self.first:
-            self.capture.set(cv2.CAP_PROP_POS_FRAMES, self.first)
-        super().start()
-
-    def run(self) -> None:
-        index = self.first
-        watch = CutWatch(self.cuts, self.fps, self.step) if self.cuts is not None else None
-        try:
-            while not self._stopped() and (self.end_index is None or index < self.end_index):
-                regular = (index - self.first) % self.step == 0
-                if regular or self.decode_all or watch is not None:
-                    ok, image = self.capture.read()
-                else:
-                    ok, image = self.capture.grab(), None
-                if not ok:
-                    if self.declared and index < self.declared - 1:
-                        self.error = (
-                            f"the video broke at frame {index} ({index / self.fps:.2f} s) of {self.declared}: "
-                            "it is truncated or corrupt; results up to there were kept"
-                        )
-                    break
-                extra = watch is not None and ok and watch.extra_sample(index - self.first, image, regular)
-                sampled = regular or extra
-                kept = image if sampled or self.decode_all else None  # the queue holds only what is used
-                self.frames.put(VideoFrame(index, index / self.fps, sampled, kept, extra))
-                index += 1
-        except Exception as e:  # noqa: BLE001  (report, and let the job keep what it has)
-            logger.exception("reading %s failed", self.path)
-            self.error = f"reading the video failed at frame {index}: {e}"
-        finally:
-            self.frames.put(_END)
-
-    def _stopped(self) -> bool:
-        return self.stopping or (self.cancel is not None and self.cancel.is_set())
-
-    def __iter__(self) -> Iterator[VideoFrame]:
-        while True:
-            item = self.frames.get()
-            if item is _END:
-                return
-            yield item
-
-    def close(self) -> None:
-        self.request_stop()
-        while self.alive:  # unblock a reader on a full queue
-            with contextlib.suppress(queue.Empty):
-                self.frames.get(timeout=0.1)
-        self.join(5)
-        self.capture.release()
-
-
-class AnnotatedWriter(Service):
-    """The writer thread: frames and their lines in through a bounded queue, an MP4 out."""
-
-    def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
-        super().__init__(f"write:{path.name}")
-        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-        if not self.writer.isOpened():
-            raise SourceUnavailableError(f"cannot write {path}: no MP4 encoder available")
-        self.frames: queue.Queue = queue.Queue(maxsize=32)
-        self.start()
-
-    def run(self) -> None:
-        while True:
-            item = self.frames.get()
-            if item is _END:
-                break
-            image, detections = item
-            self.writer.write(draw_detections(image, detections))
-
-    def close(self) -> None:
-        """Write every frame queued, then the file's end."""
-        self.frames.put(_END)
-        self.join(120)
-        self.writer.release()
 
 
 def run_frames(

@@ -32,7 +32,6 @@ from stream_ocr.realthreads import time
 from stream_ocr.tracking import Track
 from stream_ocr.video import (
     VideoJob,
-    VideoReader,
     VideoSummary,
     build_timeline,
     count_sample,
@@ -41,6 +40,7 @@ from stream_ocr.video import (
     sample_record,
     write_timeline,
 )
+from stream_ocr.video_reader import VideoReader
 
 logger = logging.getLogger(__name__)
 
