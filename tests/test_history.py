@@ -485,6 +485,9 @@ def test_a_text_that_is_one_word_of_the_query_does_not_outrank_the_whole_text(db
     assert [h.text for h in store.search("auczict")] == ["Auczict", "Xzagrbavn auczict"]
 
 
+SOAK_SEARCHES = 20_000
+
+
 @pytest.mark.slow
 def test_under_eventlet_searches_at_once_while_the_writer_writes_are_all_answered(tmp_path):
     """Eventlet's monkey-patching makes SQLAlchemy's pool locks green, and a green lock that
@@ -517,17 +520,16 @@ def test_under_eventlet_searches_at_once_while_the_writer_writes_are_all_answere
             except (OSError, urllib.error.HTTPError) as e:
                 failed.append(repr(e))
 
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not failed:
+        # A soak that stops on a count: the hang came within 30-100 s of this load on a 2-core
+        # machine, 8,500-28,500 searches at the 286 a second measured then.
+        while len(answered) < SOAK_SEARCHES and not failed:
             batch = [threading.Thread(target=search, args=(q,)) for q in ["budqet", "chapter", "spring", "thank"] * 2]
             for t in batch:
                 t.start()
             for t in batch:
                 t.join()
         assert failed == [], f"{len(answered)} searches answered before: {failed[:3]}"
-        # The hang came within 30-100 s of this load; the count only shows the load was there
-        # (25,712 searches in 90 s on a 2-core machine).
-        assert len(answered) > 1000 and max(answered) > 0  # and the writer stored tracks meanwhile
+        assert max(answered) > 0  # and the writer stored tracks meanwhile
     finally:
         assert proc.stop(timeout=30) == 0, proc.log()[-3000:]
 
