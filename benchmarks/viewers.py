@@ -103,6 +103,16 @@ class Viewer:
                     self.results += 1
 
 
+def server_rss_mb(pid: int) -> int | None:
+    """The resident memory of the server and its children (gunicorn's worker), in MB."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    root = psutil.Process(pid)
+    return round(sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20)
+
+
 def connect_all(port: int, clients: int, deadline_s: float) -> tuple[list[Viewer], int, int]:
     """Open ``clients`` viewers at once, a few per loopback address, and wait up to
     ``deadline_s`` for their handshakes: (viewers let in, refused, left unanswered)."""
@@ -147,21 +157,28 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose server to run")
     parser.add_argument("--async-mode", default="threading", choices=("threading", "eventlet"))
+    parser.add_argument("--preview-sends-per-s", type=float, help="the server's preview budget (its default)")
+    parser.add_argument("--server-threads", type=int, help="threading mode: gunicorn's threads (the server's default)")
     parser.add_argument(
         "--handshake-deadline", type=float, default=15.0, help="seconds the viewers' handshakes may take, all at once"
     )
     args = parser.parse_args()
-    row = watch(args.clients, args.seconds, args.tree, args.async_mode, args.handshake_deadline)
+    extra = ("--server-threads", str(args.server_threads)) if args.server_threads else ()
+    if args.preview_sends_per_s is not None:
+        extra += ("--preview-sends-per-s", str(args.preview_sends_per_s))
+    row = watch(args.clients, args.seconds, args.tree, args.async_mode, args.handshake_deadline, extra)
     print(json.dumps(row))
     print("| " + " | ".join(row) + " |\n|" + "---|" * len(row) + "\n| " + " | ".join(map(str, row.values())) + " |")
     return 0
 
 
-def watch(clients: int, seconds: float, tree: Path, async_mode: str, handshake_deadline: float) -> dict:
+def watch(
+    clients: int, seconds: float, tree: Path, async_mode: str, handshake_deadline: float, extra: tuple[str, ...] = ()
+) -> dict:
     """One run: a server of ``tree`` watched by ``clients`` viewers for ``seconds``; the row of figures."""
     os.environ["PYTHONPATH"] = str(tree)
     server = ServerProcess(
-        "--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", cwd=tree, async_mode=async_mode
+        "--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", *extra, cwd=tree, async_mode=async_mode
     )
     server.wait_ready(timeout=300)
     viewers: list[Viewer] = []
@@ -189,6 +206,7 @@ def watch(clients: int, seconds: float, tree: Path, async_mode: str, handshake_d
                     latencies.append((time.perf_counter() - t) * 1000)
                 except OSError:
                     latencies.append(30_000.0)
+        rss_mb = server_rss_mb(server.proc.pid)
         rates = sorted(v.frames / seconds for v in viewers)
         live = max((v.results for v in viewers), default=0) / seconds
     finally:
@@ -200,6 +218,7 @@ def watch(clients: int, seconds: float, tree: Path, async_mode: str, handshake_d
         "cpu": cpu_flags(),
         "tree": str(tree),
         "async_mode": async_mode,
+        "server_args": " ".join(extra),
         "clients": clients,
         "connected": len(viewers),
         "refused": refused,
@@ -209,6 +228,7 @@ def watch(clients: int, seconds: float, tree: Path, async_mode: str, handshake_d
         "live_results_per_s": round(live, 2),
         "healthz_p50_ms": round(latencies[len(latencies) // 2]) if latencies else None,
         "healthz_max_ms": round(latencies[-1]) if latencies else None,
+        "server_rss_mb": rss_mb,
     }
     return row
 

@@ -324,6 +324,14 @@ class ServerConfig:
     upload_rate_limit: str = setting("30/hour", help="video uploads per client address")
     # Socket.IO connections open at once from one client address.
     max_connections_per_address: int = setting(20, help="Socket.IO connections open at once per client address")
+    # Preview frames sent per second to all viewers together (``server.events.PreviewBudget``):
+    # past it each viewer gets fewer, the longest-waiting first, so that every viewer gets
+    # frames and the live streams keep the CPU they read with. 0: no limit.
+    preview_sends_per_s: float = setting(
+        600.0,
+        help="preview frames sent per second to all viewers together; past it each viewer gets "
+        "fewer, so every viewer gets frames and reading keeps its CPU (0: no limit)",
+    )
     # Host names served besides IP literals and localhost (server.security; "*": any).
     allowed_hosts: tuple[str, ...] = setting(
         (),
@@ -341,7 +349,9 @@ class ServerConfig:
         False,
         help="threading mode: serve with Werkzeug's development server instead of gunicorn (not for a public address)",
     )
-    server_threads: int = setting(64, help="threading mode: gunicorn threads, one per open connection")
+    # 512: 500 websocket viewers each got frames with the live stream still reading 4 results
+    # a second, with the preview budget below (BENCHMARKS.md "100 and 500 viewers").
+    server_threads: int = setting(512, help="threading mode: gunicorn threads, one per open connection")
     server_max_connections: int = setting(
         1000, flag="--max-server-connections", help="threading mode: connections accepted at once; more wait"
     )
@@ -400,5 +410,7 @@ class ServerConfig:
             raise BadInputError(f"async mode must be one of {', '.join(ASYNC_MODES)}, got {self.async_mode!r}")
         if not 0 <= self.port <= 65535:
             raise BadInputError(f"port must be 0-65535, got {self.port}")
+        if self.preview_sends_per_s < 0:
+            raise BadInputError("--preview-sends-per-s must be >= 0 (0: no limit)")
         if self.server_threads < 1 or self.server_max_connections < self.server_threads:
             raise BadInputError("--server-threads must be >= 1 and --max-server-connections at least as many")

@@ -23,7 +23,9 @@ import pytest
 from .conftest import ROOT, SAMPLES
 from .serverproc import ServerProcess, free_port
 
-pytestmark = pytest.mark.timeout(1500)
+# Slow (a Ray cluster and Redis per module), and run in CI all the same: the README's test
+# command selects no marker.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 
 def _texts(name: str) -> set[str]:

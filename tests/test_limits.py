@@ -426,3 +426,27 @@ def test_a_viewer_that_stops_reading_is_passed_over_and_holds_at_most_a_few_fram
     # A stalled viewer holds at most the frames sent before it fell behind (its kernel
     # buffers take the first few): without the rule, ~200 each after 20 s.
     assert max(held) <= MAX_PENDING_FRAMES + 1, held
+
+
+def test_the_preview_budget_shares_frames_out_so_that_every_viewer_gets_some():
+    """500 viewers and a budget of 600 sends a second: each frame goes to those who waited
+    longest, so in two seconds every viewer gets frames (about 2.4 each) and no more than
+    the budget goes out; under the budget everyone gets every frame."""
+    from stream_ocr.server.events import PreviewBudget
+
+    viewers = [f"sid{i}" for i in range(500)]
+    budget = PreviewBudget(600.0)
+    got = dict.fromkeys(viewers, 0)
+    sent, started = 0, time.monotonic()
+    while time.monotonic() - started < 2.0:
+        for sid in budget.share(viewers):
+            got[sid] += 1
+            sent += 1
+        time.sleep(1 / 12)  # a stream's preview rate
+    elapsed = time.monotonic() - started
+    assert min(got.values()) >= 1 and max(got.values()) - min(got.values()) <= 1, sorted(got.values())[:5]
+    assert sent <= 600 * elapsed + budget.burst
+    few = PreviewBudget(600.0)
+    time.sleep(0.2)
+    assert few.share(viewers[:30]) == viewers[:30]
+    assert PreviewBudget(0.0).share(viewers) == viewers  # 0: no limit

@@ -80,7 +80,12 @@ class ServerApp:
         self.hub.start()
         self.jobs.start()
         self.socketio.start_background_task(
-            pump_events, self.socketio, self.hub, self.config.metrics_interval_s, self._stop
+            pump_events,
+            self.socketio,
+            self.hub,
+            self.config.metrics_interval_s,
+            self._stop,
+            self.config.preview_sends_per_s,
         )
         if self.silent_sessions is not None:
             self.silent_sessions.start(self._stop)

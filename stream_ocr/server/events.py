@@ -136,7 +136,9 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
         hub.remove_stream(BROWSER_PREFIX + sid)
 
 
-def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, stop: Any) -> None:
+def pump_events(
+    socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, stop: Any, preview_sends_per_s: float = 0.0
+) -> None:
     """The one background task that emits everything the core produced.
 
     It polls the hub's queue without blocking (a blocking get on a real OS queue would
@@ -146,13 +148,14 @@ def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, s
     # Preview frames go viewer by viewer, each only if it keeps up; through a message
     # queue (several web processes) they go to the room, as every other event.
     per_viewer = not _has_message_queue(socketio)
+    budget = PreviewBudget(preview_sends_per_s)
     while not stop.is_set():
         events = []
         try:
             events = hub.drain()
             for event in events:
                 if event.name == "frame" and event.room is not None and per_viewer:
-                    emit_to_viewers_keeping_up(socketio, event)
+                    emit_to_viewers_keeping_up(socketio, event, budget)
                 else:
                     socketio.emit(event.name, event.payload, to=event.room)
             now = _monotonic()
@@ -171,15 +174,53 @@ def pump_events(socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, s
 MAX_PENDING_FRAMES = 2
 
 
-def emit_to_viewers_keeping_up(socketio: SocketIO, event: Any) -> int:
-    """Send a ``frame`` event to each viewer of its room whose queue is short; return how many were passed over."""
+class PreviewBudget:
+    """Preview frames sent per second to all viewers together, shared out fairly.
+
+    Sending a frame to a websocket costs the server's CPU (in threading mode, a thread that
+    holds the GIL), which the engine needs: 500 viewers at the full rate cut a live stream's
+    reads seven-fold (BENCHMARKS.md, "100 and 500 viewers"). Past ``sends_per_s`` each frame
+    goes to the viewers who waited longest, so every viewer still gets frames, at a lower
+    rate, and the live stream keeps its share. 0: no limit.
+    """
+
+    def __init__(self, sends_per_s: float, burst_s: float = 0.2) -> None:
+        self.rate = sends_per_s
+        self.burst = max(1.0, sends_per_s * burst_s)
+        self.tokens = self.burst
+        self.at = _monotonic()
+        self.last_sent: dict[str, float] = {}  # viewer -> when its last frame went
+
+    def share(self, viewers: list[str]) -> list[str]:
+        """Which of ``viewers`` get this frame: all, or those that waited longest while the budget lasts."""
+        if self.rate <= 0:
+            return viewers
+        now = _monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        chosen = sorted(viewers, key=lambda sid: self.last_sent.get(sid, 0.0))[: int(self.tokens)]
+        self.tokens -= len(chosen)
+        for sid in chosen:
+            self.last_sent[sid] = now
+        if len(self.last_sent) > 4 * len(viewers) + 1000:  # viewers gone: forget them
+            keep = set(viewers)
+            self.last_sent = {sid: t for sid, t in self.last_sent.items() if sid in keep}
+        return chosen
+
+
+def emit_to_viewers_keeping_up(socketio: SocketIO, event: Any, budget: PreviewBudget | None = None) -> int:
+    """Send a ``frame`` event to each viewer of its room whose queue is short, within the
+    budget's share; return how many were passed over for a long queue."""
     server = socketio.server
     passed = 0
+    ready = []
     for sid, eio_sid in list(server.manager.get_participants("/", event.room)):
         sock = server.eio.sockets.get(eio_sid)
         if sock is not None and sock.queue.qsize() > MAX_PENDING_FRAMES:
             passed += 1
             continue
+        ready.append(sid)
+    for sid in budget.share(ready) if budget is not None else ready:
         socketio.emit(event.name, event.payload, to=sid)
     return passed
 
