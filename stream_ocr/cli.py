@@ -76,7 +76,8 @@ def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
 
     job = fill(VideoJob, given)
     if job.subtitles:  # the preset, except a gap given outright
-        job = replace(subtitle_job(job), merge_gap_s=given.get("merge-gap", subtitle_job(job).merge_gap_s))
+        preset = subtitle_job(job)
+        job = replace(preset, merge_gap_s=given.get("merge-gap", preset.merge_gap_s))
     engine_config = fill(EngineConfig, given)
     if args.ray is not None:
         from stream_ocr.cluster.runtime import connect

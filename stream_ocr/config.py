@@ -349,8 +349,8 @@ class ServerConfig:
         False,
         help="threading mode: serve with Werkzeug's development server instead of gunicorn (not for a public address)",
     )
-    # 512: 500 websocket viewers each got frames with the live stream still reading 4 results
-    # a second, with the preview budget below (BENCHMARKS.md "100 and 500 viewers").
+    # 512: 500 websocket viewers each got frames with the live stream still reading 3-4
+    # results a second, with the preview budget below (BENCHMARKS.md "100 and 500 viewers").
     server_threads: int = setting(512, help="threading mode: gunicorn threads, one per open connection")
     server_max_connections: int = setting(
         1000, flag="--max-server-connections", help="threading mode: connections accepted at once; more wait"

@@ -99,6 +99,13 @@ class Setting:
         """A boolean on by default, set by a ``--no-...`` flag that turns it off."""
         return self.kind is bool and self.default is True
 
+    def checked(self, value: Any) -> Any:
+        """``value``, if it is one of the setting's choices (the command line's argparse checks
+        its own; this checks the environment's and the file's)."""
+        if self.choices is not None and value not in self.choices:
+            raise BadInputError(f"{self.key} is one of {', '.join(self.choices)}, got {value!r}")
+        return value
+
     def from_text(self, text: str) -> Any:
         """The value of one text (a flag's argument, an environment variable)."""
         if self.parse is not None:
@@ -119,7 +126,9 @@ class Setting:
     def from_json(self, value: Any, where: str) -> Any:
         """The value of one config-file entry, whose JSON type must fit."""
         if value is None:
-            return None
+            if self.default is None:  # an optional setting: null is its "none"
+                return None
+            raise BadInputError(f"{where}: {self.key} cannot be null")
         if self.parse is not None:
             if not isinstance(value, str):
                 raise BadInputError(f"{where}: {self.key} is a string, got {value!r}")
@@ -310,12 +319,12 @@ def gather(
             given[s.key] = value
         elif s.env in environ:
             try:
-                given[s.key] = s.from_text(environ[s.env])
+                given[s.key] = s.checked(s.from_text(environ[s.env]))
             except (ValueError, BadInputError) as e:
                 raise BadInputError(f"${s.env}: {e}") from None
         elif s.key in file:
             try:
-                given[s.key] = s.from_json(file[s.key], file_name)
+                given[s.key] = s.checked(s.from_json(file[s.key], file_name))
             except ValueError as e:
                 raise BadInputError(f"{file_name}: {s.key}: {e}") from None
     return given

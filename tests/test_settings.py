@@ -69,6 +69,16 @@ def test_bad_values_are_refused_where_they_came_from(monkeypatch, tmp_path):
             serve_config(file={"port": value})
     with pytest.raises(BadInputError, match="no-history is true or false"):
         serve_config(file={"no-history": "yes"})
+    # Choices and nulls are checked for the file and the environment as argparse checks flags.
+    with pytest.raises(BadInputError, match="recognizer is one of english_g2, kurapan"):
+        serve_config(file={"recognizer": "nope"})
+    with pytest.raises(BadInputError, match="port cannot be null"):
+        serve_config(file={"port": None})
+    assert serve_config(file={"db": None})[0].history.db_url.startswith("sqlite:")  # optional: null is none
+    monkeypatch.setenv("STREAM_OCR_ASYNC_MODE", "gevent")
+    with pytest.raises(BadInputError, match=r"\$STREAM_OCR_ASYNC_MODE: async-mode is one of"):
+        serve_config()
+    monkeypatch.delenv("STREAM_OCR_ASYNC_MODE")
     # A typo in the file is not ignored: it names the known settings.
     with pytest.raises(BadInputError, match="unknown setting.*retian-days.*known: .*retain-days"):
         check_file_keys({"retian-days": 3}, (ServerConfig,), ("sources",), "x.json")
