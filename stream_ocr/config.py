@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.scripts import parse_languages
 from stream_ocr.settings import setting
 
 
@@ -124,6 +125,16 @@ class EngineConfig:
         "(the reference, and the GPU path), or auto: OpenVINO unless TensorFlow finds a GPU",
     )
     recognizer_batch_size: int = 32
+    # The languages to read (``scripts.LANGUAGES``): english_g2 reads Latin text; with zh or
+    # ja, the lines it cannot read are read again by PP-OCR's multilingual recogniser
+    # (``engines/script_choice.py``). Words in languages not named are dropped, on every engine.
+    languages: str = setting(
+        "en",
+        flag="--lang",
+        metavar="LANGS",
+        help="languages to read: en, zh, ja, a comma-separated list of them (en,zh), or auto (all); "
+        "Chinese and Japanese lines are read by PP-OCR's recogniser from the rapidocr wheel",
+    )
     allow_download: bool = setting(
         False, help="let keras-ocr download the kurapan recognizer's weights if they are not cached"
     )
@@ -172,6 +183,15 @@ class EngineConfig:
             raise BadInputError("thread counts must be >= 0 (0 lets TensorFlow choose)")
         if self.onnx_intra_op_threads < 1:
             raise BadInputError("onnx_intra_op_threads must be at least 1")
+        self.language_list  # noqa: B018  (checks the value)
+
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        """``languages`` as a tuple, "auto" spelt out."""
+        try:
+            return parse_languages(self.languages)
+        except ValueError as e:
+            raise BadInputError(str(e)) from None
 
 
 ENGINE_LANES = ("live", "api", "video")

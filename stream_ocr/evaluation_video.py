@@ -2,7 +2,8 @@
 
 Owns the protocol only; it runs no engine. Used by the tests and ``benchmarks/video.py``.
 
-* Texts are compared after case folding, with punctuation removed and spaces collapsed.
+* Texts are compared after NFKC and case folding, with punctuation (Chinese and Japanese
+  marks too) removed and spaces collapsed.
 * A truth line is **found** when a cue overlapping its time span has a line (or, for a
   block, the whole cue) within character error rate 0.2 of it; its timing error is the
   distance between the cue's start and end and the truth's.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,11 +29,12 @@ from rapidfuzz.distance import Levenshtein
 
 FOUND_CER = 0.2
 FALSE_CUE_CER = 0.4
-_PUNCT = re.compile("[" + re.escape(string.punctuation + "“”‘’«»…") + "]")
+_PUNCT = re.compile("[" + re.escape(string.punctuation + "“”‘’«»…。、「」『』《》【】・") + "]")
 
 
 def normalise(text: str) -> str:
-    return " ".join(_PUNCT.sub(" ", text.casefold()).split())
+    # NFKC first: a full-width "？" or "！" is the ASCII mark, and goes with it.
+    return " ".join(_PUNCT.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 def cer(truth: str, read: str) -> float:

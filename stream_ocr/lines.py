@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stream_ocr.scripts import joins_without_space
 from stream_ocr.types import Detection, Line, reading_order, text_angle
 
 
@@ -81,6 +82,15 @@ def _confidence(words: list[Detection]) -> float | None:
     return sum(w.confidence * max(1, len(w.text)) for w in words) / total  # type: ignore[operator]
 
 
+def join_words(texts: list[str]) -> str:
+    """A line's words in order, a space between each two but where Chinese or Japanese meet
+    (``scripts.joins_without_space``)."""
+    out = ""
+    for text in texts:
+        out += text if not out or joins_without_space(out, text) else " " + text
+    return out
+
+
 def group_lines(
     words: tuple[Detection, ...] | list[Detection],
     config: LineConfig | None = None,
@@ -131,7 +141,7 @@ def group_lines(
             continue  # a character or two left over from a line of a script the recognizer cannot read
         line = Line(
             points=_enclosing(kept, angle),  # type: ignore[arg-type]
-            text=" ".join(w.text.strip() for w in kept),
+            text=join_words([w.text.strip() for w in kept]),
             confidence=_confidence(kept),
             words=tuple(kept),
         )

@@ -5,13 +5,16 @@ Owns the rules only, applied while each engine's words are grouped into lines
 occur in real text, leave their line; a line that is one character read without
 conviction goes. A recognizer that meets a script outside its alphabet
 (Chinese under a Latin-only model) returns exactly such strings. Letters of any script
-count as letters, so an engine that reads Chinese keeps its Chinese.
+count as letters, so an engine that reads Chinese keeps its Chinese; but a word in a
+language that is not being read (``JunkConfig.languages``, from ``--lang``) leaves its line
+too: Chinese read by rapidocr when only English is asked for, English when only Chinese.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stream_ocr.scripts import is_read
 from stream_ocr.types import Detection
 
 # Characters Latin recognizers emit for glyphs they cannot read, and which real scene or
@@ -25,6 +28,8 @@ class JunkConfig:
     min_alnum_share: float = 0.5
     # A read of one character is kept only at this confidence or above.
     lone_char_min_confidence: float = 0.9
+    # The languages being read (``scripts.LANGUAGES``): words in another are dropped.
+    languages: tuple[str, ...] = ("en",)
     enabled: bool = True
 
 
@@ -39,7 +44,7 @@ def is_junk_word(det: Detection, config: JunkConfig | None = None) -> bool:
     alnum = sum(c.isalnum() for c in chars)
     if alnum / len(chars) < config.min_alnum_share:
         return True
-    return any(c in RARE_SYMBOLS for c in chars)
+    return any(c in RARE_SYMBOLS for c in chars) or not is_read(det.text, config.languages)
 
 
 def is_junk_line(line: Detection, config: JunkConfig | None = None) -> bool:

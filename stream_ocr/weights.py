@@ -41,6 +41,12 @@ PPOCR_DET_SMALL = WeightsFile(
     "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
     "PP-OCR text finder",
 )
+# Also in the rapidocr wheel: the recogniser for Chinese and Japanese lines (--lang).
+PPOCR_REC_SMALL = WeightsFile(
+    "PP-OCRv6_rec_small.onnx",
+    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+    "PP-OCR multilingual recogniser",
+)
 
 
 def sha256sum(path: Path) -> str:

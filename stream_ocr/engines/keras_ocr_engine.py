@@ -21,8 +21,12 @@ from stream_ocr.engines.base import Engine, Region
 from stream_ocr.engines.craft import CraftDetector, detection_scale
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.engines.ppocr_recognizer import PPOCRRecognizer
 from stream_ocr.engines.runtimes import resolve_runtime
+from stream_ocr.engines.script_choice import ScriptChooser
 from stream_ocr.errors import BadInputError, WeightsError
+from stream_ocr.plausibility import JunkConfig
+from stream_ocr.scripts import CJK_LANGUAGES
 from stream_ocr.types import Detection, shift
 
 logger = logging.getLogger(__name__)
@@ -83,7 +87,7 @@ class KerasOCREngine(Engine):
     name = "keras-ocr"
 
     def __init__(self, config: EngineConfig) -> None:
-        super().__init__()
+        super().__init__(JunkConfig(languages=config.language_list))
         if config.recognizer not in RECOGNIZERS:
             raise BadInputError(f"unknown recognizer {config.recognizer!r}; choose one of {', '.join(RECOGNIZERS)}")
         runtime = resolve_runtime(config)
@@ -98,6 +102,11 @@ class KerasOCREngine(Engine):
             self.recognizer = EnglishG2Recognizer.load(config)
         else:
             self.recognizer = KurapanRecognizer(config.allow_download)
+        # Chinese and Japanese lines: read again by PP-OCR's recogniser (``script_choice``).
+        self.scripts: ScriptChooser | None = None
+        if CJK_LANGUAGES & set(config.language_list):
+            recognizer = PPOCRRecognizer.load(config.tf_intra_op_threads)
+            self.scripts = ScriptChooser(recognizer, config.language_list)
         logger.info("keras-ocr engine: networks on %s", runtime)
         if config.warmup:
             self.warm_up()
@@ -141,6 +150,8 @@ class KerasOCREngine(Engine):
         boxes = self.detector.detect(rgb, timings, scale)
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         reads = self.recognizer.recognize_boxes(gray, boxes, timings, auto_rotate=self.config.auto_rotate)
+        if self.scripts is not None:
+            reads = self.scripts.choose(frame, boxes, reads, timings)
         detections = []
         for read in reads:
             text = read.text.strip()

@@ -18,6 +18,7 @@ import numpy as np
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.base import Engine, Region
 from stream_ocr.errors import EngineUnavailableError
+from stream_ocr.plausibility import JunkConfig
 from stream_ocr.types import Detection, shift
 
 
@@ -25,7 +26,8 @@ class RapidOCREngine(Engine):
     name = "rapidocr"
 
     def __init__(self, config: EngineConfig) -> None:
-        super().__init__()
+        # Its recogniser reads Chinese, Japanese and Latin alike: --lang keeps what is asked for.
+        super().__init__(JunkConfig(languages=config.language_list))
         try:
             from rapidocr import RapidOCR
         except ImportError as e:
