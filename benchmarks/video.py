@@ -13,7 +13,9 @@ engine loads once) and scores the output with ``stream_ocr.evaluation_video``:
 before a change) on the same samples in the same run, so that the rows compare side by
 side on one machine. ``--subtitles`` adds runs of this tree with the subtitle preset on
 the subtitle samples; ``--no-cut-reads`` adds runs of this tree without the extra samples
-after sudden changes (``stream_ocr/cuts.py``), to see what they cost and what they find.
+after sudden changes (``stream_ocr/cuts.py``), to see what they cost and what they find;
+``--lang auto en,zh`` adds runs of this tree reading those languages (the language samples,
+bilingual and japanese, are then also scored per language from their NAME.LANG.srt).
 
     python benchmarks/video.py [--baseline /tmp/before] [--engines keras-ocr rapidocr]
 """
@@ -35,7 +37,7 @@ from stream_ocr.evaluation_video import score_timeline, truth_lines  # noqa: E40
 from stream_ocr.exporters import parse_srt  # noqa: E402
 
 SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen", "captions"]
-SUBTITLE_SAMPLES = ["subtitles"]
+SUBTITLE_SAMPLES = ["subtitles", "bilingual", "japanese"]
 
 
 def run_tree(tree: Path, engine: str, videos: list[Path], out: Path, extra: list[str]) -> None:
@@ -47,10 +49,16 @@ def run_tree(tree: Path, engine: str, videos: list[Path], out: Path, extra: list
         raise RuntimeError(f"{tree}: stream-ocr video failed:\n{proc.stderr[-3000:]}")
 
 
-def score(folder: Path, video: Path) -> dict:
-    truth = truth_lines(json.loads(video.with_suffix(".json").read_text()))
+def score(folder: Path, video: Path, lang: str | None = None) -> dict:
+    """Scores of one run on ``video``; with ``lang``, of that language's file against its cues."""
+    truth = json.loads(video.with_suffix(".json").read_text(encoding="utf-8"))
+    if lang is not None:
+        truth = {"cues": [c for c in truth["cues"] if c.get("lang") == lang]}
+    truth = truth_lines(truth)
     tracks = json.loads((folder / "tracks.json").read_text())["tracks"]
-    srt = parse_srt((folder / f"{video.stem}.srt").read_text())
+    name = f"{video.stem}.{lang}.srt" if lang else f"{video.stem}.srt"
+    path = folder / name
+    srt = parse_srt(path.read_text(encoding="utf-8")) if path.exists() else []
     summary = json.loads((folder / "summary.json").read_text())
     scores = score_timeline(srt, tracks, truth).to_dict()
     scores.update(
@@ -71,6 +79,14 @@ def main() -> int:
     parser.add_argument("--samples", nargs="+", default=SAMPLES)
     parser.add_argument("--subtitles", action="store_true", help="also run the subtitle preset on subtitle samples")
     parser.add_argument("--no-cut-reads", action="store_true", help="also run this tree with --no-cut-reads")
+    parser.add_argument(
+        "--lang",
+        nargs="+",
+        default=[],
+        metavar="LANGS",
+        help="also run this tree with --lang LANGS for each (auto, en,zh ...); samples whose truth has "
+        "languages are also scored per language, from their NAME.LANG.srt",
+    )
     parser.add_argument("--json", type=Path, help="write every row here as JSON too")
     args = parser.parse_args()
     videos = [ROOT / "samples" / f"{name}.mp4" for name in args.samples]
@@ -81,6 +97,8 @@ def main() -> int:
         trees.append(("this tree --subtitles", ROOT, ["--subtitles"]))
     if args.no_cut_reads:
         trees.append(("this tree --no-cut-reads", ROOT, ["--no-cut-reads"]))
+    for langs in args.lang:
+        trees.append((f"this tree --lang {langs}", ROOT, ["--lang", langs]))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for engine in args.engines:
@@ -93,6 +111,10 @@ def main() -> int:
                     folder = out / video.stem if len(chosen) > 1 else out
                     rows.append({"engine": engine, "run": label, "video": video.stem, **score(folder, video)})
                     print(json.dumps(rows[-1]), file=sys.stderr)
+                    cues = json.loads(video.with_suffix(".json").read_text(encoding="utf-8")).get("cues", [])
+                    for lang in sorted({c["lang"] for c in cues if "lang" in c}):
+                        per = score(folder, video, lang)
+                        rows.append({"engine": engine, "run": label, "video": f"{video.stem}.{lang}", **per})
     columns = [
         ("word recall", "word_recall"),
         ("track CER", "track_cer"),
@@ -121,7 +143,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     for engine in args.engines:
         for label, _, _ in trees:
-            chosen = [r for r in rows if r["engine"] == engine and r["run"] == label]
+            chosen = [r for r in rows if r["engine"] == engine and r["run"] == label and "." not in r["video"]]
             if not chosen:
                 continue
             n = len(chosen)

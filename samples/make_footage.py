@@ -30,8 +30,8 @@ CJK = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 SIZE = (640, 360)
 
 
-def font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
+def font(path: str, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, index=index)
 
 
 def write_video(name: str, frames, fps: int, truth: dict) -> None:

@@ -1,7 +1,8 @@
 """Write a video's text timeline to files: frames.jsonl, tracks.json, SRT, WebVTT, summary.json.
 
 Owns file formats, and how tracks become cues: one cue per on-screen line, or per block
-of stacked lines that come and go together (a two-line subtitle), never two for one line.
+of stacked lines that come and go together (a two-line subtitle), never two for one line;
+and, for a video in several languages, each language's cues from its own lines.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, TextIO
 import pysubs2
 
 from stream_ocr.geometry import bbox
+from stream_ocr.scripts import languages_of
 from stream_ocr.tracking import Track
 
 
@@ -78,6 +80,17 @@ def cues(tracks: list[Track], hold_s: float) -> list[Cue]:
         end = max(t.end_time(hold_s) for t in group)
         out.append(Cue(start, end, tuple(dict.fromkeys(t.text for t in group)), _box(group[0])[1]))
     return sorted(out, key=lambda c: (round(c.start, 3), c.top))
+
+
+def cues_by_language(tracks: list[Track], hold: float) -> dict[str, list[Cue]]:
+    """Each language's cues from its own tracks, when ``tracks`` hold more than one language."""
+    languages = languages_of([t.text for t in tracks])
+    named = sorted({language for language in languages if language is not None})
+    if len(named) < 2:
+        return {}
+    return {
+        language: cues([t for t, of in zip(tracks, languages) if of in (language, None)], hold) for language in named
+    }
 
 
 def _subtitles(cue_list: list[Cue]) -> pysubs2.SSAFile:

@@ -1,6 +1,6 @@
 """One stream's stages after capture, the same for live streams and video files.
 
-Owns the per-frame step: region of interest -> change gate (is this frame worth
+Owns the per-frame step: the view (regions of interest) -> change gate (is this frame worth
 reading, and which part?) -> engine (words, junk dropped, lines) -> tracker (lines
 across frames, fused text). A frame that has not changed is not read: the lines on
 screen carry forward. A frame that changed in one small region has only that region
@@ -22,9 +22,8 @@ from stream_ocr.change import ChangeConfig, ChangeGate, Region
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.geometry import Box, area, intersection, overlaps
 from stream_ocr.tracking import Tracker, TrackerConfig
-from stream_ocr.types import Detection, FrameResult, Line, reading_order, shift, warped
-
-Roi = tuple[int, int, int, int]
+from stream_ocr.types import Detection, FrameResult, Line, reading_order, warped
+from stream_ocr.view import Roi, View
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,9 @@ class StepConfig:
 
     change: ChangeConfig = field(default_factory=ChangeConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
-    # (x, y, w, h) in frame pixels; only this part of the frame is read.
-    roi: Roi | None = None
+    # Each (x, y, w, h) in frame pixels: only these parts of the frame are read, several
+    # stacked as one picture (``view``); none: the whole frame.
+    rois: tuple[Roi, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,34 @@ def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape:
     """Each changed region grown to hold the lines it touches whole; those that then
     overlap, made apart (``apart``; regions that only touch are read apart: a strip along
     the top and one down a side)."""
-    return tuple(sorted(apart([grown_to_lines(r, lines, shape) for r in regions], lines, shape)))
+    grown = [grown_to_lines(r, lines, shape) for r in regions]
+    return tuple(sorted(apart(stacked_joined(grown), lines, shape)))
+
+
+def stacked_joined(regions: list[Region]) -> list[Region]:
+    """Regions one on top of the other, touching along most of the narrower one's width,
+    made one when that one is wider than high: new text not yet known as a line may sit
+    across their shared edge (a subtitle appearing was read as its upper and lower halves,
+    each garbage). A strip down a side is higher than wide, and stays apart."""
+    boxes = list(regions)
+    while True:
+        pair = next(
+            ((i, k) for i, k in itertools.permutations(range(len(boxes)), 2) if _stacked(boxes[i], boxes[k])), None
+        )
+        if pair is None:
+            return boxes
+        i, k = pair
+        a, b = boxes[i], boxes[k]
+        boxes[i] = (min(a[0], b[0]), a[1], max(a[2], b[2]), b[3])
+        del boxes[k]
+
+
+def _stacked(above: Region, below: Region) -> bool:
+    if abs(above[3] - below[1]) > 1:
+        return False
+    narrow = min(above, below, key=lambda r: r[2] - r[0])
+    shared = min(above[2], below[2]) - max(above[0], below[0])
+    return shared >= 0.5 * (narrow[2] - narrow[0]) and narrow[2] - narrow[0] > narrow[3] - narrow[1]
 
 
 def apart(regions: list[Region], lines: tuple[Line, ...], shape: tuple[int, ...]) -> list[Region]:
@@ -194,6 +221,7 @@ class FrameStep:
         self.config = config or StepConfig()
         self.gate = ChangeGate(self.config.change, keyframe_phase)
         self.tracker = Tracker(self.config.tracker)
+        self.cutter = View(self.config.rois)
         self.shown: tuple[Line, ...] = ()
         # The engine's lines of the last read, in the view's pixels: what a region read keeps.
         self.read_lines: tuple[Line, ...] = ()
@@ -203,11 +231,8 @@ class FrameStep:
         self.region_count = 0
 
     def view(self, image: np.ndarray) -> np.ndarray:
-        """The part of ``image`` this stream reads: its region of interest, or all of it."""
-        if self.config.roi is None:
-            return image
-        x, y, w, h = self.config.roi
-        return np.ascontiguousarray(image[y : y + h, x : x + w])
+        """The part of ``image`` this stream reads: its regions of interest, or all of it."""
+        return self.cutter.cut(image)
 
     def unchanged(self, image: np.ndarray, t: float) -> bool:
         """True if this frame would be skipped as unchanged (a millisecond or two to tell)."""
@@ -216,7 +241,6 @@ class FrameStep:
     def __call__(self, image: np.ndarray, t: float) -> StepResult:
         """Read ``image`` (seen at ``t`` seconds) if it changed; raises what the engine raises."""
         view = self.view(image)
-        roi = self.config.roi
         decision = self.gate.decide(view, t)
         if not decision.read:
             self.tracker.carry_forward(t)
@@ -244,10 +268,9 @@ class FrameStep:
             lines = kept + tuple(lines)
         self.read_lines = tuple(reading_order(lines))  # type: ignore[arg-type]
         lines = self.read_lines
-        if roi is not None:
-            lines = tuple(shift(line, roi[0], roi[1]) for line in lines)  # type: ignore[misc]
+        lines = tuple(self.cutter.line_to_frame(line) for line in lines)
         self.shown = self.tracker.update(lines, t, decision.moved)  # type: ignore[assignment]
         self.read_count += 1
-        if regions is not None and roi is not None:
-            regions = tuple((r[0] + roi[0], r[1] + roi[1], r[2] + roi[0], r[3] + roi[1]) for r in regions)
+        if regions is not None:
+            regions = tuple(self.cutter.rect_to_frame(r) for r in regions)
         return StepResult(t, False, self.shown, image.shape[1], image.shape[0], result, regions)

@@ -21,6 +21,9 @@ class Timeline:
     cues: list[Cue]
     hold_s: float  # the sample interval: how long past its last sighting a text is shown
     crops: dict[int, bytes] = field(default_factory=dict)  # track id -> JPEG of its best read
+    # With lines in more than one language: each language's own cues, timed on their own
+    # (digits and punctuation alone go in every language's).
+    cues_by_language: dict[str, list[Cue]] = field(default_factory=dict)
 
     def track_dict(self, track: Track) -> dict[str, Any]:
         """A track as tracks.json holds it: ``Track.to_dict`` and when it went."""
@@ -33,4 +36,5 @@ class Timeline:
         return {
             "tracks": [{k: t[k] for k in keys} for t in tracks],
             "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text} for c in self.cues],
+            "languages": sorted(self.cues_by_language),
         }

@@ -34,6 +34,7 @@ from stream_ocr.settings import setting
 from stream_ocr.timeline import Timeline
 from stream_ocr.tracking import Track, TrackerConfig
 from stream_ocr.video_reader import VideoFrame, VideoReader
+from stream_ocr.view import Roi
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class VideoJob:
         chars = sum(c.isalnum() for c in track.text)
         return track.confidence >= self.keep_once_confidence and chars >= KEEP_ONCE_MIN_CHARS
 
-    def step_config(self, roi: tuple[int, int, int, int] | None) -> StepConfig:
+    def step_config(self, rois: tuple[Roi, ...]) -> StepConfig:
         return StepConfig(
             change=ChangeConfig(
                 threshold=self.change_threshold,
@@ -156,8 +157,24 @@ class VideoJob:
                 follow_motion=self.follow_motion,
             ),
             tracker=replace(self.tracker, max_gap_s=self.merge_gap_s),
-            roi=roi,
+            rois=rois,
         )
+
+
+def regions_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
+    """The parts of the frame the job reads: ``--roi``, else the subtitle bands with
+    ``--subtitles``, else none (the whole frame)."""
+    roi = job.roi
+    if roi is not None:
+        if roi[0] + roi[2] > width or roi[1] + roi[3] > height:
+            x, y, w, h = roi
+            raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {width}x{height} frame")
+        return (roi,)
+    if job.subtitles:
+        from stream_ocr.subtitles import find_subtitle_bands
+
+        return tuple(find_subtitle_bands(path, engine, job.start, job.end))
+    return ()
 
 
 def subtitle_job(job: VideoJob) -> VideoJob:
@@ -192,10 +209,17 @@ class VideoSummary:
     distinct_texts: list[str] = field(default_factory=list)
     tracks: int = 0
     cues: int = 0
+    # The region read (x, y, w, h): --roi, or the subtitle band (the lowest, where there are more).
     roi: list[int] | None = None
+    # Every region read, top to bottom (two subtitle bands: stacked as one picture).
+    bands: list[list[int]] = field(default_factory=list)
     wall_s: float = 0.0
     fps: float = 0.0
     error: str | None = None
+
+    def set_regions(self, rois: tuple[Roi, ...]) -> None:
+        self.bands = [list(r) for r in rois]
+        self.roi = list(rois[-1]) if rois else None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -316,21 +340,15 @@ def read_video(
     if job.max_duration_s is not None:
         end = job.max_duration_s if end is None else min(end, job.max_duration_s)
     reader = VideoReader(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts)
-    roi = job.roi
     try:
         check_limits(reader, job)
-        if roi is not None and (roi[0] + roi[2] > reader.width or roi[1] + roi[3] > reader.height):
-            x, y, w, h = roi
-            raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {reader.width}x{reader.height} frame")
-        if roi is None and job.subtitles:
-            from stream_ocr.subtitles import find_subtitle_band
-
-            roi = find_subtitle_band(path, engine, job.start, job.end)
+        rois = regions_to_read(path, engine, job, reader.width, reader.height)
     except BaseException:
         reader.capture.release()
         raise
-    summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total, roi=list(roi) if roi else None)
-    step = FrameStep(engine, job.step_config(roi))
+    summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total)
+    summary.set_regions(rois)
+    step = FrameStep(engine, job.step_config(rois))
     frames_out = exporters.FramesWriter(out / "frames.jsonl")
     writer = AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height)) if job.annotate else None
 
@@ -398,11 +416,15 @@ def build_timeline(
     kept_crops = {}
     if crops is not None:
         kept_crops = {t.track_id: jpeg for t in kept if (jpeg := crops.get(CROPS_KEY, t.track_id)) is not None}
-    return Timeline(kept, cues, hold, kept_crops)
+    return Timeline(kept, cues, hold, kept_crops, exporters.cues_by_language(kept, hold))
 
 
 def write_timeline(out: Path, stem: str, timeline: Timeline) -> None:
-    """tracks.json, ``stem``.srt and ``stem``.vtt in ``out``."""
+    """tracks.json, ``stem``.srt and ``stem``.vtt in ``out``; with several languages, also
+    ``stem``.LANG.srt and .vtt for each (``stem``.en.srt, ``stem``.zh.srt)."""
     exporters.write_tracks(out / "tracks.json", [timeline.track_dict(t) for t in timeline.tracks])
     exporters.write_srt(out / f"{stem}.srt", timeline.cues)
     exporters.write_vtt(out / f"{stem}.vtt", timeline.cues)
+    for language, cues in timeline.cues_by_language.items():
+        exporters.write_srt(out / f"{stem}.{language}.srt", cues)
+        exporters.write_vtt(out / f"{stem}.{language}.vtt", cues)

@@ -73,3 +73,13 @@ def test_overlapping_regions_whose_box_wastes_little_are_merged_not_cut_into_sli
     regions = regions_to_read(((128, 64, 560, 208), (145, 64, 587, 84)), (sign_line,), SHAPE)
     assert len(regions) == 1, regions
     assert min(r[2] - r[0] for r in regions) > 100 and min(r[3] - r[1] for r in regions) > 100
+
+
+def test_a_change_above_a_bottom_strip_that_touches_it_is_read_with_it():
+    """A subtitle appearing over a camera pan: the change gate gave a box over its upper
+    part and the bottom strip under it, touching. Read apart, the new line (not yet a known
+    line to grow them to) was read as two halves, and its track's text was garbage."""
+    regions = regions_to_read(((208, 267, 432, 331), (0, 331, 640, 360), (608, 203, 640, 331)), (), SHAPE)
+    assert (0, 267, 640, 360) in regions, regions
+    # The strip down the side is higher than wide: it stays apart.
+    assert any(r[0] == 608 and r[3] <= 331 for r in regions), regions

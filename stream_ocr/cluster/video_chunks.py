@@ -36,11 +36,13 @@ from stream_ocr.video import (
     build_timeline,
     count_sample,
     finish_summary,
+    regions_to_read,
     run_frames,
     sample_record,
     write_timeline,
 )
 from stream_ocr.video_reader import VideoReader
+from stream_ocr.view import Roi
 
 logger = logging.getLogger(__name__)
 
@@ -96,19 +98,17 @@ class VideoWorker:
         self.engine = create_engine(config)
         self.node = node_label()
 
-    def subtitle_band(self, path: str, start: float, end: float | None) -> tuple[int, int, int, int] | None:
-        from stream_ocr.subtitles import find_subtitle_band
+    def regions_to_read(self, path: str, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
+        return regions_to_read(Path(path), self.engine, job, width, height)
 
-        return find_subtitle_band(Path(path), self.engine, start, end)
-
-    def run(self, path: str, job: VideoJob, roi: tuple[int, int, int, int] | None, chunk: Chunk) -> ChunkResult:
+    def run(self, path: str, job: VideoJob, rois: tuple[Roi, ...], chunk: Chunk) -> ChunkResult:
         fps = chunk.fps
         reader = VideoReader(
             Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False, cuts=job.cuts
         )
         summary = VideoSummary(video=path, out_dir="")
         out = ChunkResult(chunk.index, chunk.first / fps, summary=summary, node=self.node)
-        step = FrameStep(self.engine, job.step_config(roi))
+        step = FrameStep(self.engine, job.step_config(rois))
 
         def on_step(frame, outcome) -> None:
             count_sample(frame.on_change, outcome, summary)
@@ -225,16 +225,13 @@ def process_video_on_ray(
         RemoteVideoWorker.options(num_cpus=worker_cpus, scheduling_strategy="SPREAD").remote(engine_config)
         for _ in range(min(workers, max(1, len(chunks))))
     ]
-    roi = job.roi
-    if roi is None and job.subtitles:
-        roi = ray.get(actors[0].subtitle_band.remote(str(path), job.start, job.end))
-    summary = VideoSummary(
-        video=str(path), out_dir=str(out), frames_total=end - header.first, roi=list(roi) if roi else None
-    )
-    results = _run_chunks(actors, str(path), job, roi, chunks, progress, summary.frames_total)
+    rois = ray.get(actors[0].regions_to_read.remote(str(path), job, header.width, header.height))
+    summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=end - header.first)
+    summary.set_regions(rois)
+    results = _run_chunks(actors, str(path), job, rois, chunks, progress, summary.frames_total)
     for actor in actors:
         ray.kill(actor)
-    tracks, ids = join_chunks(results, job.step_config(roi).tracker.max_gap_s)
+    tracks, ids = join_chunks(results, job.step_config(rois).tracker.max_gap_s)
     done = 0
     errors = []
     frames_out = exporters.FramesWriter(out / "frames.jsonl")
@@ -262,7 +259,7 @@ def process_video_on_ray(
     return finish_summary(summary, out, done, started)
 
 
-def _run_chunks(actors, path, job, roi, chunks, progress, total) -> list[ChunkResult]:
+def _run_chunks(actors, path, job, rois, chunks, progress, total) -> list[ChunkResult]:
     """Each free actor takes the next chunk; results in chunk order."""
     todo = list(chunks)
     pending: dict[Any, Any] = {}
@@ -270,7 +267,7 @@ def _run_chunks(actors, path, job, roi, chunks, progress, total) -> list[ChunkRe
     done = 0
     for actor in actors:
         if todo:
-            pending[actor.run.remote(path, replace(job, annotate=False), roi, todo.pop(0))] = actor
+            pending[actor.run.remote(path, replace(job, annotate=False), rois, todo.pop(0))] = actor
     while pending:
         ready, _ = ray.wait(list(pending), num_returns=1)
         actor = pending.pop(ready[0])
@@ -281,5 +278,5 @@ def _run_chunks(actors, path, job, roi, chunks, progress, total) -> list[ChunkRe
         if progress is not None:
             progress(done, total)
         if todo:
-            pending[actor.run.remote(path, replace(job, annotate=False), roi, todo.pop(0))] = actor
+            pending[actor.run.remote(path, replace(job, annotate=False), rois, todo.pop(0))] = actor
     return sorted(results, key=lambda r: r.index)
