@@ -154,11 +154,11 @@ def test_browser_camera(server, playwright, tmp_path):
         browser.close()
 
 
-def webm_clip(path, seconds=6.0, size=(960, 540)):
-    """The first seconds of the sample as VP8 WebM, a codec Chromium plays."""
-    src = cv2.VideoCapture(str(SAMPLES / "signs.mp4"))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 30, size)
-    for _ in range(int(30 * seconds)):
+def webm_clip(path, seconds=6.0, size=(960, 540), sample="signs", fps=30):
+    """The first seconds of a sample as VP8 WebM, a codec Chromium plays."""
+    src = cv2.VideoCapture(str(SAMPLES / f"{sample}.mp4"))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, size)
+    for _ in range(int(fps * seconds)):
         ok, frame = src.read()
         if not ok:
             break
@@ -342,3 +342,41 @@ def test_labels_leave_the_overlay_at_a_cut(playwright, tmp_path):
         if browser is not None:
             browser.close()
         assert proc.stop() == 0, proc.log()[-3000:]
+
+
+def test_chinese_text_shows_with_the_pages_own_font_and_each_language_gets_its_files(playwright, tmp_path):
+    """A server reading English and Chinese (--lang en,zh) on the bilingual sample. The
+    Chinese lines reach the panel and the overlay in the page's bundled CJK font (a fresh
+    machine has no Chinese font), and an uploaded bilingual clip offers one subtitle file
+    per language beside the combined one."""
+    proc = ServerProcess("--source", f"film={SAMPLES / 'bilingual.mp4'}", "--loop", "--lang", "en,zh")
+    proc.wait_ready()
+    clip = webm_clip(tmp_path / "film.webm", seconds=3.0, size=(640, 360), sample="bilingual", fps=15)
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(bypass_csp=True)
+        page.goto(proc.url + "/")
+        page.wait_for_function(
+            "[...document.querySelectorAll('#texts li')].some(li => /[\\u4e00-\\u9fff]/.test(li.textContent))",
+            timeout=120_000,
+        )
+        # The overlay asked for the font, and it came from the server.
+        page.wait_for_selector("#view[data-cjk-font='loaded']", timeout=30_000)
+        assert page.evaluate("document.fonts.check('16px \"Stream OCR CJK\"', '你吃饭了吗')")
+        family = page.eval_on_selector("#texts", "el => getComputedStyle(el).fontFamily")
+        assert "Stream OCR CJK" in family
+        page.set_input_files("#video-input", str(clip))
+        page.wait_for_function(
+            "document.getElementById('downloads').innerText.includes('film.zh.srt')", timeout=420_000
+        )
+        downloads = page.inner_text("#downloads")
+        assert "film.en.srt" in downloads and "film.srt" in downloads
+        href = page.locator("#downloads a", has_text="film.zh.srt").get_attribute("href")
+        body = page.request.get(proc.url + href)
+        assert body.ok and "你吃饭了吗" in body.text()
+        assert "Have you" not in body.text()
+        timeline = page.inner_text("#timeline")
+        assert "你吃饭了吗" in timeline
+    finally:
+        browser.close()
+        proc.stop()

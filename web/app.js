@@ -151,7 +151,7 @@ function pickResult(frame) {
 function drawBoxes(result, sx, sy, followed, gone, shownAt) {
   if (!result) return [];
   ctx.lineWidth = Math.max(2, view.width / 400);
-  ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif`;
+  ctx.font = `${Math.max(14, Math.round(view.width / 45))}px system-ui, sans-serif, "Stream OCR CJK"`;
   ctx.textBaseline = "bottom";
   const items = result.lines || result.detections;
   const moved = new Map();
@@ -164,6 +164,7 @@ function drawBoxes(result, sx, sy, followed, gone, shownAt) {
     if (dropped.has(d.track_id) && !moved.has(d.track_id)) continue;
     if ($("follow").checked && goneBy(d.track_id)) continue;
     drawn.push(d.text);
+    loadCjkFont(d.text);
     const pts = (moved.get(d.track_id) || d.points).map(([x, y]) => [x * sx, y * sy]);
     ctx.strokeStyle = "#3f3";
     ctx.beginPath();
@@ -178,6 +179,17 @@ function drawBoxes(result, sx, sy, followed, gone, shownAt) {
     ctx.fillText(d.text, x + 4, y - 2);
   }
   return drawn;
+}
+
+// A canvas does not fetch a web font by itself: the first Chinese or Japanese text asks for
+// the page's CJK font (style.css), and the frames drawn once it has come use it.
+const CJK = /[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff65]/;
+let cjkFont = null;
+function loadCjkFont(text) {
+  if (cjkFont || !CJK.test(text) || !document.fonts) return;
+  cjkFont = document.fonts.load('16px "Stream OCR CJK"', text).then((faces) => {
+    view.dataset.cjkFont = faces.length ? "loaded" : "missing";
+  });
 }
 
 // The texts drawn on the frame shown, for screen readers (and the browser tests).
