@@ -4,6 +4,8 @@ Compares, on the same frames in one run:
   * ``keras-ocr``  - our default engine, default settings (english_g2 fine-tuned on the
     ICDAR 2015 training words);
   * ``keras-ocr-easyocr`` - the same with EasyOCR's released english_g2 weights;
+  * ``keras-ocr-auto`` - the default engine with ``--lang auto`` (not run unless named):
+    what reading Chinese and Japanese too costs English photos;
   * ``rapidocr``   - RapidOCR 3.x (PP-OCRv6 small);
   * ``stock-pipeline`` - keras-ocr's own ``keras_ocr.pipeline.Pipeline`` at its defaults
     (scale=2, max_size=2048), with the same CRAFT weights and the same english_g2
@@ -53,12 +55,14 @@ def _frames(size: tuple[int, int], count: int):
 
 def _build(name: str):
     """A function BGR frame -> list of Detection, for the named engine."""
-    if name in ("keras-ocr", "rapidocr", "keras-ocr-easyocr"):
+    if name in ("keras-ocr", "rapidocr", "keras-ocr-easyocr", "keras-ocr-auto"):
         from stream_ocr.config import EngineConfig
         from stream_ocr.engines import create_engine
 
         if name == "keras-ocr-easyocr":
             engine = create_engine(EngineConfig(recognizer_weights="easyocr"))
+        elif name == "keras-ocr-auto":  # --lang auto: unsure boxes read again for Chinese and Japanese
+            engine = create_engine(EngineConfig(languages="auto"))
         else:
             engine = create_engine(name=name)
         return lambda frame: list(engine.read(frame).detections)

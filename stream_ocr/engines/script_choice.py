@@ -37,7 +37,6 @@ class ScriptChooser:
         self.recognizer = recognizer
         self.languages = languages
         self.second_read_below = second_read_below
-        self.counts = {"boxes": 0, "second_reads": 0, "replaced": 0}
 
     def needs_second_read(self, read: Read) -> bool:
         if "en" not in self.languages:
@@ -53,8 +52,6 @@ class ScriptChooser:
         turned an unreadable line upside down (its orientation choice goes by confidence, and
         a Chinese line is unsure either way), and a turned line reads as other characters."""
         todo = [i for i, read in enumerate(reads) if self.needs_second_read(read)]
-        self.counts["boxes"] += len(reads)
-        self.counts["second_reads"] += len(todo)
         if not todo:
             return reads
         second = self.recognizer.read_boxes(bgr, [boxes[i] for i in todo], timings)
@@ -62,7 +59,6 @@ class ScriptChooser:
         for i, (text, confidence) in zip(todo, second):
             if self.better(reads[i], text, confidence):
                 out[i] = Read(np.asarray(boxes[i], dtype=np.float32), text, confidence)
-                self.counts["replaced"] += 1
         return out
 
     def better(self, first: Read, text: str, confidence: float) -> bool:
