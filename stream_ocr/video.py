@@ -161,7 +161,7 @@ class VideoJob:
         )
 
 
-def regions_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
+def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
     """The parts of the frame the job reads: ``--roi``, else the subtitle bands with
     ``--subtitles``, else none (the whole frame)."""
     roi = job.roi
@@ -342,7 +342,7 @@ def read_video(
     reader = VideoReader(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts)
     try:
         check_limits(reader, job)
-        rois = regions_to_read(path, engine, job, reader.width, reader.height)
+        rois = rois_to_read(path, engine, job, reader.width, reader.height)
     except BaseException:
         reader.capture.release()
         raise

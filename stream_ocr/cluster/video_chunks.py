@@ -36,7 +36,7 @@ from stream_ocr.video import (
     build_timeline,
     count_sample,
     finish_summary,
-    regions_to_read,
+    rois_to_read,
     run_frames,
     sample_record,
     write_timeline,
@@ -98,8 +98,8 @@ class VideoWorker:
         self.engine = create_engine(config)
         self.node = node_label()
 
-    def regions_to_read(self, path: str, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
-        return regions_to_read(Path(path), self.engine, job, width, height)
+    def rois_to_read(self, path: str, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
+        return rois_to_read(Path(path), self.engine, job, width, height)
 
     def run(self, path: str, job: VideoJob, rois: tuple[Roi, ...], chunk: Chunk) -> ChunkResult:
         fps = chunk.fps
@@ -225,7 +225,7 @@ def process_video_on_ray(
         RemoteVideoWorker.options(num_cpus=worker_cpus, scheduling_strategy="SPREAD").remote(engine_config)
         for _ in range(min(workers, max(1, len(chunks))))
     ]
-    rois = ray.get(actors[0].regions_to_read.remote(str(path), job, header.width, header.height))
+    rois = ray.get(actors[0].rois_to_read.remote(str(path), job, header.width, header.height))
     summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=end - header.first)
     summary.set_regions(rois)
     results = _run_chunks(actors, str(path), job, rois, chunks, progress, summary.frames_total)
