@@ -14,6 +14,7 @@ repository root::
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from fontTools import subset
@@ -29,15 +30,11 @@ def characters() -> str:
     out = set()
     for first in range(0xB0, 0xD8):  # GB 2312 level 1: rows 16-55
         for second in range(0xA1, 0xFF):
-            try:
+            with suppress(UnicodeDecodeError):
                 out.add(bytes((first, second)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     for code in range(0x889F, 0x9873):  # JIS X 0208 level 1 kanji, in Shift JIS
-        try:
+        with suppress(UnicodeDecodeError):
             out.add(code.to_bytes(2, "big").decode("shift_jis"))
-        except UnicodeDecodeError:
-            pass
     out |= {chr(c) for c in range(0x3000, 0x3100)}  # CJK punctuation, hiragana, katakana
     out |= {chr(c) for c in range(0xFF01, 0xFF66)}  # full-width forms
     return "".join(sorted(c for c in out if len(c) == 1))

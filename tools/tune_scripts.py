@@ -141,7 +141,7 @@ def main() -> None:
     for threshold in THRESHOLDS:
         chooser = ScriptChooser(recognizer, LANGUAGES, threshold)
 
-        def chosen(first: Read, second: tuple[str, float]) -> str:
+        def chosen(first: Read, second: tuple[str, float], chooser: ScriptChooser = chooser) -> str:
             if not chooser.needs_second_read(first):
                 return first.text
             return second[0] if chooser.better(first, *second) else first.text
