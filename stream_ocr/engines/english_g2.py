@@ -173,13 +173,12 @@ def load_weights(model: Any, state: dict[str, np.ndarray]) -> None:
         raise WeightsError(f"english_g2 weights do not fit the architecture: {e}") from e
 
 
-def crop_box(gray: np.ndarray, box: np.ndarray, margin: float = 0.05) -> np.ndarray:
-    """Warp a 4-point box (clockwise from the text's top-left) out of a grey image.
-
-    The box grows by ``margin`` times its height on every side, the crop is 64 pixels
-    high, and its contrast is stretched (5th to 95th percentile), which helps on dim
-    and washed-out photos.
-    """
+def warp_box(
+    image: np.ndarray, box: np.ndarray, margin: float, height: int, min_width: int, max_width: int
+) -> np.ndarray:
+    """A 4-point box (clockwise from the text's top-left) warped out of ``image``, grown by
+    ``margin`` times its height on every side, ``height`` pixels high and as wide as its
+    proportions say, within ``min_width`` and ``max_width``. Both recognisers crop so."""
     box = np.asarray(box, dtype=np.float32)
     tl, tr, br, bl = box
     h = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr), 1.0)
@@ -192,10 +191,20 @@ def crop_box(gray: np.ndarray, box: np.ndarray, margin: float = 0.05) -> np.ndar
     )
     w = max(np.linalg.norm(box[1] - box[0]), np.linalg.norm(box[2] - box[3]), 1.0)
     h = max(np.linalg.norm(box[3] - box[0]), np.linalg.norm(box[2] - box[1]), 1.0)
-    out_w = int(min(MAX_WIDTH, max(HEIGHT // 4, round(HEIGHT * w / h))))
-    dst = np.array([[0, 0], [out_w, 0], [out_w, HEIGHT], [0, HEIGHT]], dtype=np.float32)
+    out_w = int(min(max_width, max(min_width, round(height * w / h))))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(box, dst)
-    crop = cv2.warpPerspective(gray, matrix, (out_w, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(image, matrix, (out_w, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def crop_box(gray: np.ndarray, box: np.ndarray, margin: float = 0.05) -> np.ndarray:
+    """Warp a 4-point box (clockwise from the text's top-left) out of a grey image.
+
+    The box grows by ``margin`` times its height on every side, the crop is 64 pixels
+    high, and its contrast is stretched (5th to 95th percentile), which helps on dim
+    and washed-out photos.
+    """
+    crop = warp_box(gray, box, margin, HEIGHT, HEIGHT // 4, MAX_WIDTH)
     lo, hi = np.percentile(crop, (5, 95))
     if hi - lo >= 10:
         crop = cv2.convertScaleAbs(crop, alpha=255.0 / (hi - lo), beta=-lo * 255.0 / (hi - lo))

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import time
 
-import cv2
 import numpy as np
 
-from stream_ocr.engines.text_finder import rapidocr_models_dir
+from stream_ocr.engines.english_g2 import warp_box
+from stream_ocr.engines.text_finder import rapidocr_session
 from stream_ocr.errors import WeightsError
-from stream_ocr.weights import PPOCR_REC_SMALL, find_weights
+from stream_ocr.weights import PPOCR_REC_SMALL
 
 HEIGHT = 48
 # Crops are at least this wide (PaddleOCR's 320 x 48 input), and at most this wide: a line
@@ -36,21 +36,7 @@ MARGIN = 0.08
 def crop_line(bgr: np.ndarray, box: np.ndarray, margin: float = MARGIN) -> np.ndarray:
     """The 4-point box (clockwise from the text's top-left) warped out of ``bgr``, ``HEIGHT``
     pixels high, its width in proportion."""
-    box = np.asarray(box, dtype=np.float32)
-    tl, tr, br, bl = box
-    along = (tr - tl) / max(float(np.linalg.norm(tr - tl)), 1e-6)
-    down = (bl - tl) / max(float(np.linalg.norm(bl - tl)), 1e-6)
-    pad = margin * max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)), 1.0)
-    box = np.array(
-        [tl - (along + down) * pad, tr + (along - down) * pad, br + (along + down) * pad, bl + (down - along) * pad],
-        dtype=np.float32,
-    )
-    w = max(float(np.linalg.norm(box[1] - box[0])), float(np.linalg.norm(box[2] - box[3])), 1.0)
-    h = max(float(np.linalg.norm(box[3] - box[0])), float(np.linalg.norm(box[2] - box[1])), 1.0)
-    out_w = int(min(MAX_WIDTH, max(HEIGHT // 2, round(HEIGHT * w / h))))
-    dst = np.array([[0, 0], [out_w, 0], [out_w, HEIGHT], [0, HEIGHT]], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(box, dst)
-    return cv2.warpPerspective(bgr, matrix, (out_w, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return warp_box(bgr, box, margin, HEIGHT, HEIGHT // 2, MAX_WIDTH)
 
 
 def alphabet(session: object) -> list[str]:
@@ -85,15 +71,7 @@ class PPOCRRecognizer:
     def load(cls, threads: int = 0) -> PPOCRRecognizer:
         """The recogniser on onnxruntime with ``threads`` (0: one per core), its threads
         sleeping between batches so that they leave the cores to the other networks."""
-        import onnxruntime
-
-        path = find_weights(PPOCR_REC_SMALL, rapidocr_models_dir())
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        return cls(session)
+        return cls(rapidocr_session(PPOCR_REC_SMALL, threads))
 
     def read_boxes(
         self, bgr: np.ndarray, boxes: list[np.ndarray], timings: dict[str, float] | None = None

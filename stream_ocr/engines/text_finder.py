@@ -26,7 +26,7 @@ import numpy as np
 
 from stream_ocr.engines.coarse_to_fine import FindConfig, Rect, text_components
 from stream_ocr.errors import WeightsError
-from stream_ocr.weights import PPOCR_DET_SMALL, find_weights
+from stream_ocr.weights import PPOCR_DET_SMALL, WeightsFile, find_weights
 
 # The probability that counts as text: DBNet's own binarisation threshold (rapidocr's
 # ``thresh``). 0.2 ties with it on the training photos (F1 0.568 against 0.565) but finds
@@ -53,6 +53,20 @@ def rapidocr_models_dir() -> Path:
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
+def rapidocr_session(weights: WeightsFile, threads: int) -> object:
+    """An onnxruntime session of one of the rapidocr wheel's networks, checked by its
+    checksum, on ``threads`` (0: one per core) that sleep between runs instead of spinning,
+    so that they leave the cores to the other networks."""
+    import onnxruntime
+
+    path = find_weights(weights, rapidocr_models_dir())
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class TextFinder:
     """A frame (RGB uint8) in, the rectangles of its text out, unpadded, in its pixels."""
 
@@ -68,14 +82,7 @@ class TextFinder:
         buffers come from onnxruntime's own arena, reused by whichever thread calls it:
         with plain malloc, each server thread that ran it kept its own freed copy in its
         malloc arena (a flood of 16 still images grew the server by 276 MB, against 72)."""
-        import onnxruntime
-
-        path = find_weights(PPOCR_DET_SMALL, rapidocr_models_dir())
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = rapidocr_session(PPOCR_DET_SMALL, threads)
         return cls(session, find or FindConfig(find_score=FIND_SCORE))
 
     def probabilities(self, rgb: np.ndarray, scale: float) -> np.ndarray:
