@@ -36,5 +36,4 @@ class Timeline:
         return {
             "tracks": [{k: t[k] for k in keys} for t in tracks],
             "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text} for c in self.cues],
-            "languages": sorted(self.cues_by_language),
         }
