@@ -15,6 +15,11 @@ Owns the protocol only; it runs no engine. Used by the tests and ``benchmarks/vi
 * **Word recall**: a truth word is found when a track overlapping its line's span holds
   it exactly (after normalisation). **Track CER**: per truth line, the best CER among
   overlapping tracks' fused texts.
+
+``score_subtitles`` scores what a subtitle reader sees, character for character: a truth
+line is **exact** when one cue overlapping it holds it as printed (case, punctuation and
+dashes included; only runs of spaces are folded), and a truth cue is exact when one
+output cue is its lines, in order, exactly.
 """
 
 from __future__ import annotations
@@ -121,4 +126,92 @@ def score_timeline(
         words_found=words_found,
         word_recall=words_found / max(1, words),
         track_cer=sum(track_cers) / n,
+    )
+
+
+def fold(text: str) -> str:
+    """``text`` as a reader compares it: exact, but for runs of spaces (NFC, so a composed
+    and a decomposed accent are one character)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def exact_cer(truth: str, read: str) -> float:
+    """Character error rate with case and punctuation counted (spaces folded)."""
+    t = fold(truth)
+    return Levenshtein.distance(t, fold(read)) / max(1, len(t))
+
+
+@dataclass(frozen=True)
+class SubtitleScores:
+    cues: int
+    lines: int
+    exact_lines: float
+    exact_cues: float
+    lines_found: float  # within CER 0.1 with case and punctuation forgiven (``normalise``)
+    cer: float  # per truth line, the best exact CER among overlapping cues' lines
+    output_cues: int
+    phantom_cues: int  # output cues with no line within ``FALSE_CUE_CER`` of a truth line of their time
+    split_cues: int  # truth cues whose lines came out in more than one output cue
+    timing_error_s: float  # median |start| and |end| error of the exact or found cues
+    wrong: tuple[tuple[str, str], ...]  # (truth line, the closest read) for each line not exact
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        out["wrong"] = [list(pair) for pair in self.wrong]
+        return out
+
+
+def score_subtitles(output: list[tuple[float, float, str]], truth_cues: list[dict[str, Any]]) -> SubtitleScores:
+    """Score SRT cues (start, end, text with lines split by newlines) against truth cues
+    (``start``, ``end``, ``lines``) as a subtitle reader would."""
+    out_lines = [[fold(line) for line in text.split("\n") if line.strip()] for _, _, text in output]
+    exact_lines = found = exact_cues = split = 0
+    cers: list[float] = []
+    timing: list[float] = []
+    wrong: list[tuple[str, str]] = []
+    for cue in truth_cues:
+        near = [i for i, (s, e, _) in enumerate(output) if _overlaps(s, e, cue["start"], cue["end"])]
+        holders = set()
+        for line in cue["lines"]:
+            line = fold(line)
+            candidates = [(exact_cer(line, read), read, i) for i in near for read in out_lines[i]]
+            best = min(candidates, default=(1.0, "", -1))
+            cers.append(min(best[0], 1.0))
+            exact_lines += best[0] == 0
+            found += any(cer(line, read) <= 0.1 for _, read, _ in candidates)
+            if best[0] > 0:
+                wrong.append((line, best[1]))
+            if best[2] >= 0 and cer(line, best[1]) <= FOUND_CER:
+                holders.add(best[2])
+        split += len(holders) > 1
+        whole = [fold(line) for line in cue["lines"]]
+        hit = [i for i in near if out_lines[i] == whole]
+        exact_cues += bool(hit)
+        matched = hit or sorted(holders)
+        if matched:
+            s, e, _ = output[matched[0]]
+            timing += [abs(s - cue["start"]), abs(output[matched[-1]][1] - cue["end"])]
+    phantoms = sum(
+        not any(
+            _overlaps(s, e, cue["start"], cue["end"])
+            and min(cer(line, part) for part in [*text.split("\n"), text]) <= FALSE_CUE_CER
+            for cue in truth_cues
+            for line in cue["lines"]
+        )
+        for s, e, text in output
+    )
+    n_lines = max(1, len(cers))
+    timing.sort()
+    return SubtitleScores(
+        cues=len(truth_cues),
+        lines=len(cers),
+        exact_lines=exact_lines / n_lines,
+        exact_cues=exact_cues / max(1, len(truth_cues)),
+        lines_found=found / n_lines,
+        cer=sum(cers) / n_lines,
+        output_cues=len(output),
+        phantom_cues=phantoms,
+        split_cues=split,
+        timing_error_s=timing[len(timing) // 2] if timing else 0.0,
+        wrong=tuple(wrong),
     )

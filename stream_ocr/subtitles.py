@@ -5,7 +5,8 @@ lines of each that are centred across the frame, low in it and high in it, and r
 the bands that hold them (with room for one more line and a margin), full width: the
 lower one always (with no such text, the lower third), the upper one where its text
 changes, as a bilingual film's second language above the picture does.
-``stream-ocr video --subtitles`` reads them, stacked (``view``), unless ``--roi`` is given.
+``stream-ocr video --subtitles`` reads them, stacked (``view``), unless ``--roi`` is given,
+and makes cues of the lines in them that stand as subtitles do (``subtitle_tracks``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import logging
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from stream_ocr.engines.base import FrameReader
+from stream_ocr.geometry import bbox
 from stream_ocr.sources import SourceSpec, frame_rate, open_capture
+from stream_ocr.tracking import Track
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +64,18 @@ def find_subtitle_bands(
     finally:
         capture.release()
     bands = []
-    if upper.frames >= 2 and len(upper.texts) >= 2:
-        y0, y1 = upper.band(height, above=0.5, below=1.5)
+    top = upper.subtitle_like()
+    if top is not None and top.frames >= 2 and len(top.texts) >= 2:
+        y0, y1 = top.band(height, above=0.5, below=1.5)
         logger.info("subtitle band above the picture: y %d to %d of %d", y0, y1, height)
         bands.append((0, y0, width, y1 - y0))
-    if lower.frames < 2:
+    low = lower.subtitle_like()
+    if low is None or low.frames < 2:
         logger.info("no recurring centred text found low in the frame: reading the lower third")
         y = int(height * (1 - FALLBACK_SHARE))
         return [*bands, (0, y, width, height - y)]
-    y0, y1 = lower.band(height, above=1.5, below=0.5)
-    logger.info("subtitle band: y %d to %d of %d, from %d frames with text", y0, y1, height, lower.frames)
+    y0, y1 = low.band(height, above=1.5, below=0.5)
+    logger.info("subtitle band: y %d to %d of %d, from %d frames with text", y0, y1, height, low.frames)
     return [*bands, (0, y0, width, y1 - y0)]
 
 
@@ -77,18 +83,76 @@ class _Centred:
     """The centred lines of one part of the sampled frames."""
 
     def __init__(self) -> None:
-        self.boxes: list[tuple[float, float]] = []  # (y0, y1) in frame pixels
-        self.texts: set[str] = set()
-        self.frames = 0
+        # One entry per sampled frame: its lines as (y0, y1, text), in frame pixels.
+        self.samples: list[list[tuple[float, float, str]]] = []
 
     def add(self, lines: list) -> None:
-        self.boxes += [(line.bbox[1], line.bbox[3]) for line in lines]
-        self.texts |= {line.text for line in lines}
-        self.frames += bool(lines)
+        if lines:
+            self.samples.append([(line.bbox[1], line.bbox[3], line.text) for line in lines])
+
+    @property
+    def frames(self) -> int:
+        return len(self.samples)
+
+    @property
+    def texts(self) -> set[str]:
+        return {text for lines in self.samples for _, _, text in lines}
+
+    def subtitle_like(self) -> _Centred | None:
+        """Only the lines that stand where subtitles do: a line is kept when a line of
+        another sample has its height (within a fifth) and its place (middles within a third
+        of a line height). Subtitles come back to the same rows; scene text that happens to
+        be centred (a shop sign or a poster in a moving picture) seldom does. ``None`` when
+        nothing is left."""
+        kept = _Centred()
+        for k, sample in enumerate(self.samples):
+            kept.add_rows(
+                [
+                    row
+                    for row in sample
+                    if any(_same_row(row, other) for j, rows in enumerate(self.samples) if j != k for other in rows)
+                ]
+            )
+        return kept if kept.samples else None
+
+    def add_rows(self, rows: list[tuple[float, float, str]]) -> None:
+        if rows:
+            self.samples.append(rows)
 
     def band(self, height: int, above: float, below: float) -> tuple[int, int]:
         """(y0, y1) holding the lines, with room for ``above`` and ``below`` line heights more."""
-        line_height = max(y1 - y0 for y0, y1 in self.boxes)
-        y0 = max(0, int(min(y for y, _ in self.boxes) - above * line_height))
-        y1 = min(height, int(max(y for _, y in self.boxes) + below * line_height))
+        rows = [row for sample in self.samples for row in sample]
+        line_height = float(np.median([y1 - y0 for y0, y1, _ in rows]))
+        y0 = max(0, int(min(y for y, _, _ in rows) - above * line_height))
+        y1 = min(height, int(max(y for _, y, _ in rows) + below * line_height))
         return y0, y1
+
+
+def _same_row(a: tuple[float, float, str], b: tuple[float, float, str]) -> bool:
+    ha, hb = a[1] - a[0], b[1] - b[0]
+    return abs(ha - hb) <= max(ha, hb) / 5 and abs((a[0] + a[1]) - (b[0] + b[1])) / 2 <= max(ha, hb) / 3
+
+
+def subtitle_tracks(tracks: list[Track], bands: list[tuple[int, int, int, int]]) -> list[Track]:
+    """Of the tracks read in subtitle bands (x, y, w, h; stacked bands share x and w), those
+    that stand as subtitles do: centred across the band, and of the height most centred
+    lines of their band have (within a third). A sign, a poster or a watermark in a band is
+    read and kept in tracks.json, but is no subtitle cue."""
+    out = []
+    for x, y, w, h in bands:
+        centre = x + w / 2
+        placed = []
+        for track in tracks:
+            boxes = [bbox(b.points) for b in track.boxes]
+            if not boxes:
+                continue
+            middle = float(np.median([(b[0] + b[2]) / 2 for b in boxes]))
+            row = float(np.median([(b[1] + b[3]) / 2 for b in boxes]))
+            height = float(np.median([b[3] - b[1] for b in boxes]))
+            if y <= row < y + h and abs(middle - centre) <= CENTRE_TOLERANCE * w:
+                placed.append((track, height))
+        if not placed:
+            continue
+        usual = float(np.median(np.repeat([p[1] for p in placed], [max(1, p[0].frames_seen) for p in placed])))
+        out += [track for track, height in placed if abs(height - usual) <= usual / 3]
+    return sorted(out, key=lambda t: t.first_time)

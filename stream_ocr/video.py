@@ -409,14 +409,20 @@ def build_timeline(
     # second, is a misread piece of it (glare), not a short caption.
     lasting = [t for t in kept if t.frames_seen >= job.min_frames]
     kept = [t for t in kept if t.frames_seen >= job.min_frames or not _on_a_lasting_text(t, lasting)]
-    cues = exporters.cues(kept, hold)
+    # With --subtitles, only the lines that stand as subtitles do are cues (all are tracks).
+    spoken = kept
+    if job.subtitles and summary.bands:
+        from stream_ocr.subtitles import subtitle_tracks
+
+        spoken = subtitle_tracks(kept, [tuple(b) for b in summary.bands])  # type: ignore[misc]
+    cues = exporters.cues(spoken, hold)
     summary.tracks = len(kept)
     summary.cues = len(cues)
     summary.distinct_texts = sorted({t.text for t in kept})
     kept_crops = {}
     if crops is not None:
         kept_crops = {t.track_id: jpeg for t in kept if (jpeg := crops.get(CROPS_KEY, t.track_id)) is not None}
-    return Timeline(kept, cues, hold, kept_crops, exporters.cues_by_language(kept, hold))
+    return Timeline(kept, cues, hold, kept_crops, exporters.cues_by_language(spoken, hold))
 
 
 def write_timeline(out: Path, stem: str, timeline: Timeline) -> None:
