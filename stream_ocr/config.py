@@ -112,6 +112,15 @@ class EngineConfig:
     # 0.5 drops short words such as a subtitle's "I'm" (0.48), so 0.4 (BENCHMARKS.md).
     min_confidence: float = setting(0.4, help="drop reads below this confidence")
     auto_rotate: bool = setting(True, flag="--no-rotate", help="do not try reading text upside down or sideways")
+    # Each upright line of Latin text is read again whole, its box widened at both ends
+    # (``engines/line_reads.py``): the dialogue dashes, lone "I"s, closing stops and spaces
+    # that word-by-word reads lose (keras-ocr engine, english_g2 recogniser).
+    line_reads: bool = setting(
+        True, flag="--no-line-reads", help="read words box by box only, not each line whole as well"
+    )
+    # English lines' words checked against English word frequencies (``engines/lexicon.py``):
+    # look-alike glyphs, lost spaces and unknowable case mended, never into a rare word.
+    lexicon: bool = setting(True, flag="--no-lexicon", help="leave English words as the recogniser read them")
     # Run TensorFlow graphs in bfloat16 where the CPU has native support (oneDNN's
     # auto mixed precision); CPUs without it, and GPUs, are unaffected.
     cpu_bfloat16: bool = True

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stream_ocr.plausibility import is_punctuation
 from stream_ocr.scripts import joins_without_space
 from stream_ocr.types import Detection, Line, reading_order, text_angle
 
@@ -100,8 +101,9 @@ def group_lines(
     """Group ``words`` into lines, in reading order, each numbered with its block.
 
     Lines are found with every word; then words for which ``junk_word`` is true leave
-    their line (which keeps its place and its other words), and lines for which
-    ``junk_line`` is true go.
+    their line (which keeps its place and its other words), but for marks of punctuation
+    alone ("-", "...") in a line that keeps a real word; and lines for which ``junk_line``
+    is true go.
     """
     config = config or LineConfig()
     words = [w for w in words if w.text.strip()]
@@ -132,9 +134,11 @@ def group_lines(
             best.append(word)
     lines = []
     for row in rows:
-        kept = [w for w in row if junk_word is None or not junk_word(w)]
-        if not kept:
+        real = {id(w) for w in row if not is_punctuation(w) and (junk_word is None or not junk_word(w))}
+        if not real:
             continue
+        # A dash or an ellipsis between words stays, as printed, where real words do.
+        kept = [w for w in row if id(w) in real or is_punctuation(w)]
         kept_chars = sum(len(w.text.strip()) for w in kept)
         junk_chars = sum(len(w.text.strip()) for w in row) - kept_chars
         if kept_chars <= 2 < junk_chars:

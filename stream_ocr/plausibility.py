@@ -20,6 +20,15 @@ from stream_ocr.types import Detection
 # Characters Latin recognizers emit for glyphs they cannot read, and which real scene or
 # subtitle text almost never holds.
 RARE_SYMBOLS = frozenset("^~`|\\{}<>")
+# Marks that stand alone between words in real text: a dialogue dash, an ellipsis, quotes.
+# A word of these only is no junk in a line that keeps a real word (``lines.group_lines``).
+PUNCTUATION = frozenset("-–—.,!?:;'\"‘’“”()[]…")
+
+
+def is_punctuation(det: Detection) -> bool:
+    """True for a word of ordinary punctuation only ("-", "...", "?")."""
+    chars = [c for c in det.text if not c.isspace()]
+    return bool(chars) and all(c in PUNCTUATION for c in chars)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,9 @@ def is_junk_word(det: Detection, config: JunkConfig | None = None) -> bool:
     chars = [c for c in det.text if not c.isspace()]
     if not chars:
         return True
+    # Ordinary marks do not count against a word: "me..." and "- Hi" are no junk.
+    if not is_punctuation(det):
+        chars = [c for c in chars if c not in PUNCTUATION] or chars
     alnum = sum(c.isalnum() for c in chars)
     if alnum / len(chars) < config.min_alnum_share:
         return True

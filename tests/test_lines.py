@@ -6,6 +6,7 @@ import cv2
 import pytest
 
 from stream_ocr.lines import blocks, group_lines
+from stream_ocr.plausibility import is_junk_word
 from stream_ocr.types import Detection
 
 from .conftest import SAMPLES
@@ -82,3 +83,21 @@ def test_real_subtitle_frame_reads_as_two_lines_in_one_block(keras_engine):
     assert [line.text.rstrip(".:;") for line in subtitle] == ["We should leave before", "the rain starts again"]
     assert subtitle[0].block == subtitle[1].block
     assert result.text.splitlines()[-2:] == [line.text for line in subtitle]
+
+
+def test_a_dialogue_dash_and_an_ellipsis_stay_in_a_line_of_words():
+    # A lone "-" or "..." is no junk where the line holds real words.
+    words = [word(100, 50, "-", w=12), word(130, 50, "Every"), word(230, 50, "line"), word(310, 50, "...", w=20)]
+    lines = group_lines(words, junk_word=lambda w: is_junk_word(w))
+    assert [line.text for line in lines] == ["- Every line ..."]
+
+
+def test_punctuation_alone_is_no_line():
+    lines = group_lines([word(100, 50, "-", w=12), word(100, 200, "...", w=20)], junk_word=lambda w: is_junk_word(w))
+    assert lines == ()
+
+
+def test_a_word_with_a_closing_ellipsis_is_no_junk():
+    assert not is_junk_word(word(0, 0, "me..."))
+    assert not is_junk_word(word(0, 0, "'O.R.'"))
+    assert is_junk_word(word(0, 0, "~^|"))

@@ -318,6 +318,37 @@ def decode(probs: np.ndarray) -> tuple[str, float]:
     return even_case("".join(chars)), min(1.0, confidence)
 
 
+def decode_spans(probs: np.ndarray) -> tuple[str, list[float], list[tuple[int, int]]]:
+    """Greedy CTC decoding that keeps where each character was read: the text (in even
+    case), each character's probability, and the first and last time step it held. A time
+    step is 4 pixels of the 64-pixel-high crop."""
+    best = probs.argmax(axis=1)
+    best_p = probs.max(axis=1)
+    chars: list[str] = []
+    conf: list[float] = []
+    spans: list[tuple[int, int]] = []
+    previous = 0
+    for t, index in enumerate(best):
+        if index != 0 and index == previous:
+            spans[-1] = (spans[-1][0], t)
+            conf[-1] = max(conf[-1], float(best_p[t]))
+        elif index != 0:
+            chars.append(CHARACTERS[index - 1])
+            conf.append(float(best_p[t]))
+            spans.append((t, t))
+        previous = index
+    return even_case("".join(chars)), conf, spans
+
+
+def confidence_of(probabilities: list[float]) -> float:
+    """EasyOCR's confidence of a read: the product of its characters' probabilities,
+    raised to 2/sqrt(n)."""
+    if not probabilities:
+        return 0.0
+    value = float(np.prod(np.asarray(probabilities, dtype=np.float64)) ** (2.0 / np.sqrt(len(probabilities))))
+    return min(1.0, value)
+
+
 def _reads_better(reads: list[tuple[str, float]], than: list[tuple[str, float]]) -> bool:
     """Whether one orientation's reads beat another's: more confident in total, and on most boxes.
 
@@ -373,7 +404,11 @@ class EnglishG2Recognizer:
 
     def recognize_crops(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Read grey crops of height 64 (any widths); returns (text, confidence) per crop."""
-        results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        return [decode(probs) for probs in self.class_scores(crops)]
+
+    def class_scores(self, crops: list[np.ndarray]) -> list[np.ndarray]:
+        """Each grey crop's (time step, class) probabilities, over its own width only."""
+        out: list[np.ndarray] = [np.zeros((1, NUM_CLASSES), np.float32)] * len(crops)
         # Similar widths go together, so that little of each batch is padding.
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1])
         start = 0
@@ -391,8 +426,8 @@ class EnglishG2Recognizer:
             for row, i in enumerate(chunk):
                 # Time steps past the crop's own width only saw padding.
                 steps = max(1, min(probs.shape[1], crops[i].shape[1] // 4))
-                results[i] = decode(probs[row, :steps])
-        return results
+                out[i] = np.asarray(probs[row, :steps])
+        return out
 
     def recognize_boxes(
         self,

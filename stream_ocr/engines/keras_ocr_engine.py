@@ -21,6 +21,8 @@ from stream_ocr.engines.base import Engine, Region
 from stream_ocr.engines.craft import CraftDetector, detection_scale
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
+from stream_ocr.engines.lexicon import correct_line
+from stream_ocr.engines.line_reads import LineReader
 from stream_ocr.engines.ppocr_recognizer import PPOCRRecognizer
 from stream_ocr.engines.runtimes import resolve_runtime
 from stream_ocr.engines.script_choice import ScriptChooser
@@ -98,8 +100,12 @@ class KerasOCREngine(Engine):
         self._reserved_pixels = 0  # the largest input CRAFT has run on (``reserve``)
         self.detector = CraftDetector.load(config)
         self.recognizer: Any
+        self.line_reader: LineReader | None = None
         if config.recognizer == "english_g2":
             self.recognizer = EnglishG2Recognizer.load(config)
+            if config.line_reads:
+                lexicon = correct_line if config.lexicon and "en" in config.language_list else None
+                self.line_reader = LineReader(self.recognizer, correct=lexicon)
         else:
             self.recognizer = KurapanRecognizer(config.allow_download)
         # Chinese and Japanese lines: read again by PP-OCR's recogniser (``script_choice``).
@@ -152,6 +158,10 @@ class KerasOCREngine(Engine):
         reads = self.recognizer.recognize_boxes(gray, boxes, timings, auto_rotate=self.config.auto_rotate)
         if self.scripts is not None:
             reads = self.scripts.choose(frame, boxes, reads, timings)
+        if self.line_reader is not None:
+            start = time.perf_counter()
+            reads = self.line_reader.read(gray, reads)
+            timings["recognize_lines"] = timings.get("recognize_lines", 0.0) + (time.perf_counter() - start) * 1000
         detections = []
         for read in reads:
             text = read.text.strip()

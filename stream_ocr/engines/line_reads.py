@@ -1,0 +1,303 @@
+"""Read each line of Latin text whole, so that what the detector left out of its word boxes is kept.
+
+Owns the second look at a frame's words: the detector's word boxes of one line are joined,
+the line's box is widened at both ends and read in one crop, and the read is cut back into
+words at its spaces, each word placed where the recogniser read it. CRAFT draws no box
+round a dialogue dash, often none round a lone "I", and its boxes end before a closing
+period or ellipsis; read word by word, those glyphs are lost, and so is the space the
+recogniser would have seen between two words. Characters read in the widened ends are
+kept only when they are the punctuation (or the "I") that stands there in real text.
+Runs no detector and groups no lines for the engine's output (``lines`` does that after).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from stream_ocr.engines.english_g2 import (
+    HEIGHT,
+    MAX_WIDTH,
+    EnglishG2Recognizer,
+    Read,
+    confidence_of,
+    decode_spans,
+    warp_box,
+)
+from stream_ocr.lines import group_lines
+from stream_ocr.scripts import is_cjk
+from stream_ocr.types import Detection
+
+# What may stand in the widened ends of a line, where no word box was: a dialogue dash, an
+# opening quote or bracket and a lone "I" before; closing punctuation after.
+LEADING = frozenset("-–—\"'‘“([¿¡I")
+TRAILING = frozenset(".,!?:;'\"’”)]…")
+# How a line may end: an ellipsis or one mark, then a closing quote or bracket.
+_ENDING = re.compile(r"(\.\.\.|[.,!?:;…])?[\"'’”)\]]?")
+# Pixels of the crop per time step of the recogniser (two poolings of 2 across).
+STEP = 4
+
+
+@dataclass(frozen=True)
+class LineReadConfig:
+    # How far the line's box is widened, in line heights: before it (a dash and its space
+    # are about 0.5, a dash before a lone "I" that the box also missed about 1.0), after
+    # it (an ellipsis), and above and below.
+    before: float = 1.4
+    after: float = 0.8
+    vertical: float = 0.1
+    # A mark read in the widened ends is kept at this probability or more (the recogniser
+    # reads the edge of a crop, or the picture beyond the text, as a faint "!", '"' or "."),
+    # and not within this many line heights of the crop's own edge.
+    min_margin_probability: float = 0.75
+    min_dot_probability: float = 0.95
+    min_i_probability: float = 0.5
+    lone_i_reach: float = 0.7
+    edge: float = 0.25
+    slack: float = 0.3
+    # A dialogue dash this far (in line heights) before the next glyph has a space after
+    # it, which the recogniser does not always read.
+    dash_space: float = 0.25
+    # The whole read is kept when its letters and digits are this close (normalised edit
+    # distance) to the words' own, or when it is at least as sure as they are.
+    max_distance: float = 0.34
+    # Lines tilted more than this keep their word reads (a page turned sideways).
+    max_tilt_deg: float = 20.0
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-6)
+
+
+def _key(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def widened(points: np.ndarray, before: float, after: float, vertical: float) -> np.ndarray:
+    """A 4-point box (clockwise from its top-left) widened by line heights at each end and edge."""
+    tl, tr, br, bl = np.asarray(points, dtype=np.float32)
+    h = max(float(np.linalg.norm(bl - tl)), 1.0)
+    along, down = _unit(tr - tl), _unit(bl - tl)
+    b, a, v = before * h, after * h, vertical * h
+    return np.array(
+        [tl - along * b - down * v, tr + along * a - down * v, br + along * a + down * v, bl - along * b + down * v],
+        dtype=np.float32,
+    )
+
+
+def line_crop(gray: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """``box`` warped out of ``gray`` at the recogniser's height, its contrast stretched as
+    ``english_g2.crop_box`` stretches a word's."""
+    crop = warp_box(gray, box, 0.0, HEIGHT, HEIGHT // 4, MAX_WIDTH)
+    lo, hi = np.percentile(crop, (5, 95))
+    if hi - lo >= 10:
+        crop = cv2.convertScaleAbs(crop, alpha=255.0 / (hi - lo), beta=-lo * 255.0 / (hi - lo))
+    return crop
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    x0: float  # in crop pixels
+    x1: float
+    probabilities: tuple[float, ...]
+
+
+def tokens(
+    text: str,
+    probabilities: list[float],
+    spans: list[tuple[int, int]],
+    core: tuple[float, float],
+    width: float,
+    height: float,
+    config: LineReadConfig,
+) -> list[_Token]:
+    """The read cut at its spaces into words placed along the crop (``width`` by ``height``
+    pixels a line); of the characters read outside ``core`` (the crop's x range that the
+    word boxes covered) only those kept that real text has there (``_margin_kept``)."""
+    chars = []
+    for c, p, (t0, t1) in zip(text, probabilities, spans):
+        chars.append((c, p, float(t0 * STEP), float((t1 + 1) * STEP)))
+    chars = _margin_kept(chars, core, width, height, config)
+    words: list[list[tuple[str, float, float, float]]] = [[]]
+    for item in chars:
+        if item[0] == " ":
+            words.append([])
+        else:
+            words[-1].append(item)
+    words = [w for w in words if w]
+    out = []
+    for k, word in enumerate(words):
+        # A word reaches halfway to its neighbours: CTC marks a glyph with a narrow peak.
+        left = word[0][2] if k == 0 else (words[k - 1][-1][3] + word[0][2]) / 2
+        right = word[-1][3] if k == len(words) - 1 else (word[-1][3] + words[k + 1][0][2]) / 2
+        out.append(_Token("".join(c for c, *_ in word), left, right, tuple(p for _, p, _, _ in word)))
+    return out
+
+
+def _margin_kept(
+    chars: list[tuple[str, float, float, float]],
+    core: tuple[float, float],
+    width: float,
+    height: float,
+    config: LineReadConfig,
+) -> list[tuple[str, float, float, float]]:
+    """``chars`` (character, probability, x0, x1) less what was read in the widened ends
+    that is no dash, "I", quote or closing mark, is read faintly, lies at the crop's very
+    edge, or makes an ending no text has (".!", a closing quote never opened)."""
+    edge = config.edge * height
+    # The first box's start is known to a few pixels, and a CTC peak may stand off its
+    # glyph's middle: what is read this close before it still belongs to it. (After the
+    # last box, letters read are the picture beyond the text.)
+    core = (core[0] - config.slack * height, core[1])
+
+    def middle(item: tuple[str, float, float, float]) -> float:
+        return (item[2] + item[3]) / 2
+
+    inner = [item for item in chars if core[0] <= middle(item) <= core[1] or item[0] == " "]
+    inner_text = "".join(c for c, *_ in inner)
+    lead = []
+    for item in chars:
+        c, p, _, _ = item
+        m = middle(item)
+        if m >= core[0] or c == " ":
+            continue
+        floor = config.min_i_probability if c == "I" else config.min_margin_probability
+        if c not in LEADING or p < floor or m < edge:
+            continue
+        if c == "I" and m < core[0] - config.lone_i_reach * height:
+            continue  # too far before the words for a lone "I" and its space
+        if c in "-–—" and inner_text.lstrip()[:1] in ("-", "–", "—"):
+            continue
+        if c in "\"“'‘" and not any(q in inner_text for q in "\"”'’"):
+            continue  # an opening quote that nothing in the line closes
+        if c in "([" and ")]"["([".index(c)] not in inner_text:
+            continue
+        if c in "-–—" and any(d in "-–—" for d, *_ in lead):
+            continue  # one dialogue dash to a line
+        lead.append(item)
+    trail = []
+    for item in chars:
+        c, p, _, _ = item
+        m = middle(item)
+        if m <= core[1] or c == " ":
+            continue
+        floor = config.min_dot_probability if c in ".,:;" else config.min_margin_probability
+        if c not in TRAILING or p < floor or m > width - edge:
+            break
+        trail.append(item)
+    # The end of the line as read, marks and all, must be one that text has.
+    tail = re.search(r"[^\w\s]*$", inner_text.rstrip())
+    inner_end = tail.group(0) if tail else ""
+    while trail:
+        ending = inner_end + "".join(c for c, *_ in trail)
+        quotes = sum(inner_text.count(q) for q in '"“”') + sum(c in '"”' for c, *_ in trail)
+        if _ENDING.fullmatch(ending) and (quotes % 2 == 0 or not any(c in '"”' for c, *_ in trail)):
+            break
+        trail.pop()
+    kept = [*lead, *inner, *trail]
+    # "-I don't": a dash at the start whose gap to the glyph after it is a space's.
+    first = next((k for k, item in enumerate(kept) if item[0] != " "), None)
+    if first is not None and kept[first][0] in "-–—" and first + 1 < len(kept):
+        dash, after = kept[first], kept[first + 1]
+        if after[0] != " " and after[2] - dash[3] >= config.dash_space * height:
+            kept.insert(first + 1, (" ", 1.0, dash[3], after[2]))
+    return kept
+
+
+def _along(box: np.ndarray, width: float, x0: float, x1: float, top: float, bottom: float) -> np.ndarray:
+    """The part of ``box`` (the crop's source) from crop x ``x0`` to ``x1``, and from ``top`` to
+    ``bottom`` of its height (0-1)."""
+    tl, tr, br, bl = box
+    f0, f1 = max(0.0, x0 / width), min(1.0, x1 / width)
+
+    def at(f: float, v: float) -> np.ndarray:
+        upper = tl + (tr - tl) * f
+        lower = bl + (br - bl) * f
+        return upper + (lower - upper) * v
+
+    return np.array([at(f0, top), at(f1, top), at(f1, bottom), at(f0, bottom)], dtype=np.float32)
+
+
+class LineReader:
+    """Reads a frame's Latin lines whole (``read``); thread-compatible, as the recogniser is."""
+
+    def __init__(
+        self,
+        recognizer: EnglishG2Recognizer,
+        config: LineReadConfig | None = None,
+        correct: Callable[[list[str]], list[list[str]]] | None = None,
+    ) -> None:
+        self.recognizer = recognizer
+        self.config = config or LineReadConfig()
+        # A line's words as read -> the words each is (``lexicon.correct_line``; none: as read).
+        self.correct = correct
+
+    def read(self, gray: np.ndarray, reads: list[Read]) -> list[Read]:
+        """``reads`` (one per word box) with each upright Latin line read again whole: its
+        words replaced by those of the line's read where that read is kept."""
+        words = [Detection.from_array(r.box, r.text.strip() or "?", r.confidence) for r in reads]
+        index = {id(w): i for i, w in enumerate(words)}
+        candidates = [w for w in words if self._upright(w) and not any(is_cjk(c) for c in w.text)]
+        lines = [line for line in group_lines(candidates) if line.words]
+        if not lines:
+            return reads
+        config = self.config
+        boxes = [widened(np.array(line.points), config.before, config.after, config.vertical) for line in lines]
+        crops = [line_crop(gray, box) for box in boxes]
+        replaced: set[int] = set()
+        out: list[Read] = []
+        for line, box, crop, probs in zip(lines, boxes, crops, self.recognizer.class_scores(crops)):
+            new = self._line_words(line, box, crop.shape[1], probs)
+            if new is None:
+                continue
+            replaced |= {index[id(w)] for w in line.words}
+            out += new
+        return [r for i, r in enumerate(reads) if i not in replaced] + out
+
+    def _upright(self, word: Detection) -> bool:
+        (x0, y0), (x1, y1) = word.points[0], word.points[1]
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        return abs(angle) <= self.config.max_tilt_deg
+
+    def _line_words(self, line, box: np.ndarray, width: int, probs: np.ndarray) -> list[Read] | None:
+        """The line's words from its whole read, or None to keep the word reads."""
+        text, probabilities, spans = decode_spans(probs)
+        config = self.config
+        total = config.before + _length_in_heights(line) + config.after
+        core = (width * config.before / total, width * (config.before + _length_in_heights(line)) / total)
+        found = tokens(text, probabilities, spans, core, width, HEIGHT / (1 + 2 * config.vertical), config)
+        if not found:
+            return None
+        line_text = " ".join(t.text for t in found)
+        own = " ".join(w.text for w in line.words)
+        own_confidence = np.mean([w.confidence or 0.0 for w in line.words])
+        confidence = confidence_of([p for t in found for p in t.probabilities])
+        distance = Levenshtein.normalized_distance(_key(line_text), _key(own))
+        if distance > config.max_distance and confidence < own_confidence:
+            return None
+        v0 = config.vertical / (1 + 2 * config.vertical)
+        out = []
+        corrected = self.correct([t.text for t in found]) if self.correct else [[t.text] for t in found]
+        for token, parts in zip(found, corrected):
+            share = sum(len(p) for p in parts) or 1
+            x = token.x0
+            for part in parts:
+                x1 = x + (token.x1 - token.x0) * len(part) / share
+                piece = _along(box, width, x, x1, v0, 1 - v0)
+                # Each word is as sure as the read it came from: a lone "I" or "-" is one
+                # glyph, whose own score says little when the line around it reads well.
+                out.append(Read(piece, part, confidence))
+                x = x1
+        return out
+
+
+def _length_in_heights(line: Detection) -> float:
+    tl, tr, _, bl = (np.asarray(p, dtype=np.float32) for p in line.points)
+    return float(np.linalg.norm(tr - tl)) / max(float(np.linalg.norm(bl - tl)), 1.0)
