@@ -68,6 +68,24 @@ def cmd_image(args: argparse.Namespace, given: dict[str, Any]) -> int:
     return 1 if failures else 0
 
 
+def clock(seconds: float) -> str:
+    """``seconds`` as h:mm:ss."""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def video_fps(path: Path) -> float:
+    """The frame rate a video file declares (0 when it cannot be opened or declares none)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    try:
+        fps = capture.get(cv2.CAP_PROP_FPS) if capture.isOpened() else 0.0
+    finally:
+        capture.release()
+    return fps if 0 < fps < 1000 else 0.0
+
+
 def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
     from tqdm import tqdm
 
@@ -97,11 +115,16 @@ def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
     for path in args.inputs:
         out_dir = args.out / path.stem if len(args.inputs) > 1 else args.out
         bar = tqdm(desc=path.name, unit="frame", dynamic_ncols=True, disable=args.quiet)
+        fps = video_fps(path)
 
-        def progress(done: int, total: int, bar=bar) -> None:
+        def progress(done: int, total: int, bar=bar, fps=fps) -> None:
             if total and bar.total != total:
                 bar.total = total
             bar.update(done - bar.n)
+            if fps:  # the film's own time beside the frames (tqdm gives the ETA)
+                bar.set_postfix_str(
+                    f"film {clock(done / fps)} of {clock(total / fps) if total else '?'}", refresh=False
+                )
 
         try:
             summary = run(path, out_dir, progress)
