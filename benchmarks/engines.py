@@ -6,8 +6,8 @@ Compares, on the same frames in one run:
   * ``keras-ocr-easyocr`` - the same with EasyOCR's released english_g2 weights;
   * ``keras-ocr-auto`` - the default engine with ``--lang auto`` (not run unless named):
     what reading Chinese and Japanese too costs English photos;
-  * ``keras-ocr-words`` - the default engine reading box by box only, without the whole-line
-    reads and the lexicon (``--no-line-reads --no-lexicon``; not run unless named);
+  * ``keras-ocr-lines`` - the default engine reading each line whole as well, with the
+    lexicon, as ``--subtitles`` runs it (``--line-reads on``; not run unless named);
   * ``rapidocr``   - RapidOCR 3.x (PP-OCRv6 small);
   * ``stock-pipeline`` - keras-ocr's own ``keras_ocr.pipeline.Pipeline`` at its defaults
     (scale=2, max_size=2048), with the same CRAFT weights and the same english_g2
@@ -57,7 +57,7 @@ def _frames(size: tuple[int, int], count: int):
 
 def _build(name: str):
     """A function BGR frame -> list of Detection, for the named engine."""
-    if name in ("keras-ocr", "rapidocr", "keras-ocr-easyocr", "keras-ocr-auto", "keras-ocr-words"):
+    if name in ("keras-ocr", "rapidocr", "keras-ocr-easyocr", "keras-ocr-auto", "keras-ocr-lines"):
         from stream_ocr.config import EngineConfig
         from stream_ocr.engines import create_engine
 
@@ -65,8 +65,8 @@ def _build(name: str):
             engine = create_engine(EngineConfig(recognizer_weights="easyocr"))
         elif name == "keras-ocr-auto":  # --lang auto: unsure boxes read again for Chinese and Japanese
             engine = create_engine(EngineConfig(languages="auto"))
-        elif name == "keras-ocr-words":  # box by box only: no whole-line reads, no lexicon
-            engine = create_engine(EngineConfig(line_reads=False, lexicon=False))
+        elif name == "keras-ocr-lines":  # each line read whole as well, as --subtitles does
+            engine = create_engine(EngineConfig(line_reads="on"))
         else:
             engine = create_engine(name=name)
         return lambda frame: list(engine.read(frame).detections)

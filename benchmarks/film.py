@@ -9,9 +9,11 @@ phantom cues, cues split in two, the median timing error, rtf (wall time, model 
 included, over film time) and the peak RSS of the process.
 
     python benchmarks/film.py ~/films/tune.mp4 [~/films/report.mp4] [--engines keras-ocr rapidocr]
-        [--wrong 40] [--end 120] [--json out.json]
+        [--wrong 40] [--end 120] [--baseline /tmp/before] [--json out.json]
 
 ``--wrong N`` prints the first N lines that were not exact (truth, then the closest read).
+``--baseline DIR`` also runs another checkout's default engine (a ``git worktree`` of the
+commit before a change) on the same films, in the same run.
 """
 
 from __future__ import annotations
@@ -49,12 +51,12 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run(film: Path, engine: str, out: Path, extra: list[str]) -> tuple[float, float]:
-    """Run the job; returns (wall seconds, peak RSS in MB)."""
+def run(film: Path, engine: str, out: Path, extra: list[str], tree: Path = ROOT) -> tuple[float, float]:
+    """Run the job with ``tree``'s stream_ocr; returns (wall seconds, peak RSS in MB)."""
     cmd = [sys.executable, "-m", "stream_ocr", "video", str(film), "--subtitles", "--out", str(out), "--quiet"]
     cmd += ["--engine", engine, *extra]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=tree, env=dict(os.environ, PYTHONPATH=str(tree)), stderr=subprocess.PIPE)
     peak = [0.0]
 
     def watch() -> None:
@@ -77,6 +79,7 @@ def main() -> int:
     parser.add_argument("--engines", nargs="+", default=["keras-ocr", "rapidocr"])
     parser.add_argument("--end", type=float, help="score only the first END seconds (a quicker look)")
     parser.add_argument("--wrong", type=int, default=0, help="print this many lines that were not exact")
+    parser.add_argument("--baseline", type=Path, help="also run the default engine of this checkout, side by side")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     rows = []
@@ -90,13 +93,16 @@ def main() -> int:
                 duration = args.end
                 cues = [c for c in cues if c["end"] <= args.end]
                 extra = ["--end", str(args.end)]
-            for engine in args.engines:
-                out = Path(tmp) / f"{film.stem}-{engine}"
-                wall, rss = run(film, engine, out, extra)
+            runs = [(engine, engine, ROOT) for engine in args.engines]
+            if args.baseline:
+                runs.insert(0, ("baseline keras-ocr", "keras-ocr", args.baseline.resolve()))
+            for label, engine, tree in runs:
+                out = Path(tmp) / f"{film.stem}-{label.replace(' ', '-')}"
+                wall, rss = run(film, engine, out, extra, tree)
                 srt = parse_srt((out / f"{film.stem}.srt").read_text(encoding="utf-8"))
                 scores = score_subtitles(srt, cues).to_dict()
                 wrong = scores.pop("wrong")
-                row = {"film": film.stem, "engine": engine, **scores, "rtf": round(wall / duration, 3)}
+                row = {"film": film.stem, "engine": label, **scores, "rtf": round(wall / duration, 3)}
                 row["peak_rss_mb"] = round(rss)
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)

@@ -97,6 +97,8 @@ def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
         preset = subtitle_job(job)
         job = replace(preset, merge_gap_s=given.get("merge-gap", preset.merge_gap_s))
     engine_config = fill(EngineConfig, given)
+    if job.subtitles and engine_config.line_reads == "auto":  # every glyph a subtitle prints
+        engine_config = replace(engine_config, line_reads="on")
     if args.ray is not None:
         from stream_ocr.cluster.runtime import connect
 

@@ -38,6 +38,8 @@ def default_data_dir() -> Path:
 
 # Where the keras-ocr engine's networks can run (``engines/runtimes.py``).
 RUNTIMES = ("auto", "tensorflow", "openvino")
+# Whole-line reads (``engines/line_reads.py``): "auto" is on for --subtitles jobs only.
+LINE_READS = ("auto", "on", "off")
 # What finds text on the detector's coarse pass (``engines/craft.py``).
 COARSE_FINDERS = ("ppocr", "craft")
 
@@ -114,13 +116,20 @@ class EngineConfig:
     auto_rotate: bool = setting(True, flag="--no-rotate", help="do not try reading text upside down or sideways")
     # Each upright line of Latin text is read again whole, its box widened at both ends
     # (``engines/line_reads.py``): the dialogue dashes, lone "I"s, closing stops and spaces
-    # that word-by-word reads lose (keras-ocr engine, english_g2 recogniser).
-    line_reads: bool = setting(
-        True, flag="--no-line-reads", help="read words box by box only, not each line whole as well"
+    # that word-by-word reads lose (keras-ocr engine, english_g2 recogniser). "auto": with
+    # ``--subtitles`` only. On photos it costs word F1 (0.526 against 0.641 on the
+    # validation photos, BENCHMARKS.md): scene text is no line of print.
+    line_reads: str = setting(
+        "auto",
+        choices=LINE_READS,
+        help="also read each line of Latin text whole, for the glyphs word boxes miss (dashes, a lone I, "
+        "closing marks): auto (with --subtitles only), on, off",
     )
     # English lines' words checked against English word frequencies (``engines/lexicon.py``):
     # look-alike glyphs, lost spaces and unknowable case mended, never into a rare word.
-    lexicon: bool = setting(True, flag="--no-lexicon", help="leave English words as the recogniser read them")
+    lexicon: bool = setting(
+        True, flag="--no-lexicon", help="leave English words as the recogniser read them (with line reads)"
+    )
     # Run TensorFlow graphs in bfloat16 where the CPU has native support (oneDNN's
     # auto mixed precision); CPUs without it, and GPUs, are unaffected.
     cpu_bfloat16: bool = True
@@ -182,6 +191,8 @@ class EngineConfig:
             raise BadInputError(f"coarse_finder is {' or '.join(COARSE_FINDERS)}, got {self.coarse_finder!r}")
         if self.recognizer_weights not in ("video", "easyocr"):
             raise BadInputError(f"recognizer weights are video or easyocr, got {self.recognizer_weights!r}")
+        if self.line_reads not in LINE_READS:
+            raise BadInputError(f"line_reads is {', '.join(LINE_READS)}, got {self.line_reads!r}")
         if self.runtime not in RUNTIMES:
             raise BadInputError(f"runtime is auto, tensorflow or openvino, got {self.runtime!r}")
         if self.recognizer_batch_size < 1:

@@ -21,6 +21,15 @@ def keras_engine():
 
 
 @pytest.fixture(scope="session")
+def subtitle_engine():
+    """The default engine as ``--subtitles`` runs it: each Latin line read whole as well."""
+    from stream_ocr.config import EngineConfig
+    from stream_ocr.engines import create_engine
+
+    return create_engine(EngineConfig(line_reads="on"))
+
+
+@pytest.fixture(scope="session")
 def rapid_engine():
     from stream_ocr.engines import create_engine
 

@@ -283,19 +283,55 @@ class LineReader:
         if distance > config.max_distance and confidence < own_confidence:
             return None
         v0 = config.vertical / (1 + 2 * config.vertical)
+        tl, tr = box[0], box[1]
+        along = tr - tl
+        span = max(float(np.dot(along, along)), 1e-6)
+
+        def place(word: Detection) -> float:
+            """Where the middle of ``word``'s box lies along the crop, in crop pixels."""
+            middle = np.mean(np.asarray(word.points, dtype=np.float32), axis=0)
+            return float(np.dot(middle - tl, along)) / span * width
+
         out = []
         corrected = self.correct([t.text for t in found]) if self.correct else [[t.text] for t in found]
         for token, parts in zip(found, corrected):
+            # A word the detector boxed keeps the detector's box (it fits the glyphs); a
+            # glyph it missed (a dash, a lone "I") is placed where the recogniser read it.
+            members = [w for w in line.words if token.x0 <= place(w) < token.x1]
+            if members:
+                token_box = _enclosing([w.points for w in members], along / np.sqrt(span))
+            else:
+                token_box = _along(box, width, token.x0, token.x1, v0, 1 - v0)
             share = sum(len(p) for p in parts) or 1
-            x = token.x0
+            done = 0
             for part in parts:
-                x1 = x + (token.x1 - token.x0) * len(part) / share
-                piece = _along(box, width, x, x1, v0, 1 - v0)
+                piece = _cut(token_box, done / share, (done + len(part)) / share)
                 # Each word is as sure as the read it came from: a lone "I" or "-" is one
                 # glyph, whose own score says little when the line around it reads well.
                 out.append(Read(piece, part, confidence))
-                x = x1
+                done += len(part)
         return out
+
+
+def _enclosing(boxes: list, along: np.ndarray) -> np.ndarray:
+    """The box, along the line's direction, round several 4-point boxes."""
+    if len(boxes) == 1:
+        return np.asarray(boxes[0], dtype=np.float32)
+    down = np.array([-along[1], along[0]], dtype=np.float32)
+    points = np.asarray([p for b in boxes for p in b], dtype=np.float32)
+    a, d = points @ along, points @ down
+    corners = [(a.min(), d.min()), (a.max(), d.min()), (a.max(), d.max()), (a.min(), d.max())]
+    return np.array([x * along + y * down for x, y in corners], dtype=np.float32)
+
+
+def _cut(box: np.ndarray, f0: float, f1: float) -> np.ndarray:
+    """The part of a 4-point box from ``f0`` to ``f1`` of its length."""
+    tl, tr, br, bl = np.asarray(box, dtype=np.float32)
+    if f0 <= 0 and f1 >= 1:
+        return np.array([tl, tr, br, bl], dtype=np.float32)
+    return np.array(
+        [tl + (tr - tl) * f0, tl + (tr - tl) * f1, bl + (br - bl) * f1, bl + (br - bl) * f0], dtype=np.float32
+    )
 
 
 def _length_in_heights(line: Detection) -> float:
