@@ -35,6 +35,9 @@ COMMON = 3.5
 SPLIT_COMMON = 3.5
 # "I" or "A" run into the next word ("Ido", "Asmall") is split below this.
 I_JOINED = 3.0
+# What a piece of one or two letters must have over SPLIT_COMMON (English's own two-letter
+# words are all above 5; "se" is 4.29 from other languages' text).
+SHORT_PIECE = 1.5
 # A look-alike's mended form must also be this much more common than the read.
 LOOK_ALIKE_GAIN = 2.0
 # A line is in sentence case when at least this share of its telling letters (those whose
@@ -105,7 +108,9 @@ def split_word(core: str) -> list[str]:
         a, b = core[:i], core[i:]
         if len(a) == 1 and a not in ("a",) or len(b) == 1 and b not in ("a",):
             continue
-        score = min(zipf(a), zipf(b))
+        # A piece of two letters must be one of English's own ("if", "me"), not a syllable
+        # that lists of many languages' words hold ("se", "ni").
+        score = min(zipf(a) - SHORT_PIECE * (len(a) <= 2), zipf(b) - SHORT_PIECE * (len(b) <= 2))
         if score > best_score:
             best, best_score = [a, b], score
     return best
