@@ -32,7 +32,7 @@ from stream_ocr.engines.english_g2 import SAME_SHAPE
 # SPLIT_COMMON.
 UNKNOWN = 2.5
 COMMON = 3.5
-SPLIT_COMMON = 3.5
+SPLIT_COMMON = 4.0
 # "I" or "A" run into the next word ("Ido", "Asmall") is split below this.
 I_JOINED = 3.0
 # What a piece of one or two letters must have over SPLIT_COMMON (English's own two-letter
