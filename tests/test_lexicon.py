@@ -49,6 +49,7 @@ def test_misreads_are_mended(read, meant):
         "along the way",  # a real word is never split ("a long")
         "at cortex seni.",  # no split into syllables of other languages ("se ni")
         "it'll start secreting",  # a rare word is no word and a suffix ("secret ing")
+        "It should be accumulative",  # nor a syllable and a word ("ac cumulative")
     ],
 )
 def test_what_is_right_is_left_alone(line):
