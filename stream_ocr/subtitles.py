@@ -136,7 +136,7 @@ def _same_row(a: tuple[float, float, str], b: tuple[float, float, str]) -> bool:
 def subtitle_tracks(tracks: list[Track], bands: list[tuple[int, int, int, int]]) -> list[Track]:
     """Of the tracks read in subtitle bands (x, y, w, h; stacked bands share x and w), those
     that stand as subtitles do: centred across the band, and of the height most centred
-    lines of their band have (within a third). A sign, a poster or a watermark in a band is
+    lines of their band have (0.55 to 1.6 times it). A sign, a poster or a watermark in a band is
     read and kept in tracks.json, but is no subtitle cue."""
     out = []
     for x, y, w, h in bands:
@@ -154,5 +154,7 @@ def subtitle_tracks(tracks: list[Track], bands: list[tuple[int, int, int, int]])
         if not placed:
             continue
         usual = float(np.median(np.repeat([p[1] for p in placed], [max(1, p[0].frames_seen) for p in placed])))
-        out += [track for track, height in placed if abs(height - usual) <= usual / 3]
+        # A line of capitals alone ("OK") has neither ascenders nor descenders: its box is
+        # about 0.7 of a line's that has them.
+        out += [track for track, height in placed if 0.55 * usual <= height <= 1.6 * usual]
     return sorted(out, key=lambda t: t.first_time)

@@ -46,8 +46,9 @@ def test_only_centred_lines_of_the_usual_height_are_subtitles():
     second_line = track(2, 450, 645, 830, 685, t=1.0)
     sign = track(3, 1000, 560, 1260, 600)  # scene text at the side of the band
     poster = track(4, 560, 520, 720, 600, frames=2)  # centred, but twice the height
-    kept = subtitle_tracks([subtitle, second_line, sign, poster], [band])
-    assert kept == [subtitle, second_line]
+    capitals = track(5, 610, 610, 670, 638, t=2.0)  # "OK": no ascender, no descender
+    kept = subtitle_tracks([subtitle, second_line, sign, poster, capitals], [band])
+    assert kept == [subtitle, second_line, capitals]
 
 
 def test_the_band_finder_keeps_rows_that_recur_and_drops_scene_text():
