@@ -61,20 +61,20 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
 
 
 def hub_config():
-    from stream_ocr.change import ChangeConfig
-    from stream_ocr.streams import HubConfig
+    from stream_ocr.live.hub import HubConfig
+    from stream_ocr.step.change import ChangeConfig
 
     return HubConfig(change=ChangeConfig(enabled=False))
 
 
 def specs(n: int):
-    from stream_ocr.sources import SourceSpec
+    from stream_ocr.sources.opening import SourceSpec
 
     return [SourceSpec(f"s{i}", str(ROOT / "samples" / "scoreboard.mp4"), loop=True) for i in range(n)]
 
 
 def in_process_rates(engine, n: int, seconds: float) -> list[float]:
-    from stream_ocr.streams import StreamHub
+    from stream_ocr.live.hub import StreamHub
 
     hub = StreamHub(engine, specs(n), hub_config())
     hub.start()
@@ -177,7 +177,7 @@ def main() -> int:
     from stream_ocr.cluster.video_chunks import process_video_on_ray
     from stream_ocr.config import EngineConfig
     from stream_ocr.engines import create_engine
-    from stream_ocr.video import process_video
+    from stream_ocr.video.job import process_video
 
     folder = Path(tempfile.mkdtemp(prefix="stream-ocr-cluster-bench-"))
     redis_proc, redis_url = start_redis(folder)

@@ -1,6 +1,6 @@
-"""Benchmark the extra samples after sudden changes (``stream_ocr/cuts.py``): how many, and what watching costs.
+"""Benchmark the extra samples after sudden changes (``stream_ocr/step/cuts.py``): how many, and what watching costs.
 
-For every footage sample, reads the video with ``VideoReader`` twice in one run, with and
+For every footage sample, reads the video with ``VideoFrames`` twice in one run, with and
 without ``CutConfig`` (no engine: this is the reader's own cost, decoding every frame and
 comparing its 64x36 grey copy with the previous one, against grabbing the frames between
 samples), and prints the regular and extra samples, the times of the extra ones, and the
@@ -22,16 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.runtimes import cpu_flags  # noqa: E402
-from stream_ocr.cuts import CutConfig  # noqa: E402
-from stream_ocr.video import SUBTITLE_FPS  # noqa: E402
-from stream_ocr.video_reader import VideoReader  # noqa: E402
+from stream_ocr.sources.video_frames import VideoFrames  # noqa: E402
+from stream_ocr.step.cuts import CutConfig  # noqa: E402
+from stream_ocr.video.job import SUBTITLE_FPS  # noqa: E402
 
 SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen", "captions"]
 
 
 def read(path: Path, fps: float, cuts: CutConfig | None) -> tuple[int, list[float], float, int]:
     """(regular samples, times of extra samples, seconds, frames) for one pass of the reader."""
-    reader = VideoReader(path, fps, 0.0, None, False, cuts=cuts)
+    reader = VideoFrames(path, fps, 0.0, None, False, cuts=cuts)
     started = time.perf_counter()
     reader.start()
     regular, extra, frames = 0, [], 0

@@ -44,7 +44,7 @@ def _frames(size: tuple[int, int], count: int):
     """``count`` eval photos at ``size`` (w, h): centre-cropped to the aspect, then resized."""
     import cv2
 
-    from stream_ocr.images import read_image
+    from stream_ocr.sources.images import read_image
 
     w, h = size
     for i in range(1, count + 1):
@@ -94,8 +94,8 @@ def _build(name: str):
 
 
 def score_set(read, folder: Path, numbers: list[int]) -> tuple[dict, float]:
-    from stream_ocr.evaluation import EMPTY_SCORES, read_icdar_gt, score_words
-    from stream_ocr.images import read_image
+    from stream_ocr.evaluation.images import EMPTY_SCORES, read_icdar_gt, score_words
+    from stream_ocr.sources.images import read_image
 
     total = EMPTY_SCORES
     times = []

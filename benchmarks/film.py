@@ -2,7 +2,7 @@
 
 Runs ``stream-ocr video FILM --subtitles`` with defaults, once per engine, on films made by
 ``benchmarks/make_films.py`` (kept out of the repository), and scores the SRT with
-``stream_ocr.evaluation_video.score_subtitles``: exact lines and exact cues (character for
+``stream_ocr.evaluation.video.score_subtitles``: exact lines and exact cues (character for
 character, case, punctuation and dashes included; only runs of spaces folded), lines found
 (CER <= 0.1 with case and punctuation forgiven), CER with case and punctuation counted,
 phantom cues, cues split in two, the median timing error, rtf (wall time, model load
@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stream_ocr.evaluation_video import score_subtitles  # noqa: E402
-from stream_ocr.exporters import parse_srt  # noqa: E402
+from stream_ocr.evaluation.video import score_subtitles  # noqa: E402
+from stream_ocr.video.exporters import parse_srt  # noqa: E402
 
 
 def tree_rss_mb(pid: int) -> float:

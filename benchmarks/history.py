@@ -162,12 +162,12 @@ def bench_live(seconds: float, rounds: int = 2) -> list[tuple[str, float, float]
     """Reads per second and latency p50 of the live pipeline on the slides, history on and
     off, alternating. Change detection is off, so that every frame taken is read and the
     rate is the engine's, not the slides' (a slide every 4 s)."""
-    from stream_ocr.change import ChangeConfig
     from stream_ocr.config import HistoryConfig, ServerConfig, WatchConfig
     from stream_ocr.engines import create_engine
+    from stream_ocr.live.hub import HubConfig
     from stream_ocr.server import create_app
-    from stream_ocr.sources import SourceSpec
-    from stream_ocr.streams import HubConfig
+    from stream_ocr.sources.opening import SourceSpec
+    from stream_ocr.step.change import ChangeConfig
 
     engine = create_engine()
     out = []

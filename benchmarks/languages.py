@@ -3,7 +3,7 @@
 For ``samples/bilingual.mp4`` with ``--lang en,zh`` and ``samples/japanese.mp4`` with
 ``--lang en,ja`` (the subtitle preset: the bands found, read stacked), prints each
 language's line recall (a line of that language's truth found within CER 0.2 in its
-``NAME.LANG.srt``), false cues, cue CER and timing error (``stream_ocr.evaluation_video``).
+``NAME.LANG.srt``), false cues, cue CER and timing error (``stream_ocr.evaluation.video``).
 
     python benchmarks/languages.py
 """
@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
-from stream_ocr.evaluation_video import score_timeline, truth_lines  # noqa: E402
-from stream_ocr.exporters import parse_srt  # noqa: E402
-from stream_ocr.video import VideoJob, process_video, subtitle_job  # noqa: E402
+from stream_ocr.evaluation.video import score_timeline, truth_lines  # noqa: E402
+from stream_ocr.video.exporters import parse_srt  # noqa: E402
+from stream_ocr.video.job import VideoJob, process_video, subtitle_job  # noqa: E402
 
 RUNS = (("bilingual", "en,zh"), ("japanese", "en,ja"))
 

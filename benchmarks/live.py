@@ -43,9 +43,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from stream_ocr.engines import create_engine
+    from stream_ocr.live.hub import StreamHub
     from stream_ocr.realthreads import time as real_time
-    from stream_ocr.sources import SourceSpec
-    from stream_ocr.streams import StreamHub
+    from stream_ocr.sources.opening import SourceSpec
 
     engine = create_engine(name=args.engine)
     hub = StreamHub(engine, [SourceSpec("sample", args.video, loop=True)])

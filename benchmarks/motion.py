@@ -26,8 +26,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from stream_ocr.engines import create_engine  # noqa: E402
-from stream_ocr.fusion import same_text  # noqa: E402
-from stream_ocr.motion import BoxFollower  # noqa: E402
+from stream_ocr.live.box_follower import BoxFollower  # noqa: E402
+from stream_ocr.tracking.fusion import same_text  # noqa: E402
 
 PREVIEW_FPS = 12.0
 

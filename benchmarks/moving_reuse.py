@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.runtimes import cpu_flags  # noqa: E402
-from stream_ocr.change import ChangeConfig  # noqa: E402
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
-from stream_ocr.evaluation_video import cer  # noqa: E402
-from stream_ocr.pipeline import FrameStep, StepConfig  # noqa: E402
+from stream_ocr.evaluation.video import cer  # noqa: E402
+from stream_ocr.step.change import ChangeConfig  # noqa: E402
+from stream_ocr.step.frame_step import FrameStep, StepConfig  # noqa: E402
 from tests.test_reuse import PAGE_LINES, sampled, scrolling_page  # noqa: E402
 
 SAMPLES = ROOT / "samples"

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stream_ocr.evaluation_video import cer, truth_lines  # noqa: E402
+from stream_ocr.evaluation.video import cer, truth_lines  # noqa: E402
 
 SAMPLES = ["captions", "subtitles", "scoreboard", "glare", "signs", "slides", "screen"]
 
@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("samples", nargs="*", default=SAMPLES)
     args = parser.parse_args()
     from stream_ocr.engines import create_engine
-    from stream_ocr.video import VideoJob, process_video
+    from stream_ocr.video.job import VideoJob, process_video
 
     engine = create_engine()
     with tempfile.TemporaryDirectory() as tmp:

@@ -44,9 +44,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run(engine, count: int, seconds: float, max_gap: float) -> dict:
+    from stream_ocr.live.hub import StreamHub
     from stream_ocr.realthreads import time as real_time
-    from stream_ocr.sources import SourceSpec
-    from stream_ocr.streams import StreamHub
+    from stream_ocr.sources.opening import SourceSpec
 
     specs = [SourceSpec(f"s{i}", str(ROOT / "samples" / STATIC[i % len(STATIC)]), loop=True) for i in range(count)]
     hub = StreamHub(engine, specs)

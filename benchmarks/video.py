@@ -2,7 +2,7 @@
 
 For each sample in samples/ that has ground truth lines (``*.json`` beside the video) and
 each engine, runs ``stream-ocr video`` once per tree (all samples in one run, so the
-engine loads once) and scores the output with ``stream_ocr.evaluation_video``:
+engine loads once) and scores the output with ``stream_ocr.evaluation.video``:
 
 * word recall and the character error rate of the fused track texts (track CER);
 * line recall (a cue line within CER 0.2), cue CER, duplicate cues, false cues (a cue
@@ -13,7 +13,7 @@ engine loads once) and scores the output with ``stream_ocr.evaluation_video``:
 before a change) on the same samples in the same run, so that the rows compare side by
 side on one machine. ``--subtitles`` adds runs of this tree with the subtitle preset on
 the subtitle samples; ``--no-cut-reads`` adds runs of this tree without the extra samples
-after sudden changes (``stream_ocr/cuts.py``), to see what they cost and what they find;
+after sudden changes (``stream_ocr/step/cuts.py``), to see what they cost and what they find;
 ``--lang auto en,zh`` adds runs of this tree reading those languages (the language samples,
 bilingual and japanese, are then also scored per language from their NAME.LANG.srt).
 
@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stream_ocr.evaluation_video import score_timeline, truth_lines  # noqa: E402
-from stream_ocr.exporters import parse_srt  # noqa: E402
+from stream_ocr.evaluation.video import score_timeline, truth_lines  # noqa: E402
+from stream_ocr.video.exporters import parse_srt  # noqa: E402
 
 SAMPLES = ["signs", "slides", "subtitles", "scoreboard", "glare", "screen", "captions"]
 SUBTITLE_SAMPLES = ["subtitles", "bilingual", "japanese"]

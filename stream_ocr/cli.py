@@ -19,7 +19,7 @@ from stream_ocr.config import EngineConfig, HistoryConfig, ImageLimits, ServerCo
 from stream_ocr.errors import StreamOCRError
 from stream_ocr.realthreads import exit_now_if_an_engine_thread_runs, give_logging_real_locks
 from stream_ocr.settings import add_settings, check_file_keys, fill, gather, read_config_file
-from stream_ocr.video import VideoJob
+from stream_ocr.video.job import VideoJob
 
 logger = logging.getLogger("stream_ocr")
 
@@ -45,7 +45,7 @@ def given_settings(args: argparse.Namespace, file: dict[str, Any]) -> dict[str, 
 
 def cmd_image(args: argparse.Namespace, given: dict[str, Any]) -> int:
     from stream_ocr.engines import create_engine
-    from stream_ocr.images import read_image
+    from stream_ocr.sources.images import read_image
 
     limits = fill(ImageLimits, given)
     engine = create_engine(fill(EngineConfig, given))
@@ -90,7 +90,7 @@ def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
     from tqdm import tqdm
 
     from stream_ocr.engines import create_engine
-    from stream_ocr.video import process_video, subtitle_job
+    from stream_ocr.video.job import process_video, subtitle_job
 
     job = fill(VideoJob, given)
     if job.subtitles:  # the preset, except a gap given outright
@@ -163,7 +163,7 @@ def cmd_engines(args: argparse.Namespace, given: dict[str, Any]) -> int:
 def serve_sources(args: argparse.Namespace, file: dict[str, Any]) -> list:
     """The streams to serve: ``--source`` (with ``--loop``), then the config file's ``sources``."""
     from stream_ocr.errors import BadInputError
-    from stream_ocr.sources import SourceSpec
+    from stream_ocr.sources.opening import SourceSpec
 
     sources = [SourceSpec.parse(text, loop=args.loop) for text in args.source]
     items = file.get("sources", [])

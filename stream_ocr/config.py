@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stream_ocr.errors import BadInputError
-from stream_ocr.scripts import parse_languages
 from stream_ocr.settings import setting
+from stream_ocr.step.scripts import parse_languages
 
 
 def default_cache_dir() -> Path:

@@ -40,7 +40,7 @@ def wants_eventlet(argv: list[str]) -> bool:
 
 
 # OpenCV's own cap on the pixels of an image it decodes (its default is 2^30): a backstop
-# behind the header checks in stream_ocr.images, set before OpenCV is first imported.
+# behind the header checks in stream_ocr.sources.images, set before OpenCV is first imported.
 OPENCV_MAX_IMAGE_PIXELS = str(1 << 28)
 
 

@@ -82,7 +82,7 @@ class FrameResult:
     """What an engine found in one frame, with the frame's size and the time each stage took.
 
     ``detections`` are the engine's own boxes (words, for keras-ocr); ``lines`` group
-    them into lines and blocks, in reading order (``stream_ocr.lines``).
+    them into lines and blocks, in reading order (``stream_ocr.step.lines``).
     """
 
     width: int

@@ -6,8 +6,8 @@ engine improves.
 
 import pytest
 
-from stream_ocr.evaluation import EMPTY_SCORES, read_icdar_gt, score_page, score_words
-from stream_ocr.images import read_image
+from stream_ocr.evaluation.images import EMPTY_SCORES, read_icdar_gt, score_page, score_words
+from stream_ocr.sources.images import read_image
 
 pytestmark = pytest.mark.slow
 

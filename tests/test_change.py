@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from stream_ocr.change import ChangeConfig, ChangeGate, Decision, changed_regions, largest_cell_change, signature
+from stream_ocr.step.change import ChangeConfig, ChangeGate, Decision, changed_regions, largest_cell_change, signature
 
 from .conftest import SAMPLES
 
@@ -122,7 +122,7 @@ def test_a_panning_zooming_picture_under_a_still_subtitle_has_only_its_edges_and
     stays put: phase correlation finds no one shift there (its peak splits between the two),
     and the frame used to be read whole. Corners followed from where they were agree on the
     picture's move, so only what that leaves changed is read."""
-    from stream_ocr.picture_motion import picture_shift
+    from stream_ocr.step.picture_motion import picture_shift
 
     before, after = frame_at("subtitles", 0.933), frame_at("subtitles", 1.4)
     config = ChangeConfig()

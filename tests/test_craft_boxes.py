@@ -9,7 +9,7 @@ import pytest
 
 from stream_ocr.engines.craft_boxes import word_boxes
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
-from stream_ocr.images import read_image
+from stream_ocr.sources.images import read_image
 
 pytestmark = pytest.mark.slow
 

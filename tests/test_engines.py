@@ -7,7 +7,7 @@ import pytest
 from stream_ocr.engines import ENGINES, create_engine, engine_info
 from stream_ocr.engines.english_g2 import even_case
 from stream_ocr.errors import BadInputError, EngineUnavailableError
-from stream_ocr.images import read_image
+from stream_ocr.sources.images import read_image
 
 from .conftest import ROOT, SAMPLES
 
@@ -222,9 +222,8 @@ def test_the_shipped_recognizer_is_the_release_blended_with_the_training_and_rea
     sys.path.insert(0, str(ROOT / "tools"))
     from convert_recognizer import FINETUNED_SHA256, FINETUNED_WEIGHTS, blended_weights
 
-    from stream_ocr import torch_checkpoint
     from stream_ocr.config import EngineConfig
-    from stream_ocr.engines import english_g2
+    from stream_ocr.engines import english_g2, torch_checkpoint
 
     expected = blended_weights(FINETUNED_WEIGHTS, sha256=FINETUNED_SHA256)
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stream_ocr.evaluation import (
+from stream_ocr.evaluation.images import (
     GroundTruthBox,
     edit_distance,
     polygon_iou,

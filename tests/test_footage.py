@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
-from stream_ocr.evaluation_video import cer, score_timeline, truth_lines
-from stream_ocr.exporters import parse_srt
-from stream_ocr.plausibility import JunkConfig
-from stream_ocr.video import VideoJob, process_video, subtitle_job
+from stream_ocr.evaluation.video import cer, score_timeline, truth_lines
+from stream_ocr.step.junk import JunkConfig
+from stream_ocr.video.exporters import parse_srt
+from stream_ocr.video.job import VideoJob, process_video, subtitle_job
 
 from .conftest import SAMPLES
 
@@ -245,7 +245,7 @@ def test_text_shown_between_two_samples_is_read_from_the_frame_after_it_appears(
     """Words on screen for 0.3 s, none of them on a regular sample at 2 fps: the frame just
     after each one appears is read as an extra sample, and 0.2 s later another, and each
     word is exported with its time. Without them (--no-cut-reads) they are all missed."""
-    from stream_ocr.cuts import CutConfig
+    from stream_ocr.step.cuts import CutConfig
 
     video = tmp_path / "flashes.avi"
     shown = flashes_video(video)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from stream_ocr.fusion import DIFFERENT, SAME, UNSURE, fuse, is_fragment, relation, repair_case, same_text
+from stream_ocr.tracking.fusion import DIFFERENT, SAME, UNSURE, fuse, is_fragment, relation, repair_case, same_text
 
 
 @pytest.mark.parametrize(

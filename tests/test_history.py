@@ -13,8 +13,8 @@ from stream_ocr.config import HistoryConfig, ServerConfig, WatchConfig
 from stream_ocr.history.store import TrackRow, TrackStore, text_key
 from stream_ocr.history.writer import HistoryWriter
 from stream_ocr.server import create_app
-from stream_ocr.sources import SourceSpec
-from stream_ocr.video import process_video
+from stream_ocr.sources.opening import SourceSpec
+from stream_ocr.video.job import process_video
 
 from .conftest import SAMPLES
 from .helpers import wait_for
@@ -157,7 +157,7 @@ def test_retention_goes_in_chunks_with_writes_between(store_with_slides, monkeyp
 
 
 def test_the_writer_keeps_a_failed_batch_and_writes_it_when_the_database_is_back(tmp_path, slide_tracks):
-    from stream_ocr.tracking import Track, TrackBox
+    from stream_ocr.tracking.tracker import Track, TrackBox
 
     store = TrackStore(f"sqlite:///{tmp_path / 'tracks.db'}")
     real_insert = store.insert

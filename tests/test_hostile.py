@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from stream_ocr.config import ServerConfig
-from stream_ocr.jobs import sniff_container
 from stream_ocr.server import create_app
-from stream_ocr.sources import SourceSpec
+from stream_ocr.server.jobs import sniff_container
+from stream_ocr.sources.opening import SourceSpec
 
 from .conftest import ROOT, SAMPLES
 

@@ -10,7 +10,7 @@ import pytest
 
 from stream_ocr.config import ImageLimits
 from stream_ocr.errors import BadInputError, InputTooLargeError
-from stream_ocr.images import decode_data_url, decode_image, read_image, to_bgr8
+from stream_ocr.sources.images import decode_data_url, decode_image, read_image, to_bgr8
 
 from .conftest import ROOT
 
@@ -145,7 +145,7 @@ BOMB_SCRIPT = """
 import resource, sys
 from stream_ocr.config import ImageLimits
 from stream_ocr.errors import InputTooLargeError
-from stream_ocr.images import decode_image
+from stream_ocr.sources.images import decode_image
 
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -14,15 +14,15 @@ import pytest
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines import create_engine
 from stream_ocr.errors import BadInputError
-from stream_ocr.evaluation_video import cer, score_timeline, truth_lines
-from stream_ocr.exporters import parse_srt
-from stream_ocr.fusion import fuse, same_text
-from stream_ocr.lines import join_words
-from stream_ocr.plausibility import JunkConfig, is_junk_word
-from stream_ocr.scripts import language_of, parse_languages
+from stream_ocr.evaluation.video import cer, score_timeline, truth_lines
+from stream_ocr.step.junk import JunkConfig, is_junk_word
+from stream_ocr.step.lines import join_words
+from stream_ocr.step.scripts import language_of, parse_languages
+from stream_ocr.step.view import View
+from stream_ocr.tracking.fusion import fuse, same_text
 from stream_ocr.types import Detection
-from stream_ocr.video import VideoJob, process_video, subtitle_job
-from stream_ocr.view import View
+from stream_ocr.video.exporters import parse_srt
+from stream_ocr.video.job import VideoJob, process_video, subtitle_job
 
 from .conftest import SAMPLES
 

@@ -18,9 +18,9 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from stream_ocr.config import ImageLimits, ServerConfig, ShareConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import JobsFullError
-from stream_ocr.jobs import VideoJobs
 from stream_ocr.server import create_app
-from stream_ocr.sources import SourceSpec
+from stream_ocr.server.jobs import VideoJobs
+from stream_ocr.sources.opening import SourceSpec
 
 from . import wsclient
 from .conftest import SAMPLES
@@ -367,7 +367,7 @@ def test_a_viewer_that_stops_reading_is_passed_over_and_holds_at_most_a_few_fram
 
     from stream_ocr.server import create_app
     from stream_ocr.server.events import MAX_PENDING_FRAMES
-    from stream_ocr.sources import SourceSpec
+    from stream_ocr.sources.opening import SourceSpec
 
     from .conftest import SAMPLES
     from .fakes import FakeEngine

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from stream_ocr.evaluation_video import fold
+from stream_ocr.evaluation.video import fold
 
 from .conftest import SAMPLES
 

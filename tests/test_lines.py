@@ -5,8 +5,8 @@ import math
 import cv2
 import pytest
 
-from stream_ocr.lines import blocks, group_lines
-from stream_ocr.plausibility import is_junk_word
+from stream_ocr.step.junk import is_junk_word
+from stream_ocr.step.lines import blocks, group_lines
 from stream_ocr.types import Detection
 
 from .conftest import SAMPLES

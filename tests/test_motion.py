@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from stream_ocr.motion import BoxFollower
-from stream_ocr.preview import StreamPreview
+from stream_ocr.live.box_follower import BoxFollower
+from stream_ocr.live.preview import StreamPreview
 from stream_ocr.types import Frame, Line
 
 from .conftest import SAMPLES

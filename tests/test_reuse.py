@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
-from stream_ocr.change import ChangeConfig
-from stream_ocr.evaluation_video import cer
+from stream_ocr.evaluation.video import cer
 from stream_ocr.geometry import centre
-from stream_ocr.pipeline import FrameStep, StepConfig
+from stream_ocr.step.change import ChangeConfig
+from stream_ocr.step.frame_step import FrameStep, StepConfig
 
 from .conftest import SAMPLES
 
@@ -171,7 +171,7 @@ def test_a_picture_that_only_moves_has_its_lines_followed_and_no_pixel_read(kera
     """A camera that zooms in slowly on a sign shows nothing new: its lines move with the
     picture, the engine reads no pixel, and the result says so (``followed``). (A pan shows
     a new strip along an edge, and that strip is read.)"""
-    from stream_ocr.images import read_image
+    from stream_ocr.sources.images import read_image
 
     sign = cv2.resize(read_image(SAMPLES / "coffee_sign.jpg"), (400, 267), interpolation=cv2.INTER_AREA)
     wall = np.full((360, 640, 3), 128, np.uint8)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from stream_ocr.capture import CaptureConfig, CaptureLoop
-from stream_ocr.metrics import StreamStats
-from stream_ocr.slot import LatestSlot
-from stream_ocr.sources import SourceSpec
+from stream_ocr.live.metrics import StreamStats
+from stream_ocr.live.slot import LatestSlot
+from stream_ocr.sources.capture import CaptureConfig, CaptureLoop
+from stream_ocr.sources.opening import SourceSpec
 
 from .helpers import wait_for
 from .serverproc import free_port

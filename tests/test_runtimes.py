@@ -15,9 +15,9 @@ from stream_ocr.config import EngineConfig
 from stream_ocr.engines import create_engine
 from stream_ocr.engines.english_g2 import keras_model_from, recognizer_net, weights_digest
 from stream_ocr.engines.runtimes import intact, net_key, openvino_net, resolve_runtime
+from stream_ocr.engines.weight_files import ENGLISH_G2, find_weights
 from stream_ocr.errors import BadInputError
-from stream_ocr.images import read_image
-from stream_ocr.weights import ENGLISH_G2, find_weights
+from stream_ocr.sources.images import read_image
 
 from .conftest import SAMPLES
 
@@ -45,7 +45,7 @@ def test_on_a_machine_without_a_gpu_the_engine_reads_without_importing_tensorflo
     script = (
         "import sys, json\n"
         "from stream_ocr.engines import create_engine\n"
-        "from stream_ocr.images import read_image\n"
+        "from stream_ocr.sources.images import read_image\n"
         f"result = create_engine().read(read_image({str(SAMPLES / 'coffee_sign.jpg')!r}))\n"
         "rss = int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024\n"
         "print(json.dumps({'lines': [l.text for l in result.lines], 'tf': 'tensorflow' in sys.modules, 'rss': rss}))\n"

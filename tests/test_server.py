@@ -10,7 +10,7 @@ import pytest
 
 from stream_ocr.config import ImageLimits, ServerConfig
 from stream_ocr.server import create_app
-from stream_ocr.sources import SourceSpec
+from stream_ocr.sources.opening import SourceSpec
 
 from .conftest import SAMPLES
 

@@ -12,7 +12,7 @@ from stream_ocr.config import EngineConfig, ServerConfig
 from stream_ocr.errors import BadInputError
 from stream_ocr.launcher import wants_eventlet
 from stream_ocr.settings import all_settings, check_file_keys, fill, read_config_file
-from stream_ocr.video import VideoJob
+from stream_ocr.video.job import VideoJob
 
 from .conftest import ROOT, SAMPLES
 

@@ -12,8 +12,8 @@ import pytest
 
 from stream_ocr.config import ShareConfig
 from stream_ocr.engines.base import Engine
+from stream_ocr.engines.sharing import EngineShares, SharedEngine
 from stream_ocr.errors import BadInputError, EngineBusyError
-from stream_ocr.sharing import EngineShares, SharedEngine
 
 FRAME = np.zeros((8, 8, 3), np.uint8)
 

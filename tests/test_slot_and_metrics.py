@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from stream_ocr.metrics import RateMonitor, StreamStats, percentile
-from stream_ocr.slot import LatestSlot
+from stream_ocr.live.metrics import RateMonitor, StreamStats, percentile
+from stream_ocr.live.slot import LatestSlot
 
 
 def test_newest_wins_and_drops_are_counted():

@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from stream_ocr.capture import CaptureConfig, CaptureLoop
 from stream_ocr.errors import BadInputError, SourceUnavailableError
-from stream_ocr.metrics import StreamStats
-from stream_ocr.slot import LatestSlot
-from stream_ocr.sources import SourceSpec, open_capture
+from stream_ocr.live.metrics import StreamStats
+from stream_ocr.live.slot import LatestSlot
+from stream_ocr.sources.capture import CaptureConfig, CaptureLoop
+from stream_ocr.sources.opening import SourceSpec, open_capture
 
 
 def make_video(path, frames=30, fps=30, size=(160, 120)):

@@ -1,8 +1,8 @@
 """Scoring subtitles as a reader does, and choosing which lines of a band are subtitles."""
 
-from stream_ocr.evaluation_video import score_subtitles
-from stream_ocr.subtitles import _Centred, subtitle_tracks
-from stream_ocr.tracking import Track, TrackBox
+from stream_ocr.evaluation.video import score_subtitles
+from stream_ocr.tracking.tracker import Track, TrackBox
+from stream_ocr.video.subtitles import _Centred, subtitle_tracks
 
 TRUTH = [
     {"start": 1.0, "end": 3.0, "lines": ["- Every line matters.", "- I know."]},

@@ -5,9 +5,9 @@ import zipfile
 import numpy as np
 import pytest
 
+from stream_ocr.engines.torch_checkpoint import load_state_dict
+from stream_ocr.engines.weight_files import CRAFT_MLT_25K, ENGLISH_G2, find_weights
 from stream_ocr.errors import WeightsError
-from stream_ocr.torch_checkpoint import load_state_dict
-from stream_ocr.weights import CRAFT_MLT_25K, ENGLISH_G2, find_weights
 
 
 def test_reads_zip_checkpoint_english_g2():

@@ -1,6 +1,6 @@
 """The tracker on synthetic detections: association, survival of short misses, stable voted text."""
 
-from stream_ocr.tracking import Tracker, TrackerConfig, similarity
+from stream_ocr.tracking.tracker import Tracker, TrackerConfig, similarity
 from stream_ocr.types import Detection
 
 
@@ -174,7 +174,7 @@ def test_a_line_first_seen_in_part_takes_over_its_fragment():
 
 
 def test_two_captions_one_sample_each_in_one_place_are_two_cues_and_a_block_is_one():
-    from stream_ocr.exporters import cues
+    from stream_ocr.video.exporters import cues
 
     tracker = Tracker()
     # A cut: "DON'T" on one sample, "STOP" in its place on the next.
@@ -212,7 +212,7 @@ def test_a_text_ends_at_the_first_frame_read_without_it_when_that_comes_before_o
 def test_subtitle_files_keep_each_cue_text_and_time_as_read(tmp_path):
     """SRT and WebVTT (through pysubs2) give back what was written: two-line cues, braces,
     angle brackets and apostrophes in read text, times to the millisecond past an hour."""
-    from stream_ocr.exporters import Cue, parse_srt, parse_vtt, write_srt, write_vtt
+    from stream_ocr.video.exporters import Cue, parse_srt, parse_vtt, write_srt, write_vtt
 
     cue_list = [
         Cue(0.5, 2.0, ("Hello {world}", "I'm <b>here</b>")),

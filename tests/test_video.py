@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from stream_ocr.evaluation_video import cer
-from stream_ocr.exporters import parse_srt, parse_vtt
+from stream_ocr.evaluation.video import cer
+from stream_ocr.video.exporters import parse_srt, parse_vtt
 
 from .conftest import ROOT, SAMPLES
 

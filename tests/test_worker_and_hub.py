@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from stream_ocr.errors import BadInputError
-from stream_ocr.sources import SourceSpec
-from stream_ocr.streams import StreamHub
+from stream_ocr.live.hub import StreamHub
+from stream_ocr.live.worker import InferenceWorker
+from stream_ocr.sources.opening import SourceSpec
 from stream_ocr.types import Frame
-from stream_ocr.worker import InferenceWorker
 
 from .fakes import FakeEngine
 from .helpers import wait_for
@@ -135,7 +135,7 @@ def test_browser_streams_come_and_go_without_leaks():
 
 
 def test_browser_stream_limit():
-    from stream_ocr.streams import HubConfig
+    from stream_ocr.live.hub import HubConfig
 
     hub = StreamHub(FakeEngine(), [], HubConfig(max_browser_streams=2))
     hub.add_browser_stream("a")

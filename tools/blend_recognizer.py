@@ -38,8 +38,8 @@ from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, load_finetuned  # noqa: E402
 from stream_ocr.engines.keras_ocr_compat import import_tensorflow  # noqa: E402
-from stream_ocr.evaluation import read_icdar_gt, score_page  # noqa: E402
-from stream_ocr.images import read_image  # noqa: E402
+from stream_ocr.evaluation.images import read_icdar_gt, score_page  # noqa: E402
+from stream_ocr.sources.images import read_image  # noqa: E402
 
 PRINTED = ROOT.parent / "shared" / "eval" / "printed"
 PAGES = ("phototest.tif", "phototest-rotated-180.png", "phototest-rotated-L.png", "phototest-rotated-R.png")

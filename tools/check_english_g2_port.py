@@ -39,8 +39,8 @@ def main(paths: list[str]) -> int:
     from stream_ocr.config import EngineConfig
     from stream_ocr.engines import english_g2
     from stream_ocr.engines.craft import CraftDetector
-    from stream_ocr.images import read_image
-    from stream_ocr.weights import ENGLISH_G2, find_weights
+    from stream_ocr.engines.weight_files import ENGLISH_G2, find_weights
+    from stream_ocr.sources.images import read_image
 
     path = find_weights(ENGLISH_G2)
     reference = Model(input_channel=1, output_channel=256, hidden_size=256, num_class=english_g2.NUM_CLASSES)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from stream_ocr.engines import english_g2  # noqa: E402
-from stream_ocr.weights import ENGLISH_G2, find_weights, sha256sum  # noqa: E402
+from stream_ocr.engines.weight_files import ENGLISH_G2, find_weights, sha256sum  # noqa: E402
 
 # The training's output: english_g2 trained on synthetic video text (subtitles, screen
 # text, display type, digits, punctuation inside words) and word crops from the 1,000

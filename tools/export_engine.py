@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
 from stream_ocr.engines.runtimes import intact, net_key  # noqa: E402
-from stream_ocr.images import read_image  # noqa: E402
+from stream_ocr.sources.images import read_image  # noqa: E402
 
 TRAIN = ROOT.parent / "shared" / "eval" / "icdar2015-train" / "images"
 SAMPLES = ROOT / "samples"

@@ -54,8 +54,8 @@ from stream_ocr.engines.english_g2 import (  # noqa: E402
     decode,
 )
 from stream_ocr.engines.keras_ocr_compat import import_tensorflow  # noqa: E402
-from stream_ocr.evaluation import read_icdar_gt  # noqa: E402
-from stream_ocr.images import read_image  # noqa: E402
+from stream_ocr.evaluation.images import read_icdar_gt  # noqa: E402
+from stream_ocr.sources.images import read_image  # noqa: E402
 
 TRAIN = ROOT.parent / "shared" / "eval" / "icdar2015-train"
 INDEX = {c: i + 1 for i, c in enumerate(CHARACTERS)}  # 0 is the CTC blank

@@ -36,8 +36,8 @@ from stream_ocr.config import COARSE_FINDERS, EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
 from stream_ocr.engines.coarse_to_fine import FindConfig  # noqa: E402
 from stream_ocr.engines.text_finder import FIND_SCORE, TextFinder  # noqa: E402
-from stream_ocr.evaluation import EMPTY_SCORES, read_icdar_gt, score_words  # noqa: E402
-from stream_ocr.images import read_image  # noqa: E402
+from stream_ocr.evaluation.images import EMPTY_SCORES, read_icdar_gt, score_words  # noqa: E402
+from stream_ocr.sources.images import read_image  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 

@@ -37,10 +37,10 @@ import numpy as np  # noqa: E402
 
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
-from stream_ocr.evaluation import EMPTY_SCORES, read_icdar_gt, score_words  # noqa: E402
-from stream_ocr.images import read_image  # noqa: E402
-from stream_ocr.lines import group_lines  # noqa: E402
-from stream_ocr.plausibility import is_junk_line, is_junk_word  # noqa: E402
+from stream_ocr.evaluation.images import EMPTY_SCORES, read_icdar_gt, score_words  # noqa: E402
+from stream_ocr.sources.images import read_image  # noqa: E402
+from stream_ocr.step.junk import is_junk_line, is_junk_word  # noqa: E402
+from stream_ocr.step.lines import group_lines  # noqa: E402
 from stream_ocr.types import Detection  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"

@@ -34,7 +34,7 @@ from stream_ocr.engines import create_engine
 from stream_ocr.engines.english_g2 import Read
 from stream_ocr.engines.ppocr_recognizer import PPOCRRecognizer
 from stream_ocr.engines.script_choice import ScriptChooser
-from stream_ocr.scripts import LANGUAGES, is_han, is_kana, language_of
+from stream_ocr.step.scripts import LANGUAGES, is_han, is_kana, language_of
 
 TRAIN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "icdar2015-train"
 SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from stream_ocr.alerts.rules import WatchRule
 from stream_ocr.history.schema import alerts, watch_rules
 from stream_ocr.history.store import iso
-from stream_ocr.sinks import BROWSER_PREFIX
+from stream_ocr.live.sinks import BROWSER_PREFIX
 
 
 @dataclass(frozen=True)

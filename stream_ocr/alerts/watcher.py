@@ -26,8 +26,8 @@ from stream_ocr.alerts.records import AlertRow, RuleRecords
 from stream_ocr.alerts.rules import MATCH_TIMEOUT_S, MAX_TEXT, WatchRule
 from stream_ocr.errors import BadInputError
 from stream_ocr.history.store import text_key
+from stream_ocr.live.sinks import audience_of
 from stream_ocr.realthreads import threading
-from stream_ocr.sinks import audience_of
 from stream_ocr.types import Line
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from stream_ocr.cluster.runtime import NAMESPACE, OWNED, get_actor, named_actors
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.base import Region
 from stream_ocr.errors import StreamOCRError
-from stream_ocr.metrics import RateMonitor
+from stream_ocr.live.metrics import RateMonitor
 from stream_ocr.realthreads import threading, time
 from stream_ocr.types import FrameResult
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.streams import HubConfig, StreamHub
-from stream_ocr.worker import Recorder
+from stream_ocr.live.hub import HubConfig, StreamHub
+from stream_ocr.live.worker import Recorder
 
 
 class RemoteStreams(Protocol):

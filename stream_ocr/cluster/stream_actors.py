@@ -17,16 +17,16 @@ from typing import Any
 
 import ray
 
-from stream_ocr.capture import CaptureLoop
 from stream_ocr.cluster.engine_actors import PREFIX as ENGINE_PREFIX
 from stream_ocr.cluster.engine_actors import EnginePool
 from stream_ocr.cluster.runtime import NAMESPACE, OWNED, named_actors, node_label
-from stream_ocr.livestream import LiveStream
+from stream_ocr.live.hub import HubConfig
+from stream_ocr.live.sinks import Event, RedisEmitter
+from stream_ocr.live.stream import LiveStream
+from stream_ocr.live.worker import InferenceWorker
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sinks import Event, RedisEmitter
-from stream_ocr.sources import SourceSpec
-from stream_ocr.streams import HubConfig
-from stream_ocr.worker import InferenceWorker
+from stream_ocr.sources.capture import CaptureLoop
+from stream_ocr.sources.opening import SourceSpec
 
 logger = logging.getLogger(__name__)
 

@@ -21,16 +21,18 @@ from typing import Any
 
 import ray
 
-from stream_ocr import exporters
 from stream_ocr.cluster.runtime import node_label
 from stream_ocr.config import EngineConfig
 from stream_ocr.errors import BadInputError
-from stream_ocr.fusion import same_text
 from stream_ocr.geometry import bbox, iou
-from stream_ocr.pipeline import FrameStep, StepResult
 from stream_ocr.realthreads import time
-from stream_ocr.tracking import Track
-from stream_ocr.video import (
+from stream_ocr.sources.video_frames import VideoFrames
+from stream_ocr.step.frame_step import FrameStep, StepResult
+from stream_ocr.step.view import Roi
+from stream_ocr.tracking.fusion import same_text
+from stream_ocr.tracking.tracker import Track
+from stream_ocr.video import exporters
+from stream_ocr.video.job import (
     VideoJob,
     VideoSummary,
     build_timeline,
@@ -41,8 +43,6 @@ from stream_ocr.video import (
     sample_record,
     write_timeline,
 )
-from stream_ocr.video_reader import VideoReader
-from stream_ocr.view import Roi
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class VideoWorker:
 
     def run(self, path: str, job: VideoJob, rois: tuple[Roi, ...], chunk: Chunk) -> ChunkResult:
         fps = chunk.fps
-        reader = VideoReader(
+        reader = VideoFrames(
             Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False, cuts=job.cuts
         )
         summary = VideoSummary(video=path, out_dir="")
@@ -213,7 +213,7 @@ def process_video_on_ray(
     path, out = Path(path), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    header = VideoReader(path, job.sample_fps, job.start, job.end, False)
+    header = VideoFrames(path, job.sample_fps, job.start, job.end, False)
     header.capture.release()
     if not header.declared:
         raise BadInputError(

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.base import Engine
+from stream_ocr.engines.weight_files import CRAFT_MLT_25K, ENGLISH_G2, WEIGHTS_PACKAGE, weights_present
 from stream_ocr.errors import EngineUnavailableError
-from stream_ocr.weights import CRAFT_MLT_25K, ENGLISH_G2, WEIGHTS_PACKAGE, weights_present
 
 DEFAULT_ENGINE = "keras-ocr"
 

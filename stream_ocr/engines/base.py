@@ -16,9 +16,9 @@ from typing import Protocol
 import numpy as np
 
 from stream_ocr.errors import BadInputError
-from stream_ocr.lines import LineConfig, group_lines
-from stream_ocr.plausibility import JunkConfig, is_junk_line, is_junk_word
 from stream_ocr.realthreads import threading, time
+from stream_ocr.step.junk import JunkConfig, is_junk_line, is_junk_word
+from stream_ocr.step.lines import LineConfig, group_lines
 from stream_ocr.types import Detection, FrameResult, shift
 
 Region = tuple[int, int, int, int]
@@ -29,7 +29,9 @@ def check_frame(frame: np.ndarray) -> None:
     if not isinstance(frame, np.ndarray):
         raise BadInputError(f"a frame must be a numpy array, got {type(frame).__name__}")
     if frame.dtype != np.uint8:
-        raise BadInputError(f"a frame must be uint8, got {frame.dtype}; convert it with stream_ocr.images.to_bgr8")
+        raise BadInputError(
+            f"a frame must be uint8, got {frame.dtype}; convert it with stream_ocr.sources.images.to_bgr8"
+        )
     if frame.ndim != 3 or frame.shape[2] != 3:
         raise BadInputError(f"a frame must be H x W x 3 (BGR), got shape {frame.shape}")
     if frame.shape[0] < 1 or frame.shape[1] < 1:

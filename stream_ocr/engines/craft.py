@@ -34,9 +34,9 @@ from stream_ocr.engines.craft_boxes import word_boxes
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 from stream_ocr.engines.runtimes import Net, NetSpec, build_net
 from stream_ocr.engines.text_finder import TextFinder
+from stream_ocr.engines.torch_checkpoint import load_state_dict
+from stream_ocr.engines.weight_files import CRAFT_MLT_25K, find_weights
 from stream_ocr.errors import WeightsError
-from stream_ocr.torch_checkpoint import load_state_dict
-from stream_ocr.weights import CRAFT_MLT_25K, find_weights
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ import numpy as np
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr
 from stream_ocr.engines.runtimes import Net, NetSpec, build_net, tensorflow_net
+from stream_ocr.engines.torch_checkpoint import load_state_dict
+from stream_ocr.engines.weight_files import ENGLISH_G2, find_weights, sha256sum
 from stream_ocr.errors import WeightsError
-from stream_ocr.torch_checkpoint import load_state_dict
-from stream_ocr.weights import ENGLISH_G2, find_weights, sha256sum
 
 # EasyOCR's character list for english_g2; class 0 is the CTC blank.
 CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

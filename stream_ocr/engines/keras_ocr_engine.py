@@ -27,8 +27,8 @@ from stream_ocr.engines.ppocr_recognizer import PPOCRRecognizer
 from stream_ocr.engines.runtimes import resolve_runtime
 from stream_ocr.engines.script_choice import ScriptChooser
 from stream_ocr.errors import BadInputError, WeightsError
-from stream_ocr.plausibility import JunkConfig
-from stream_ocr.scripts import CJK_LANGUAGES
+from stream_ocr.step.junk import JunkConfig
+from stream_ocr.step.scripts import CJK_LANGUAGES
 from stream_ocr.types import Detection, shift
 
 logger = logging.getLogger(__name__)

@@ -30,8 +30,8 @@ from stream_ocr.engines.english_g2 import (
     decode_spans,
     warp_box,
 )
-from stream_ocr.lines import group_lines
-from stream_ocr.scripts import is_cjk
+from stream_ocr.step.lines import group_lines
+from stream_ocr.step.scripts import is_cjk
 from stream_ocr.types import Detection
 
 # What may stand in the widened ends of a line, where no word box was: a dialogue dash, an

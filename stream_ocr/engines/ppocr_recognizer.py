@@ -17,8 +17,8 @@ import numpy as np
 
 from stream_ocr.engines.english_g2 import warp_box
 from stream_ocr.engines.text_finder import rapidocr_session
+from stream_ocr.engines.weight_files import PPOCR_REC_SMALL
 from stream_ocr.errors import WeightsError
-from stream_ocr.weights import PPOCR_REC_SMALL
 
 HEIGHT = 48
 # Crops are at least this wide (PaddleOCR's 320 x 48 input), and at most this wide: a line

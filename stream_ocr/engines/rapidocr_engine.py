@@ -18,7 +18,7 @@ import numpy as np
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.base import Engine, Region
 from stream_ocr.errors import EngineUnavailableError
-from stream_ocr.plausibility import JunkConfig
+from stream_ocr.step.junk import JunkConfig
 from stream_ocr.types import Detection, shift
 
 

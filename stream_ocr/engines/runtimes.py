@@ -38,8 +38,8 @@ import numpy as np
 
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.keras_ocr_compat import import_tensorflow, log_cpu_only
+from stream_ocr.engines.weight_files import sha256sum
 from stream_ocr.errors import BadInputError, WeightsError
-from stream_ocr.weights import sha256sum
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from stream_ocr.engines.english_g2 import Read
 from stream_ocr.engines.ppocr_recognizer import PPOCRRecognizer
-from stream_ocr.scripts import CJK_LANGUAGES, language_of
+from stream_ocr.step.scripts import CJK_LANGUAGES, language_of
 
 # english_g2 reads below this are read again by PP-OCR's recogniser. Chosen on training
 # material (tools/tune_scripts.py; BENCHMARKS.md): of 400 Chinese and Japanese lines drawn

@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 
 from stream_ocr.engines.coarse_to_fine import FindConfig, Rect, text_components
+from stream_ocr.engines.weight_files import PPOCR_DET_SMALL, WeightsFile, find_weights
 from stream_ocr.errors import WeightsError
-from stream_ocr.weights import PPOCR_DET_SMALL, WeightsFile, find_weights
 
 # The probability that counts as text: DBNet's own binarisation threshold (rapidocr's
 # ``thresh``). 0.2 ties with it on the training photos (F1 0.568 against 0.565) but finds

@@ -24,7 +24,7 @@ from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import rounded
 from stream_ocr.history.database import open_database, safe_url
 from stream_ocr.history.schema import track_grams, tracks
-from stream_ocr.sinks import BROWSER_PREFIX, VIDEO_PREFIX  # private streams' prefixes
+from stream_ocr.live.sinks import BROWSER_PREFIX, VIDEO_PREFIX  # private streams' prefixes
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ video pass kept (``read_video(keep_crops=True)``): the video is not opened again
 from __future__ import annotations
 
 from stream_ocr.history.store import VIDEO_PREFIX, TrackRow
-from stream_ocr.timeline import Timeline
+from stream_ocr.video.timeline import Timeline
 
 
 def video_rows(timeline: Timeline, job_id: str, started: float) -> list[TrackRow]:

@@ -22,7 +22,7 @@ from typing import Any
 from stream_ocr.history.store import TrackRow, TrackStore
 from stream_ocr.realthreads import queue, time
 from stream_ocr.service import Service
-from stream_ocr.tracking import Track
+from stream_ocr.tracking.tracker import Track
 
 # Retention deletes at most this many tracks per transaction, with batches of writes
 # between: on SQLite, 0.49 s a chunk against 11 s for 95,000 tracks in one transaction, during

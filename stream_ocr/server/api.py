@@ -15,8 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
 from stream_ocr.errors import BadInputError, EngineBusyError, InputTooLargeError, JobsFullError, StreamOCRError
-from stream_ocr.images import decode_data_url, decode_image
 from stream_ocr.server.blocking import run_blocking
+from stream_ocr.sources.images import decode_data_url, decode_image
 from stream_ocr.types import FrameResult
 
 logger = logging.getLogger(__name__)

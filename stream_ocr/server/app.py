@@ -17,20 +17,20 @@ from prometheus_client import CollectorRegistry
 
 from stream_ocr.config import ImageLimits, ServerConfig
 from stream_ocr.engines.base import Engine
-from stream_ocr.jobs import VideoJobs
+from stream_ocr.engines.sharing import EngineShares, SharedEngine
+from stream_ocr.live.hub import HubConfig, StreamHub
 from stream_ocr.realthreads import threading
 from stream_ocr.server import security
 from stream_ocr.server.api import api
 from stream_ocr.server.connection_limits import RESERVED_THREADS, CloseSilentSessions, EngineIOSlots
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.history_api import history_api
+from stream_ocr.server.jobs import VideoJobs
 from stream_ocr.server.prometheus import ConnectionsCollector, HubCollector, RecorderCollector, SharesCollector
 from stream_ocr.server.recorder import LiveRecorder, open_recorder
 from stream_ocr.server.websocket import limit_websocket_messages
-from stream_ocr.sharing import EngineShares, SharedEngine
-from stream_ocr.sources import SourceSpec
-from stream_ocr.streams import HubConfig, StreamHub
-from stream_ocr.video import VideoJob
+from stream_ocr.sources.opening import SourceSpec
+from stream_ocr.video.job import VideoJob
 
 logger = logging.getLogger(__name__)
 # How long shutdown waits for a read in flight (live or video job) to finish: one read of

@@ -14,8 +14,8 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room, leave_room
 
 from stream_ocr.errors import BadInputError
-from stream_ocr.jobs import VideoJobs
-from stream_ocr.streams import BROWSER_PREFIX, StreamHub, room_of
+from stream_ocr.live.hub import BROWSER_PREFIX, StreamHub, room_of
+from stream_ocr.server.jobs import VideoJobs
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from stream_ocr.alerts.records import alert_crop, recent_alerts
 from stream_ocr.alerts.rules import WatchRule
 from stream_ocr.errors import BadInputError
+from stream_ocr.live.sinks import VIDEO_PREFIX, is_public
 from stream_ocr.server import security
 from stream_ocr.server.blocking import run_blocking
-from stream_ocr.sinks import VIDEO_PREFIX, is_public
 
 history_api = Blueprint("history_api", __name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from stream_ocr.sharing import EngineShares
-from stream_ocr.sinks import is_public
-from stream_ocr.streams import StreamHub
+from stream_ocr.engines.sharing import EngineShares
+from stream_ocr.live.hub import StreamHub
+from stream_ocr.live.sinks import is_public
 
 # (key in the hub's metrics snapshot, metric family, metric name, help)
 STREAM_METRICS = [

@@ -24,16 +24,16 @@ from stream_ocr.alerts.rules import load_rules_file, parse_cli_rule
 from stream_ocr.alerts.watcher import Watcher
 from stream_ocr.alerts.webhooks import WebhookConfig, WebhookSender
 from stream_ocr.config import HistoryConfig, WatchConfig
-from stream_ocr.crops import BestCrops
 from stream_ocr.history.database import engine_url
 from stream_ocr.history.store import TrackStore
 from stream_ocr.history.video_tracks import video_rows
 from stream_ocr.history.writer import HistoryWriter
-from stream_ocr.pipeline import StepResult
-from stream_ocr.tracking import Track
+from stream_ocr.step.frame_step import StepResult
+from stream_ocr.tracking.tracker import Track
+from stream_ocr.video.crops import BestCrops
 
 if TYPE_CHECKING:
-    from stream_ocr.jobs import JobState
+    from stream_ocr.server.jobs import JobState
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import cv2
 
 from stream_ocr.errors import SourceUnavailableError
-from stream_ocr.metrics import StreamStats
+from stream_ocr.live.metrics import StreamStats
+from stream_ocr.live.slot import LatestSlot
 from stream_ocr.realthreads import time
 from stream_ocr.service import Service
-from stream_ocr.slot import LatestSlot
-from stream_ocr.sources import SourceSpec, frame_rate, open_capture
+from stream_ocr.sources.opening import SourceSpec, frame_rate, open_capture
 from stream_ocr.types import Frame
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """Recorded video to a text timeline: sample frames, read those that changed, track, export.
 
 Owns the job over one file (``VideoJob``, ``read_video``), as a skeleton with the
-per-frame work passed in. The data path, by module: ``video_reader`` (a thread decodes
-frames into a bounded queue) -> ``pipeline.FrameStep`` on the sampled frames, on this
+per-frame work passed in. The data path, by module: ``sources.video_frames`` (a thread decodes
+frames into a bounded queue) -> ``step.frame_step.FrameStep`` on the sampled frames, on this
 thread (change gate, engine, lines, tracker) -> ``timeline`` (the tracks kept, their
 cues and crops) -> ``exporters`` (frames.jsonl as it goes, then tracks.json, SRT,
 WebVTT) and ``annotated`` (a thread draws and encodes the annotated video). Files are
@@ -20,21 +20,21 @@ from typing import Any
 
 import numpy as np
 
-from stream_ocr import exporters
-from stream_ocr.annotated import AnnotatedWriter
-from stream_ocr.change import ChangeConfig
-from stream_ocr.crops import BestCrops
-from stream_ocr.cuts import CutConfig
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, InputTooLargeError
 from stream_ocr.geometry import bbox, overlaps
-from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
 from stream_ocr.realthreads import threading, time
 from stream_ocr.settings import setting
-from stream_ocr.timeline import Timeline
-from stream_ocr.tracking import Track, TrackerConfig
-from stream_ocr.video_reader import VideoFrame, VideoReader
-from stream_ocr.view import Roi
+from stream_ocr.sources.video_frames import VideoFrame, VideoFrames
+from stream_ocr.step.change import ChangeConfig
+from stream_ocr.step.cuts import CutConfig
+from stream_ocr.step.frame_step import FrameStep, StepConfig, StepResult
+from stream_ocr.step.view import Roi
+from stream_ocr.tracking.tracker import Track, TrackerConfig
+from stream_ocr.video import exporters
+from stream_ocr.video.annotated import AnnotatedWriter
+from stream_ocr.video.crops import BestCrops
+from stream_ocr.video.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, hei
             raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {width}x{height} frame")
         return (roi,)
     if job.subtitles:
-        from stream_ocr.subtitles import find_subtitle_bands
+        from stream_ocr.video.subtitles import find_subtitle_bands
 
         return tuple(find_subtitle_bands(path, engine, job.start, job.end))
     return ()
@@ -226,7 +226,7 @@ class VideoSummary:
 
 
 def run_frames(
-    reader: VideoReader,
+    reader: VideoFrames,
     step: Callable[[np.ndarray, float], StepResult],
     on_step: Callable[[VideoFrame, StepResult | Exception], None],
     writer: AnnotatedWriter | None = None,
@@ -293,7 +293,7 @@ def sample_record(index: int, time_s: float, outcome: StepResult | Exception | s
     return {"frame": index, **outcome.to_dict()}
 
 
-def check_limits(reader: VideoReader, job: VideoJob) -> None:
+def check_limits(reader: VideoFrames, job: VideoJob) -> None:
     """Raise InputTooLargeError for a video over ``job``'s pixel or duration limit, from its header."""
     pixels = reader.width * reader.height
     if job.max_pixels is not None and pixels > job.max_pixels:
@@ -339,7 +339,7 @@ def read_video(
     end = job.end
     if job.max_duration_s is not None:
         end = job.max_duration_s if end is None else min(end, job.max_duration_s)
-    reader = VideoReader(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts)
+    reader = VideoFrames(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts)
     try:
         check_limits(reader, job)
         rois = rois_to_read(path, engine, job, reader.width, reader.height)
@@ -412,7 +412,7 @@ def build_timeline(
     # With --subtitles, only the lines that stand as subtitles do are cues (all are tracks).
     spoken = kept
     if job.subtitles and summary.bands:
-        from stream_ocr.subtitles import subtitle_tracks
+        from stream_ocr.video.subtitles import subtitle_tracks
 
         spoken = subtitle_tracks(kept, [tuple(b) for b in summary.bands])  # type: ignore[misc]
     cues = exporters.cues(spoken, hold)

@@ -1,6 +1,6 @@
 """A video file's frames, decoded on their own thread: the first stage of the video path.
 
-Owns ``VideoReader`` (a thread, ``read:NAME``, that decodes the file into a bounded queue
+Owns ``VideoFrames`` (a thread, ``read:NAME``, that decodes the file into a bounded queue
 and marks the frames to sample, with extra samples after sudden changes from
 ``cuts.CutWatch``) and ``VideoFrame``, what it hands on. ``video.read_video`` takes the
 frames to the per-frame step (``pipeline``); ``annotated`` draws them.
@@ -19,10 +19,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from stream_ocr.cuts import CutConfig, CutWatch
 from stream_ocr.realthreads import queue
 from stream_ocr.service import Service
-from stream_ocr.sources import SourceSpec, frame_rate, open_capture
+from stream_ocr.sources.opening import SourceSpec, frame_rate, open_capture
+from stream_ocr.step.cuts import CutConfig, CutWatch
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class VideoFrame:
     on_change: bool = False  # sampled as the frame after a sudden change, between regular samples
 
 
-class VideoReader(Service):
+class VideoFrames(Service):
     """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
 
     Every frame is decoded when ``decode_all`` (the annotated video needs them) or when

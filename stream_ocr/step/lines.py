@@ -13,8 +13,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stream_ocr.plausibility import is_punctuation
-from stream_ocr.scripts import joins_without_space
+from stream_ocr.step.junk import is_punctuation
+from stream_ocr.step.scripts import joins_without_space
 from stream_ocr.types import Detection, Line, reading_order, text_angle
 
 

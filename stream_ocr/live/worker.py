@@ -24,12 +24,12 @@ import numpy as np
 from stream_ocr.config import ImageLimits
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError
-from stream_ocr.images import decode_image
-from stream_ocr.pipeline import FrameStep, StepConfig, StepResult
+from stream_ocr.live.slot import LatestSlot
 from stream_ocr.realthreads import threading, time
 from stream_ocr.service import Service
-from stream_ocr.slot import LatestSlot
-from stream_ocr.tracking import Track
+from stream_ocr.sources.images import decode_image
+from stream_ocr.step.frame_step import FrameStep, StepConfig, StepResult
+from stream_ocr.tracking.tracker import Track
 from stream_ocr.types import Frame
 
 logger = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from stream_ocr.motion import BoxFollower, MotionConfig
+from stream_ocr.live.box_follower import BoxFollower, MotionConfig
+from stream_ocr.live.slot import LatestSlot
 from stream_ocr.realthreads import time
-from stream_ocr.slot import LatestSlot
 from stream_ocr.types import Frame, Line
 
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.geometry import bbox
-from stream_ocr.sources import SourceSpec, frame_rate, open_capture
-from stream_ocr.tracking import Track
+from stream_ocr.sources.opening import SourceSpec, frame_rate, open_capture
+from stream_ocr.tracking.tracker import Track
 
 logger = logging.getLogger(__name__)
 

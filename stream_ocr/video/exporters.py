@@ -15,8 +15,8 @@ from typing import Any, TextIO
 import pysubs2
 
 from stream_ocr.geometry import bbox
-from stream_ocr.scripts import languages_of
-from stream_ocr.tracking import Track
+from stream_ocr.step.scripts import languages_of
+from stream_ocr.tracking.tracker import Track
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stream_ocr.scripts import is_read
+from stream_ocr.step.scripts import is_read
 from stream_ocr.types import Detection
 
 # Characters Latin recognizers emit for glyphs they cannot read, and which real scene or

@@ -14,20 +14,20 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from stream_ocr.capture import CaptureConfig, CaptureLoop
-from stream_ocr.change import ChangeConfig
 from stream_ocr.config import ImageLimits
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError
-from stream_ocr.livestream import LiveStream
-from stream_ocr.pipeline import StepConfig, StepResult
-from stream_ocr.preview import PreviewConfig
+from stream_ocr.live.preview import PreviewConfig
+from stream_ocr.live.sinks import BROWSER_PREFIX, Event, EventQueue, room_of
+from stream_ocr.live.stream import LiveStream
+from stream_ocr.live.worker import InferenceWorker, Recorder
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sinks import BROWSER_PREFIX, Event, EventQueue, room_of
-from stream_ocr.sources import SourceSpec
-from stream_ocr.tracking import TrackerConfig
+from stream_ocr.sources.capture import CaptureConfig, CaptureLoop
+from stream_ocr.sources.opening import SourceSpec
+from stream_ocr.step.change import ChangeConfig
+from stream_ocr.step.frame_step import StepConfig, StepResult
+from stream_ocr.tracking.tracker import TrackerConfig
 from stream_ocr.types import Frame
-from stream_ocr.worker import InferenceWorker, Recorder
 
 logger = logging.getLogger(__name__)
 

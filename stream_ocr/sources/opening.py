@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import cv2
 
 from stream_ocr.errors import BadInputError, SourceUnavailableError
-from stream_ocr.sinks import is_public
+from stream_ocr.live.sinks import is_public
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 NETWORK_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https")

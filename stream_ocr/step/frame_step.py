@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from stream_ocr.change import ChangeConfig, ChangeGate, Region
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.geometry import Box, area, intersection, overlaps
-from stream_ocr.tracking import Tracker, TrackerConfig
+from stream_ocr.step.change import ChangeConfig, ChangeGate, Region
+from stream_ocr.step.view import Roi, View
+from stream_ocr.tracking.tracker import Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line, reading_order, warped
-from stream_ocr.view import Roi, View
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from stream_ocr.capture import ENDED, ERROR, CaptureLoop
 from stream_ocr.errors import BadInputError
-from stream_ocr.metrics import StreamStats
-from stream_ocr.pipeline import StepResult
-from stream_ocr.preview import PreviewConfig, StreamPreview
+from stream_ocr.live.metrics import StreamStats
+from stream_ocr.live.preview import PreviewConfig, StreamPreview
+from stream_ocr.live.sinks import Event, Publish, room_of
+from stream_ocr.live.slot import LatestSlot
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sinks import Event, Publish, room_of
-from stream_ocr.slot import LatestSlot
-from stream_ocr.sources import SourceSpec
+from stream_ocr.sources.capture import ENDED, ERROR, CaptureLoop
+from stream_ocr.sources.opening import SourceSpec
+from stream_ocr.step.frame_step import StepResult
 from stream_ocr.types import Frame
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import area, intersection
-from stream_ocr.picture_motion import followed_motion, largest_move, picture_motion, picture_shift
+from stream_ocr.step.picture_motion import followed_motion, largest_move, picture_motion, picture_shift
 
 
 @dataclass(frozen=True)

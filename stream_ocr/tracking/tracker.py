@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
 
-from stream_ocr.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
 from stream_ocr.geometry import area, bbox, centre, intersection, iou, rounded
+from stream_ocr.tracking.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
 from stream_ocr.types import Detection, Line, Point
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from stream_ocr.exporters import Cue
-from stream_ocr.tracking import Track
+from stream_ocr.tracking.tracker import Track
+from stream_ocr.video.exporters import Cue
 
 
 @dataclass

@@ -20,8 +20,8 @@ from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, JobsFullError, StreamOCRError
 from stream_ocr.realthreads import queue, threading, time
 from stream_ocr.service import Service
-from stream_ocr.timeline import Timeline
-from stream_ocr.video import VideoJob, read_video
+from stream_ocr.video.job import VideoJob, read_video
+from stream_ocr.video.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 

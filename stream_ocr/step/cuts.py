@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stream_ocr.change import largest_cell_change, signature
 from stream_ocr.settings import setting
+from stream_ocr.step.change import largest_cell_change, signature
 
 
 @dataclass(frozen=True)
