@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.coarse_to_fine import area, boxed_at_coarse, grown_regions, merge_rects, padded_regions
+from stream_ocr.engines.coarse_to_fine import boxed_at_coarse, grown_regions, padded_regions
+from stream_ocr.geometry import merge_boxes, region_area
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -116,7 +117,7 @@ def test_the_text_finder_finds_every_word_one_full_pass_boxes_in_a_real_video(ke
             detector.config = before
         words += len(boxes)
         found = padded_regions(detector.finder.find(rgb, 768 / 960), rgb.shape, detector.find)
-        assert found and area(found) < 0.5 * 960 * 540, found
+        assert found and region_area(found) < 0.5 * 960 * 540, found
         for word in boxes:
             cx, cy = word.mean(axis=0)
             assert any(x0 <= cx < x1 and y0 <= cy < y1 for x0, y0, x1, y1 in found), (index, word, found)
@@ -173,7 +174,7 @@ def test_big_text_keeps_its_coarse_boxes_and_small_text_is_boxed_at_full_scale(k
 def test_rectangles_that_meet_are_merged_until_none_meet():
     # (0,0)-(10,10) meets (10,5)-(20,20) by its edge, which meets (19,19)-(30,30); (50,50) is apart.
     rects = [(19, 19, 30, 30), (50, 50, 60, 60), (0, 0, 10, 10), (10, 5, 20, 20)]
-    assert merge_rects(rects) == [(0, 0, 30, 30), (50, 50, 60, 60)]
+    assert merge_boxes(rects) == [(0, 0, 30, 30), (50, 50, 60, 60)]
 
 
 def test_regions_grow_to_few_shapes_inside_the_frame():

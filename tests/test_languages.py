@@ -95,7 +95,7 @@ def test_stacked_bands_read_as_one_picture_map_back_to_their_places():
     frame = np.zeros((360, 640, 3), dtype=np.uint8)
     frame[20:40] = 100
     frame[300:320] = 200
-    view = View(((0, 0, 640, 100), (0, 240, 640, 120)))
+    view = View(((0, 0, 640, 100), (0, 240, 640, 360)))
     picture = view.cut(frame)
     assert picture.shape == (100 + 16 + 120, 640, 3)
     assert picture[30, 0, 0] == 100 and picture[116 + 70, 0, 0] == 200
@@ -106,7 +106,7 @@ def test_stacked_bands_read_as_one_picture_map_back_to_their_places():
     assert view.line_to_frame(low).bbox == (300, 310, 340, 330)
     assert view.rect_to_frame((0, 150, 64, 200)) == (0, 274, 64, 324)
     with pytest.raises(ValueError):
-        View(((0, 0, 640, 100), (10, 240, 600, 120)))
+        View(((0, 0, 640, 100), (10, 240, 610, 360)))
 
 
 # -- real models --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Which parts of a changed frame are read: regions grown to whole lines, and kept apart."""
 
-from stream_ocr.geometry import overlaps
-from stream_ocr.step.frame_step import apart, cut_back, regions_to_read
+from stream_ocr.geometry import cut_back, overlaps
+from stream_ocr.step.regions import apart, regions_to_read
 from stream_ocr.types import Line
 
 SHAPE = (360, 640, 3)

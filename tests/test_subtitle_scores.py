@@ -41,7 +41,7 @@ def track(track_id, x0, y0, x1, y1, frames=4, t=0.0):
 
 
 def test_only_centred_lines_of_the_usual_height_are_subtitles():
-    band = (0, 500, 1280, 220)
+    band = (0, 500, 1280, 720)
     subtitle = track(1, 400, 600, 880, 640)
     second_line = track(2, 450, 645, 830, 685, t=1.0)
     sign = track(3, 1000, 560, 1260, 600)  # scene text at the side of the band

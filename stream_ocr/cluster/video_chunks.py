@@ -24,11 +24,10 @@ import ray
 from stream_ocr.cluster.runtime import node_label
 from stream_ocr.config import EngineConfig
 from stream_ocr.errors import BadInputError
-from stream_ocr.geometry import bbox, iou
+from stream_ocr.geometry import Region, bbox, iou
 from stream_ocr.realthreads import time
 from stream_ocr.sources.video_frames import VideoFrames
 from stream_ocr.step.frame_step import FrameStep, StepResult
-from stream_ocr.step.view import Roi
 from stream_ocr.tracking.fusion import same_text
 from stream_ocr.tracking.tracker import Track
 from stream_ocr.video import exporters
@@ -98,10 +97,10 @@ class VideoWorker:
         self.engine = create_engine(config)
         self.node = node_label()
 
-    def rois_to_read(self, path: str, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
+    def rois_to_read(self, path: str, job: VideoJob, width: int, height: int) -> tuple[Region, ...]:
         return rois_to_read(Path(path), self.engine, job, width, height)
 
-    def run(self, path: str, job: VideoJob, rois: tuple[Roi, ...], chunk: Chunk) -> ChunkResult:
+    def run(self, path: str, job: VideoJob, rois: tuple[Region, ...], chunk: Chunk) -> ChunkResult:
         fps = chunk.fps
         reader = VideoFrames(
             Path(path), job.sample_fps, chunk.first / fps, (chunk.end - 0.5) / fps, False, cuts=job.cuts

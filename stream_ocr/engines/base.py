@@ -16,12 +16,11 @@ from typing import Protocol
 import numpy as np
 
 from stream_ocr.errors import BadInputError
+from stream_ocr.geometry import Region
 from stream_ocr.realthreads import threading, time
 from stream_ocr.step.junk import JunkConfig, is_junk_line, is_junk_word
 from stream_ocr.step.lines import LineConfig, group_lines
 from stream_ocr.types import Detection, FrameResult, shift
-
-Region = tuple[int, int, int, int]
 
 
 def check_frame(frame: np.ndarray) -> None:

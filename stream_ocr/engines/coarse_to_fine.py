@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+from stream_ocr.geometry import Region, merge_boxes
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class FindConfig:
     step: int = 128
 
 
-def text_components(textmap: np.ndarray, to_frame: float, shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
+def text_components(textmap: np.ndarray, to_frame: float, shape: tuple[int, ...], config: FindConfig) -> list[Region]:
     """Each component of text the coarse pass found, as its bounding rectangle in the pixels
     of a frame of ``shape`` (unpadded); ``textmap`` is that pass's score map, one cell of
     which is ``to_frame`` frame pixels (CRAFT's region scores at scale ``coarse``: ``2 /
@@ -64,7 +64,7 @@ def text_components(textmap: np.ndarray, to_frame: float, shape: tuple[int, ...]
     return rects
 
 
-def padded_regions(components: list[Rect], shape: tuple[int, ...], config: FindConfig) -> list[Rect]:
+def padded_regions(components: list[Region], shape: tuple[int, ...], config: FindConfig) -> list[Region]:
     """The components padded by ``pad`` times their height (at least ``min_pad``), merged where they meet."""
     h, w = shape[:2]
     rects = []
@@ -78,7 +78,7 @@ def padded_regions(components: list[Rect], shape: tuple[int, ...], config: FindC
                 min(h, int(np.ceil(y1 + pad))),
             )
         )
-    return merge_rects(rects)
+    return merge_boxes(rects)
 
 
 def box_height(box: np.ndarray) -> float:
@@ -87,17 +87,17 @@ def box_height(box: np.ndarray) -> float:
     return float(min(np.linalg.norm(p[1] - p[0]), np.linalg.norm(p[3] - p[0])))
 
 
-def _inside(x: float, y: float, rect: Rect) -> bool:
+def _inside(x: float, y: float, rect: Region) -> bool:
     return bool(rect[0] <= x < rect[2] and rect[1] <= y < rect[3])
 
 
-def _centre_in(box: np.ndarray, rect: Rect) -> bool:
+def _centre_in(box: np.ndarray, rect: Region) -> bool:
     cx, cy = np.asarray(box, dtype=np.float32).mean(axis=0)
     return _inside(float(cx), float(cy), rect)
 
 
 def boxed_at_coarse(
-    region: Rect, components: list[Rect], boxes: list[np.ndarray], min_height: float
+    region: Region, components: list[Region], boxes: list[np.ndarray], min_height: float
 ) -> list[np.ndarray] | None:
     """The coarse pass's own boxes of ``region`` (frame pixels), when they are good enough to
     skip the full-scale pass there; else None.
@@ -117,26 +117,7 @@ def boxed_at_coarse(
     return inside
 
 
-def merge_rects(rects: list[Rect]) -> list[Rect]:
-    """``rects`` with every pair that meets replaced by their bounding rectangle, until none meet."""
-    rects = list(rects)
-    merged = True
-    while merged:
-        merged = False
-        out: list[Rect] = []
-        for r in rects:
-            for j, o in enumerate(out):
-                if r[0] <= o[2] and o[0] <= r[2] and r[1] <= o[3] and o[1] <= r[3]:
-                    out[j] = (min(r[0], o[0]), min(r[1], o[1]), max(r[2], o[2]), max(r[3], o[3]))
-                    merged = True
-                    break
-            else:
-                out.append(r)
-        rects = out
-    return sorted(rects)
-
-
-def grown_to_multiple(rect: Rect, step: float, shape: tuple[int, ...]) -> Rect:
+def grown_to_multiple(rect: Region, step: float, shape: tuple[int, ...]) -> Region:
     """``rect`` grown about its centre until each side is a multiple of ``step`` frame pixels
     (kept inside the frame; a side that would pass the frame's becomes the frame's), so that
     the full-scale pass meets few distinct shapes: each shape it meets costs memory
@@ -155,16 +136,12 @@ def grown_to_multiple(rect: Rect, step: float, shape: tuple[int, ...]) -> Rect:
     return x0, y0, x1, y1
 
 
-def grown_regions(rects: list[Rect], step: float, shape: tuple[int, ...]) -> list[Rect]:
+def grown_regions(rects: list[Region], step: float, shape: tuple[int, ...]) -> list[Region]:
     """``rects`` grown to multiples of ``step`` and merged where they then meet, until every
     one is a multiple (or the frame's side) and none meet."""
     for _ in range(8):
-        grown = merge_rects([grown_to_multiple(r, step, shape) for r in rects])
+        grown = merge_boxes([grown_to_multiple(r, step, shape) for r in rects])
         if grown == rects:
             break
         rects = grown
     return rects
-
-
-def area(rects: list[Rect]) -> int:
-    return sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)

@@ -23,8 +23,6 @@ import numpy as np
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.coarse_to_fine import (
     FindConfig,
-    Rect,
-    area,
     boxed_at_coarse,
     grown_regions,
     padded_regions,
@@ -37,6 +35,7 @@ from stream_ocr.engines.text_finder import TextFinder
 from stream_ocr.engines.torch_checkpoint import load_state_dict
 from stream_ocr.engines.weight_files import CRAFT_MLT_25K, find_weights
 from stream_ocr.errors import WeightsError
+from stream_ocr.geometry import Region, region_area
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +193,7 @@ class CraftDetector:
                 maps = self._maps(rgb, coarse, spent, "detect_coarse")
                 components = text_components(maps[0, ..., 0], 2.0 / coarse, rgb.shape, self.find)
             regions = grown_regions(padded_regions(components, rgb.shape, self.find), self.find.step / full, rgb.shape)
-            if area(regions) > self.config.coarse_max_share * h * w:
+            if region_area(regions) > self.config.coarse_max_share * h * w:
                 regions = [(0, 0, w, h)]
             elif maps is not None and self.config.coarse_box_height:
                 regions, boxes = self._box_big_text(maps, coarse, rgb.shape, regions, components)
@@ -209,8 +208,8 @@ class CraftDetector:
         return boxes
 
     def _box_big_text(
-        self, maps: np.ndarray, coarse: float, shape: tuple[int, ...], regions: list[Rect], components: list[Rect]
-    ) -> tuple[list[Rect], list[np.ndarray]]:
+        self, maps: np.ndarray, coarse: float, shape: tuple[int, ...], regions: list[Region], components: list[Region]
+    ) -> tuple[list[Region], list[np.ndarray]]:
         """Split ``regions`` into those still to box at the full scale and the boxes of the
         others, taken from the coarse pass's maps (``coarse_to_fine.boxed_at_coarse``)."""
         coarse_boxes = self._boxes(maps, coarse, shape)

@@ -24,9 +24,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stream_ocr.engines.coarse_to_fine import FindConfig, Rect, text_components
+from stream_ocr.engines.coarse_to_fine import FindConfig, text_components
 from stream_ocr.engines.weight_files import PPOCR_DET_SMALL, WeightsFile, find_weights
 from stream_ocr.errors import WeightsError
+from stream_ocr.geometry import Region
 
 # The probability that counts as text: DBNet's own binarisation threshold (rapidocr's
 # ``thresh``). 0.2 ties with it on the training photos (F1 0.568 against 0.565) but finds
@@ -107,7 +108,7 @@ class TextFinder:
             prob = cv2.resize(prob, (nw, nh), interpolation=cv2.INTER_LINEAR)
         return prob
 
-    def find(self, rgb: np.ndarray, scale: float, spent: dict[str, float] | None = None) -> list[Rect]:
+    def find(self, rgb: np.ndarray, scale: float, spent: dict[str, float] | None = None) -> list[Region]:
         """The text of ``rgb`` found with the frame seen at ``scale``, as rectangles in its
         pixels; adds the milliseconds to ``spent["detect_coarse"]``."""
         t0 = time.perf_counter()
@@ -118,7 +119,7 @@ class TextFinder:
         return rects
 
 
-def flat(rgb: np.ndarray, rect: Rect) -> bool:
+def flat(rgb: np.ndarray, rect: Region) -> bool:
     """Whether ``rect`` of ``rgb`` is too flat to hold text (``FLAT_STD``)."""
     x0, y0, x1, y1 = rect
     part = rgb[y0:y1, x0:x1]

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.errors import BadInputError
-from stream_ocr.geometry import area, intersection
+from stream_ocr.geometry import Region, area, intersection, merge_boxes
 from stream_ocr.step.picture_motion import followed_motion, largest_move, picture_motion, picture_shift
 
 
@@ -60,9 +60,6 @@ class ChangeConfig:
             raise BadInputError("the change signature needs width >= 16 and cell >= 2")
         if not 0 <= self.region_max_share <= 1 or self.region_margin < 0:
             raise BadInputError("region_max_share must be in [0, 1] (0: always the whole frame), region_margin >= 0")
-
-
-Region = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -144,31 +141,6 @@ def moved_changes(
     after_move = cell_changes(zero, best, cell, unknown=unknown)
     either = cell_changes(zero, np.minimum(best, np.abs(current - previous)), cell, unknown=unknown)
     return after_move, either
-
-
-def merge_boxes(boxes: list[Region], touching: bool = True) -> list[Region]:
-    """Boxes that overlap (or, with ``touching``, only touch), merged until none do."""
-    boxes = list(boxes)
-
-    def meet(a: Region, b: Region) -> bool:
-        if touching:
-            return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for k in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[k]
-                if meet(a, b):
-                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    del boxes[k]
-                    merged = True
-                    break
-            if merged:
-                break
-    return boxes
 
 
 def cell_boxes(mask: np.ndarray, config: ChangeConfig, frame_shape: tuple[int, ...]) -> tuple[Region, ...]:

@@ -11,19 +11,18 @@ owns no thread and no queue: the live inference worker and the video loop call i
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.geometry import Box, area, intersection, overlaps
-from stream_ocr.step.change import ChangeConfig, ChangeGate, Region
-from stream_ocr.step.view import Roi, View
+from stream_ocr.geometry import Region, overlaps
+from stream_ocr.step.change import ChangeConfig, ChangeGate
+from stream_ocr.step.regions import moved_lines, regions_to_read
+from stream_ocr.step.view import View
 from stream_ocr.tracking.tracker import Tracker, TrackerConfig
-from stream_ocr.types import Detection, FrameResult, Line, reading_order, warped
+from stream_ocr.types import Detection, FrameResult, Line, reading_order
 
 
 @dataclass(frozen=True)
@@ -32,9 +31,9 @@ class StepConfig:
 
     change: ChangeConfig = field(default_factory=ChangeConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
-    # Each (x, y, w, h) in frame pixels: only these parts of the frame are read, several
+    # Each a region (x0, y0, x1, y1) in frame pixels: only these parts of the frame are read, several
     # stacked as one picture (``view``); none: the whole frame.
-    rois: tuple[Roi, ...] = ()
+    rois: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,131 +85,6 @@ class StepResult:
             "lines": [line.to_dict() for line in self.lines],
             "detections": [w.to_dict() for w in self.words],
         }
-
-
-def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, ...]:
-    """Each changed region grown to hold the lines it touches whole; those that then
-    overlap, made apart (``apart``; regions that only touch are read apart: a strip along
-    the top and one down a side)."""
-    grown = [grown_to_lines(r, lines, shape) for r in regions]
-    return tuple(sorted(apart(stacked_joined(grown), lines, shape)))
-
-
-def stacked_joined(regions: list[Region]) -> list[Region]:
-    """Regions one on top of the other, touching along most of the narrower one's width,
-    made one when that one is wider than high: new text not yet known as a line may sit
-    across their shared edge (a subtitle appearing was read as its upper and lower halves,
-    each garbage). A strip down a side is higher than wide, and stays apart."""
-    boxes = list(regions)
-    while True:
-        pair = next(
-            ((i, k) for i, k in itertools.permutations(range(len(boxes)), 2) if _stacked(boxes[i], boxes[k])), None
-        )
-        if pair is None:
-            return boxes
-        i, k = pair
-        a, b = boxes[i], boxes[k]
-        boxes[i] = (min(a[0], b[0]), a[1], max(a[2], b[2]), b[3])
-        del boxes[k]
-
-
-def _stacked(above: Region, below: Region) -> bool:
-    if abs(above[3] - below[1]) > 1:
-        return False
-    narrow = min(above, below, key=lambda r: r[2] - r[0])
-    shared = min(above[2], below[2]) - max(above[0], below[0])
-    return shared >= 0.5 * (narrow[2] - narrow[0]) and narrow[2] - narrow[0] > narrow[3] - narrow[1]
-
-
-def apart(regions: list[Region], lines: tuple[Line, ...], shape: tuple[int, ...]) -> list[Region]:
-    """Regions that overlap no more: two that do become their bounding box, unless that
-    box is much larger than the two (an L: a strip down a side, against a strip along the
-    bottom grown to hold a subtitle, would make the whole frame); then one is cut back to
-    the other's edge where the other reaches across it, if every line it touches stays
-    whole (``separated``)."""
-    boxes = list(regions)
-    while True:
-        pairs = itertools.combinations(range(len(boxes)), 2)
-        pair = next(((i, k) for i, k in pairs if overlaps(boxes[i], boxes[k])), None)
-        if pair is None:
-            return boxes
-        i, k = pair
-        a, b = boxes[i], boxes[k]
-        both = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-        union = area(a) + area(b) - intersection(a, b)
-        parts = separated(a, b, lines, shape) if area(both) > 1.25 * union else None
-        if parts is None:
-            boxes[i] = both
-            del boxes[k]
-        else:
-            boxes[i], boxes[k] = parts
-
-
-def separated(a: Region, b: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, Region] | None:
-    """``a`` and ``b``, one of them cut back so that they no longer overlap and no line it
-    touches is cut; None if neither can be."""
-    cut = cut_back(b, a)
-    if cut is not None and grown_to_lines(cut, lines, shape) == cut:
-        return a, cut
-    cut = cut_back(a, b)
-    if cut is not None and grown_to_lines(cut, lines, shape) == cut:
-        return cut, b
-    return None
-
-
-def cut_back(b: Region, a: Region) -> Region | None:
-    """``b`` without the part ``a`` covers, when ``a`` reaches across ``b`` and covers one
-    of its ends (what is left is one box); else None."""
-    if a[0] <= b[0] and a[2] >= b[2]:  # across b, left to right
-        if a[1] <= b[1] < a[3] < b[3]:
-            return b[0], a[3], b[2], b[3]
-        if b[1] < a[1] < b[3] <= a[3]:
-            return b[0], b[1], b[2], a[1]
-    if a[1] <= b[1] and a[3] >= b[3]:  # across b, top to bottom
-        if a[0] <= b[0] < a[2] < b[2]:
-            return a[2], b[1], b[2], b[3]
-        if b[0] < a[0] < b[2] <= a[2]:
-            return b[0], b[1], a[0], b[3]
-    return None
-
-
-def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> Region:
-    """``region`` grown until it holds every line it touches whole, so that a line of which
-    only a part changed (one digit of a counter) is read again whole."""
-    x0, y0, x1, y1 = region
-    for _ in range(3):
-        grown = (x0, y0, x1, y1)
-        for line in lines:
-            b = line.bbox
-            if overlaps(b, (x0, y0, x1, y1)):
-                pad = 0.25 * (b[3] - b[1])  # the recognizer's margin needs pixels around the box
-                x0, y0 = min(x0, int(b[0] - pad)), min(y0, int(b[1] - pad))
-                x1, y1 = max(x1, int(b[2] + pad) + 1), max(y1, int(b[3] + pad) + 1)
-        if (x0, y0, x1, y1) == grown:
-            break
-    return max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)
-
-
-def moved_lines(
-    lines: tuple[Line, ...], warp: tuple[float, ...], shape: tuple[int, ...], stays: Callable[[Box], bool] | None = None
-) -> tuple[tuple[Line, ...], list[Region]]:
-    """The lines read before, moved with the picture (``warp``: a 2x3 matrix, row by row),
-    but those for which ``stays(bbox)`` is true (an overlay that held still). A line no
-    longer wholly in view is dropped, and the part of it still in view is returned, to be
-    read again."""
-    h, w = shape[:2]
-    inside, again = [], []
-    for line in lines:
-        if stays is not None and stays(line.bbox):
-            inside.append(line)
-            continue
-        moved_line = warped(line, warp)
-        x0, y0, x1, y1 = moved_line.bbox
-        if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
-            inside.append(moved_line)
-        elif x1 > 0 and y1 > 0 and x0 < w and y0 < h:
-            again.append((max(0, int(x0)), max(0, int(y0)), min(w, int(x1) + 1), min(h, int(y1) + 1)))
-    return tuple(inside), again  # type: ignore[return-value]
 
 
 class FrameStep:

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stream_ocr.geometry import Region
 from stream_ocr.types import Line, shift
-
-Roi = tuple[int, int, int, int]  # (x, y, w, h) in frame pixels
-Rect = tuple[int, int, int, int]  # (x0, y0, x1, y1)
 
 # Rows of black between two stacked bands: the detector never links text across them.
 GAP = 16
@@ -23,20 +21,21 @@ GAP = 16
 
 @dataclass(frozen=True)
 class View:
-    """``rois``, each (x, y, w, h); none: the whole frame. Stacked bands share one x and width."""
+    """``rois``, each a region (x0, y0, x1, y1); none: the whole frame. Stacked bands share
+    their x0 and x1."""
 
-    rois: tuple[Roi, ...] = ()
+    rois: tuple[Region, ...] = ()
 
     def __post_init__(self) -> None:
-        if len({(x, w) for x, _, w, _ in self.rois}) > 1:
+        if len({(x0, x1) for x0, _, x1, _ in self.rois}) > 1:
             raise ValueError(f"stacked bands must share their x and width, got {self.rois}")
 
     def tops(self) -> list[int]:
         """Where each band starts in the stacked picture."""
         out, y = [], 0
-        for _, _, _, h in self.rois:
+        for _, y0, _, y1 in self.rois:
             out.append(y)
-            y += h + GAP
+            y += y1 - y0 + GAP
         return out
 
     def cut(self, image: np.ndarray) -> np.ndarray:
@@ -44,14 +43,14 @@ class View:
         if not self.rois:
             return image
         if len(self.rois) == 1:
-            x, y, w, h = self.rois[0]
-            return np.ascontiguousarray(image[y : y + h, x : x + w])
-        x, _, w, _ = self.rois[0]
+            x0, y0, x1, y1 = self.rois[0]
+            return np.ascontiguousarray(image[y0:y1, x0:x1])
+        x0, _, x1, _ = self.rois[0]
         parts = []
-        for k, (_, y, _, h) in enumerate(self.rois):
+        for k, (_, y0, _, y1) in enumerate(self.rois):
             if k:
-                parts.append(np.zeros((GAP, w, *image.shape[2:]), dtype=image.dtype))
-            parts.append(image[y : y + h, x : x + w])
+                parts.append(np.zeros((GAP, x1 - x0, *image.shape[2:]), dtype=image.dtype))
+            parts.append(image[y0:y1, x0:x1])
         return np.ascontiguousarray(np.concatenate(parts))
 
     def band_of(self, y: float) -> int:
@@ -68,7 +67,7 @@ class View:
         x, y, _, _ = self.rois[k]
         return shift(line, x, y - self.tops()[k])  # type: ignore[return-value]
 
-    def rect_to_frame(self, rect: Rect) -> Rect:
+    def rect_to_frame(self, rect: Region) -> Region:
         """A region (x0, y0, x1, y1) of the stacked picture in the frame's pixels (by its top)."""
         if not self.rois:
             return rect

@@ -22,14 +22,13 @@ import numpy as np
 
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, InputTooLargeError
-from stream_ocr.geometry import bbox, overlaps
+from stream_ocr.geometry import Region, bbox, overlaps, region_from_xywh, xywh
 from stream_ocr.realthreads import threading, time
 from stream_ocr.settings import setting
 from stream_ocr.sources.video_frames import VideoFrame, VideoFrames
 from stream_ocr.step.change import ChangeConfig
 from stream_ocr.step.cuts import CutConfig
 from stream_ocr.step.frame_step import FrameStep, StepConfig, StepResult
-from stream_ocr.step.view import Roi
 from stream_ocr.tracking.tracker import Track, TrackerConfig
 from stream_ocr.video import exporters
 from stream_ocr.video.annotated import AnnotatedWriter
@@ -56,20 +55,23 @@ SUBTITLE_FPS = 4.0
 SUBTITLE_MERGE_GAP_S = 0.6
 
 
-def parse_roi(text: str) -> tuple[int, int, int, int]:
+def parse_roi(text: str) -> Region:
+    """``--roi x,y,w,h`` as the region it names."""
     try:
         x, y, w, h = (int(v) for v in text.split(","))
     except ValueError:
         raise BadInputError(f"--roi is x,y,w,h in pixels, got {text!r}") from None
-    return x, y, w, h
+    if w <= 0 or h <= 0 or min(x, y) < 0:
+        raise BadInputError(f"--roi needs x, y >= 0 and w, h > 0, got {text!r}")
+    return region_from_xywh(x, y, w, h)
 
 
 @dataclass(frozen=True)
 class VideoJob:
-    """What to do with one video. Times are seconds; ``roi`` is (x, y, w, h) in pixels."""
+    """What to do with one video. Times are seconds; ``roi`` is a region (x0, y0, x1, y1) in pixels."""
 
     sample_fps: float = setting(2.0, help="frames per second to read")
-    roi: tuple[int, int, int, int] | None = setting(
+    roi: Region | None = setting(
         None, parse=parse_roi, metavar="X,Y,W,H", help="only read this region: x,y,w,h in pixels"
     )
     start: float = setting(0.0, help="start time in seconds")
@@ -128,7 +130,7 @@ class VideoJob:
         if self.start < 0 or (self.end is not None and self.end <= self.start):
             raise BadInputError("--start must be >= 0 and --end after it")
         if self.roi is not None and (
-            len(self.roi) != 4 or self.roi[2] <= 0 or self.roi[3] <= 0 or min(self.roi[:2]) < 0
+            len(self.roi) != 4 or self.roi[2] <= self.roi[0] or self.roi[3] <= self.roi[1] or min(self.roi[:2]) < 0
         ):
             raise BadInputError("--roi is x,y,w,h with positive width and height")
         if not 0 <= self.change_threshold < 1:
@@ -148,7 +150,7 @@ class VideoJob:
         chars = sum(c.isalnum() for c in track.text)
         return track.confidence >= self.keep_once_confidence and chars >= KEEP_ONCE_MIN_CHARS
 
-    def step_config(self, rois: tuple[Roi, ...]) -> StepConfig:
+    def step_config(self, rois: tuple[Region, ...]) -> StepConfig:
         return StepConfig(
             change=ChangeConfig(
                 threshold=self.change_threshold,
@@ -161,13 +163,13 @@ class VideoJob:
         )
 
 
-def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, height: int) -> tuple[Roi, ...]:
+def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, height: int) -> tuple[Region, ...]:
     """The parts of the frame the job reads: ``--roi``, else the subtitle bands with
     ``--subtitles``, else none (the whole frame)."""
     roi = job.roi
     if roi is not None:
-        if roi[0] + roi[2] > width or roi[1] + roi[3] > height:
-            x, y, w, h = roi
+        if roi[2] > width or roi[3] > height:
+            x, y, w, h = xywh(roi)
             raise BadInputError(f"--roi {x},{y},{w},{h} lies outside the {width}x{height} frame")
         return (roi,)
     if job.subtitles:
@@ -209,17 +211,22 @@ class VideoSummary:
     distinct_texts: list[str] = field(default_factory=list)
     tracks: int = 0
     cues: int = 0
-    # The region read (x, y, w, h): --roi, or the subtitle band (the lowest, where there are more).
+    # The region read, as (x, y, w, h) like --roi: --roi, or the subtitle band (the lowest,
+    # where there are more).
     roi: list[int] | None = None
-    # Every region read, top to bottom (two subtitle bands: stacked as one picture).
+    # Every region read, top to bottom, each (x, y, w, h) (two subtitle bands: stacked as one picture).
     bands: list[list[int]] = field(default_factory=list)
     wall_s: float = 0.0
     fps: float = 0.0
     error: str | None = None
 
-    def set_regions(self, rois: tuple[Roi, ...]) -> None:
-        self.bands = [list(r) for r in rois]
-        self.roi = list(rois[-1]) if rois else None
+    def set_regions(self, rois: tuple[Region, ...]) -> None:
+        self.bands = [list(xywh(r)) for r in rois]
+        self.roi = self.bands[-1] if rois else None
+
+    def regions(self) -> list[Region]:
+        """The regions read (``bands``), as regions."""
+        return [region_from_xywh(*b) for b in self.bands]
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -414,7 +421,7 @@ def build_timeline(
     if job.subtitles and summary.bands:
         from stream_ocr.video.subtitles import subtitle_tracks
 
-        spoken = subtitle_tracks(kept, [tuple(b) for b in summary.bands])  # type: ignore[misc]
+        spoken = subtitle_tracks(kept, summary.regions())
     cues = exporters.cues(spoken, hold)
     summary.tracks = len(kept)
     summary.cues = len(cues)

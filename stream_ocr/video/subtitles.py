@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.geometry import bbox
+from stream_ocr.geometry import Region, bbox
 from stream_ocr.sources.opening import SourceSpec, frame_rate, open_capture
 from stream_ocr.tracking.tracker import Track
 
@@ -34,8 +34,8 @@ FALLBACK_SHARE = 0.33
 
 def find_subtitle_bands(
     path: str | Path, engine: FrameReader, start: float = 0.0, end: float | None = None, samples: int = 12
-) -> list[tuple[int, int, int, int]]:
-    """(x, y, w, h) of each subtitle band of the video at ``path``, top to bottom, from
+) -> list[Region]:
+    """The region of each subtitle band of the video at ``path``, top to bottom, from
     ``samples`` frames: the band low in the frame (or the lower third, with no subtitles
     found), and one high in it where centred text there changes from sample to sample (the
     other language of a bilingual film; a title or a sign that stays is no subtitle)."""
@@ -68,15 +68,15 @@ def find_subtitle_bands(
     if top is not None and top.frames >= 2 and len(top.texts) >= 2:
         y0, y1 = top.band(height, above=0.5, below=1.5)
         logger.info("subtitle band above the picture: y %d to %d of %d", y0, y1, height)
-        bands.append((0, y0, width, y1 - y0))
+        bands.append((0, y0, width, y1))
     low = lower.subtitle_like()
     if low is None or low.frames < 2:
         logger.info("no recurring centred text found low in the frame: reading the lower third")
         y = int(height * (1 - FALLBACK_SHARE))
-        return [*bands, (0, y, width, height - y)]
+        return [*bands, (0, y, width, height)]
     y0, y1 = low.band(height, above=1.5, below=0.5)
     logger.info("subtitle band: y %d to %d of %d, from %d frames with text", y0, y1, height, low.frames)
-    return [*bands, (0, y0, width, y1 - y0)]
+    return [*bands, (0, y0, width, y1)]
 
 
 class _Centred:
@@ -133,14 +133,14 @@ def _same_row(a: tuple[float, float, str], b: tuple[float, float, str]) -> bool:
     return abs(ha - hb) <= max(ha, hb) / 5 and abs((a[0] + a[1]) - (b[0] + b[1])) / 2 <= max(ha, hb) / 3
 
 
-def subtitle_tracks(tracks: list[Track], bands: list[tuple[int, int, int, int]]) -> list[Track]:
-    """Of the tracks read in subtitle bands (x, y, w, h; stacked bands share x and w), those
+def subtitle_tracks(tracks: list[Track], bands: list[Region]) -> list[Track]:
+    """Of the tracks read in subtitle bands (regions; stacked bands share x0 and x1), those
     that stand as subtitles do: centred across the band, and of the height most centred
     lines of their band have (0.55 to 1.6 times it). A sign, a poster or a watermark in a band is
     read and kept in tracks.json, but is no subtitle cue."""
     out = []
-    for x, y, w, h in bands:
-        centre = x + w / 2
+    for x0, y0, x1, y1 in bands:
+        centre, w = (x0 + x1) / 2, x1 - x0
         placed = []
         for track in tracks:
             boxes = [bbox(b.points) for b in track.boxes]
@@ -149,7 +149,7 @@ def subtitle_tracks(tracks: list[Track], bands: list[tuple[int, int, int, int]])
             middle = float(np.median([(b[0] + b[2]) / 2 for b in boxes]))
             row = float(np.median([(b[1] + b[3]) / 2 for b in boxes]))
             height = float(np.median([b[3] - b[1] for b in boxes]))
-            if y <= row < y + h and abs(middle - centre) <= CENTRE_TOLERANCE * w:
+            if y0 <= row < y1 and abs(middle - centre) <= CENTRE_TOLERANCE * w:
                 placed.append((track, height))
         if not placed:
             continue
