@@ -92,8 +92,10 @@ def ray_rates(engine_names: list[str], redis_url: str, n: int, seconds: float) -
     import ray
 
     from stream_ocr.cluster.stream_actors import start_stream_actors
+    from stream_ocr.config import EngineConfig
+    from stream_ocr.engines.base import text_config_of
 
-    actors = start_stream_actors(specs(n), hub_config(), redis_url, engine_names)
+    actors = start_stream_actors(specs(n), hub_config(), redis_url, engine_names, text_config_of(EngineConfig()))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # every stream read once: engines warm, captures open
@@ -119,6 +121,7 @@ def overhead(engine_names: list[str], frame) -> tuple[float, float]:
     import ray
 
     from stream_ocr.cluster.engine_actors import EnginePool
+    from stream_ocr.step.lines import TextConfig
 
     @ray.remote(num_cpus=0)
     class Echo:
@@ -132,7 +135,7 @@ def overhead(engine_names: list[str], frame) -> tuple[float, float]:
         t = time.perf_counter()
         ray.get(echo.back.remote(frame))
         trips.append((time.perf_counter() - t) * 1000)
-    pool = EnginePool(engine_names[:1])
+    pool = EnginePool(engine_names[:1], text_config=TextConfig())
     extra = []
     for _ in range(5):
         t = time.perf_counter()

@@ -60,6 +60,7 @@ def _build(name: str):
     if name in ("keras-ocr", "rapidocr", "keras-ocr-easyocr", "keras-ocr-auto", "keras-ocr-lines"):
         from stream_ocr.config import EngineConfig
         from stream_ocr.engines import create_engine
+        from stream_ocr.engines.base import read_lines
 
         if name == "keras-ocr-easyocr":
             engine = create_engine(EngineConfig(recognizer_weights="easyocr"))
@@ -69,7 +70,7 @@ def _build(name: str):
             engine = create_engine(EngineConfig(line_reads="on"))
         else:
             engine = create_engine(name=name)
-        return lambda frame: list(engine.read(frame).detections)
+        return lambda frame: list(read_lines(engine, frame).detections)
 
     import cv2
 

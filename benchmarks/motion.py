@@ -26,6 +26,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from stream_ocr.engines import create_engine  # noqa: E402
+from stream_ocr.engines.base import read_lines  # noqa: E402
 from stream_ocr.live.box_follower import BoxFollower  # noqa: E402
 from stream_ocr.tracking.fusion import same_text  # noqa: E402
 
@@ -59,12 +60,12 @@ def run(engine, name: str, start: float, end: float) -> dict:
     frames, fps = clip(name, start, end)
     preview_every = max(1, round(fps / PREVIEW_FPS))
     previews = list(range(0, len(frames), preview_every))
-    truth = {i: engine.read(frames[i]).lines for i in previews}
+    truth = {i: read_lines(engine, frames[i]).lines for i in previews}
     # Back-to-back inference on the newest frame: result k read frame f_k, ready at frame r_k.
     schedule, i = [], 0
     while i < len(frames):
         t0 = time.perf_counter()
-        lines = engine.read(frames[i]).lines
+        lines = read_lines(engine, frames[i]).lines
         cost = time.perf_counter() - t0
         ready = i + max(1, round(cost * fps))
         schedule.append((i, ready, lines))

@@ -45,6 +45,7 @@ def given_settings(args: argparse.Namespace, file: dict[str, Any]) -> dict[str, 
 
 def cmd_image(args: argparse.Namespace, given: dict[str, Any]) -> int:
     from stream_ocr.engines import create_engine
+    from stream_ocr.engines.base import read_lines
     from stream_ocr.sources.images import read_image
 
     limits = fill(ImageLimits, given)
@@ -52,7 +53,7 @@ def cmd_image(args: argparse.Namespace, given: dict[str, Any]) -> int:
     failures = 0
     for path in args.paths:
         try:
-            result = engine.read(read_image(path, limits))
+            result = read_lines(engine, read_image(path, limits))
         except StreamOCRError as e:
             failures += 1
             print(f"stream-ocr: {e}", file=sys.stderr)
@@ -192,11 +193,12 @@ def cmd_serve(args: argparse.Namespace, given: dict[str, Any]) -> int:
 
         connect(server_config.ray_address)
         from stream_ocr.cluster.engine_actors import EnginePool, ensure_engine_actors
+        from stream_ocr.engines.base import text_config_of
 
         names = ensure_engine_actors(
             server_config.engine_actors, engine_config, server_config.engine_actor_cpus, server_config.engine_actor_gpus
         )
-        return create_app(server_config, EnginePool(names), sources)
+        return create_app(server_config, EnginePool(names, text_config=text_config_of(engine_config)), sources)
 
     print(f"stream-ocr: open http://{server_config.host}:{server_config.port}/ in a browser", flush=True)
     print(f"stream-ocr: {_history_line(server_config.history)}", flush=True)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from stream_ocr.config import EngineConfig
+from stream_ocr.engines.base import read_lines
 from stream_ocr.engines.coarse_to_fine import boxed_at_coarse, grown_regions, padded_regions
 from stream_ocr.geometry import merge_boxes, region_area
 
@@ -57,7 +58,7 @@ def read(engine, frame, craft_finds=False, **config):
         engine.detector.finder = None
     try:
         with PixelsGiven(engine.detector) as given:
-            result = engine.read(frame)
+            result = read_lines(engine, frame)
     finally:
         engine.detector.config, engine.detector.finder = before, finder
     return [line.text for line in result.lines], sum(given.calls), result

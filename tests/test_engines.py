@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from stream_ocr.engines import ENGINES, create_engine, engine_info
+from stream_ocr.engines.base import read_lines
 from stream_ocr.engines.english_g2 import even_case
 from stream_ocr.errors import BadInputError, EngineUnavailableError
 from stream_ocr.sources.images import read_image
@@ -43,14 +44,14 @@ def test_bad_frames_are_refused(keras_engine, frame):
 
 @pytest.mark.parametrize("shape", [(1, 1, 3), (17, 1001, 3), (333, 77, 3), (720, 1280, 3)])
 def test_blank_frames_of_odd_sizes_have_no_text(keras_engine, shape):
-    result = keras_engine.read(np.full(shape, 255, np.uint8))
+    result = read_lines(keras_engine, np.full(shape, 255, np.uint8))
     assert result.detections == ()
     assert (result.width, result.height) == (shape[1], shape[0])
 
 
 def test_reads_the_sample_photo(keras_engine):
     frame = read_image(SAMPLES / "coffee_sign.jpg")
-    result = keras_engine.read(frame)
+    result = read_lines(keras_engine, frame)
     assert words(result) >= SIGN_WORDS
     h, w = frame.shape[:2]
     for det in result.detections:
@@ -73,8 +74,8 @@ def test_a_read_of_several_regions_times_every_region(keras_engine):
 def test_boxes_follow_a_scaled_frame(keras_engine):
     frame = read_image(SAMPLES / "coffee_sign.jpg")
     big = cv2.resize(frame, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-    small_boxes = {d.text: d.bbox for d in keras_engine.read(frame).detections}
-    for det in keras_engine.read(big).detections:
+    small_boxes = {d.text: d.bbox for d in read_lines(keras_engine, frame).detections}
+    for det in read_lines(keras_engine, big).detections:
         if det.text in small_boxes:
             x0, y0, x1, y1 = small_boxes[det.text]
             assert det.bbox[0] == pytest.approx(2 * x0, abs=12)
@@ -91,7 +92,7 @@ def test_engine_converts_bgr_to_rgb(keras_engine):
     rgb_maps = keras_engine.detector.score_maps(batch)
     bgr_maps = keras_engine.detector.score_maps(batch[..., ::-1].copy())
     assert np.abs(rgb_maps - bgr_maps).max() > 1e-3
-    assert words(keras_engine.read(frame)) >= SIGN_WORDS
+    assert words(read_lines(keras_engine, frame)) >= SIGN_WORDS
 
 
 @pytest.mark.parametrize("quality", [75, 90])
@@ -104,7 +105,7 @@ def test_a_tightly_boxed_word_reads_upright(keras_engine, word, quality):
     frame = np.full((240, 320, 3), 255, np.uint8)
     cv2.putText(frame, word, (40, 140), cv2.FONT_HERSHEY_SIMPLEX, 2.5, (0, 0, 0), 6)
     frame = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
-    assert [d.text.upper() for d in keras_engine.read(frame).detections] == [word]
+    assert [d.text.upper() for d in read_lines(keras_engine, frame).detections] == [word]
 
 
 def test_one_glyph_of_another_script_does_not_turn_the_frame_over(keras_engine):
@@ -115,7 +116,7 @@ def test_one_glyph_of_another_script_does_not_turn_the_frame_over(keras_engine):
     capture.set(cv2.CAP_PROP_POS_MSEC, 11400)
     ok, frame = capture.read()
     assert ok
-    texts = [line.text for line in keras_engine.read(frame).lines]
+    texts = [line.text for line in read_lines(keras_engine, frame).lines]
     assert "Where are my keys?" in texts, texts
 
 
@@ -133,7 +134,7 @@ def test_recognizer_works_inside_stock_keras_ocr_pipeline(keras_engine):
 
 
 def test_rapidocr_reads_the_sample(rapid_engine):
-    result = rapid_engine.read(read_image(SAMPLES / "coffee_sign.jpg"))
+    result = read_lines(rapid_engine, read_image(SAMPLES / "coffee_sign.jpg"))
     text = " ".join(d.text.upper() for d in result.detections)
     for word in SIGN_WORDS:
         assert word in text
@@ -146,7 +147,7 @@ def test_rapidocr_reads_a_region_at_the_frame_s_scale(rapid_engine):
     photo 5.5x larger on each side where the frame is seen at 1.15x."""
     frame = read_image(SAMPLES / "coffee_sign.jpg")
     h, w = frame.shape[:2]
-    whole = {d.text: d.bbox for d in rapid_engine.read(frame).detections}
+    whole = {d.text: d.bbox for d in read_lines(rapid_engine, frame).detections}
     detector = rapid_engine._detector()
     seen = []
     run = detector.session
@@ -154,7 +155,7 @@ def test_rapidocr_reads_a_region_at_the_frame_s_scale(rapid_engine):
     try:
         for text, (x0, y0, x1, y1) in whole.items():
             region = (0, int(y0) - 20, w, int(y1) + 20)
-            (read,) = rapid_engine.read(frame, [region]).detections
+            (read,) = read_lines(rapid_engine, frame, [region]).detections
             assert read.text == text
             assert read.bbox == pytest.approx((x0, y0, x1, y1), abs=4)
     finally:

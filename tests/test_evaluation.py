@@ -10,7 +10,8 @@ from stream_ocr.evaluation.images import (
     score_words,
     split_into_words,
 )
-from stream_ocr.types import Detection, reading_order
+from stream_ocr.step.lines import reading_order
+from stream_ocr.types import Detection
 
 
 def box(x0, y0, x1, y1):

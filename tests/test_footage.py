@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from stream_ocr.engines.base import read_lines
 from stream_ocr.evaluation.video import cer, score_timeline, truth_lines
 from stream_ocr.step.junk import JunkConfig
 from stream_ocr.video.exporters import parse_srt
@@ -186,7 +187,7 @@ def test_junk_from_a_script_the_recognizer_cannot_read_is_dropped(keras_engine, 
     try:
         keras_engine.junk = JunkConfig(enabled=False)
         keras_engine.min_confidence = 0.0
-        unfiltered = [line.text for band in bands for line in keras_engine.read(band).lines]
+        unfiltered = [line.text for band in bands for line in read_lines(keras_engine, band).lines]
     finally:
         keras_engine.junk = JunkConfig()
         keras_engine.min_confidence = cutoff

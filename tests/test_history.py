@@ -10,10 +10,11 @@ import time
 import pytest
 
 from stream_ocr.config import HistoryConfig, ServerConfig, WatchConfig
-from stream_ocr.history.store import TrackRow, TrackStore, text_key
+from stream_ocr.history.store import TrackRow, TrackStore
 from stream_ocr.history.writer import HistoryWriter
 from stream_ocr.server import create_app
 from stream_ocr.sources.opening import SourceSpec
+from stream_ocr.tracking.similarity import search_key
 from stream_ocr.video.job import process_video
 
 from .conftest import SAMPLES
@@ -31,9 +32,9 @@ def slide_tracks(keras_engine, tmp_path_factory):
 
 
 def test_text_keys_fold_case_and_punctuation_and_pad_the_ends():
-    assert text_key("WATCH out!") == " watch out "
-    assert text_key("3/5") == " 3 5 "
-    assert text_key(" -- ") == ""
+    assert search_key("WATCH out!") == " watch out "
+    assert search_key("3/5") == " 3 5 "
+    assert search_key(" -- ") == ""
 
 
 @pytest.fixture(scope="module")

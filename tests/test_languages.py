@@ -13,6 +13,7 @@ import pytest
 
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines import create_engine
+from stream_ocr.engines.base import read_lines
 from stream_ocr.errors import BadInputError
 from stream_ocr.evaluation.video import cer, score_timeline, truth_lines
 from stream_ocr.step.junk import JunkConfig, is_junk_word
@@ -188,7 +189,7 @@ def test_the_chinese_lines_of_the_subtitle_sample_are_read(chinese_engine):
         capture.set(cv2.CAP_PROP_POS_MSEC, 500.0 * (line["start"] + line["end"]))
         ok, frame = capture.read()
         assert ok
-        texts = [x.text for x in chinese_engine.read(frame).lines]
+        texts = [x.text for x in read_lines(chinese_engine, frame).lines]
         assert min(cer(line["text"], t) for t in texts) <= 0.2, (line["text"], texts)
     capture.release()
 
@@ -200,8 +201,8 @@ def test_rapidocr_keeps_chinese_only_where_it_is_asked_for(rapid_engine):
     ok, frame = capture.read()
     capture.release()
     assert ok
-    english = [x.text for x in rapid_engine.read(frame).lines]
+    english = [x.text for x in read_lines(rapid_engine, frame).lines]
     assert english and all(language_of(t) in ("en", None) for t in english), english
     both = create_engine(EngineConfig(name="rapidocr", languages="en,zh"))
-    texts = [x.text for x in both.read(frame).lines]
+    texts = [x.text for x in read_lines(both, frame).lines]
     assert min(cer("你吃饭了吗？", t) for t in texts) <= 0.2, texts

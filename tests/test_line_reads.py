@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from stream_ocr.engines.base import read_lines
 from stream_ocr.evaluation.video import fold
 
 from .conftest import SAMPLES
@@ -55,19 +56,19 @@ def burned(lines: tuple[str, ...]) -> np.ndarray:
 
 @pytest.mark.parametrize("lines", CUES, ids=[c[0] for c in CUES])
 def test_subtitle_lines_are_read_character_for_character(subtitle_engine, lines):
-    result = subtitle_engine.read(burned(lines), [(0, 480, 1280, 720)])
+    result = read_lines(subtitle_engine, burned(lines), [(0, 480, 1280, 720)])
     assert [fold(line.text) for line in result.lines] == [fold(line) for line in lines]
 
 
 def test_box_by_box_alone_loses_the_dash_and_the_lone_i(keras_engine):
     """Why the subtitle preset reads lines whole: the default engine reads box by box."""
     lines = CUES[0]
-    read = [line.text for line in keras_engine.read(burned(lines), [(0, 480, 1280, 720)]).lines]
+    read = [line.text for line in read_lines(keras_engine, burned(lines), [(0, 480, 1280, 720)]).lines]
     assert keras_engine.config.line_reads == "auto" and read != list(lines)
 
 
 @pytest.mark.xfail(strict=True, reason="a stop before a lone I is lost (issue 32, left open)")
 @pytest.mark.parametrize("lines", MISSED, ids=[c[0] for c in MISSED])
 def test_known_misses(subtitle_engine, lines):
-    result = subtitle_engine.read(burned(lines), [(0, 480, 1280, 720)])
+    result = read_lines(subtitle_engine, burned(lines), [(0, 480, 1280, 720)])
     assert [fold(line.text) for line in result.lines] == [fold(line) for line in lines]

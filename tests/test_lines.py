@@ -5,6 +5,7 @@ import math
 import cv2
 import pytest
 
+from stream_ocr.engines.base import read_lines
 from stream_ocr.step.junk import is_junk_word
 from stream_ocr.step.lines import blocks, group_lines
 from stream_ocr.types import Detection
@@ -78,7 +79,7 @@ def test_real_subtitle_frame_reads_as_two_lines_in_one_block(keras_engine):
     capture.set(cv2.CAP_PROP_POS_MSEC, 9000)  # "We should leave before / the rain starts again."
     ok, frame = capture.read()
     assert ok
-    result = keras_engine.read(frame)
+    result = read_lines(keras_engine, frame)
     subtitle = [line for line in result.lines if line.bbox[1] > 250]
     assert [line.text.rstrip(".:;") for line in subtitle] == ["We should leave before", "the rain starts again"]
     assert subtitle[0].block == subtitle[1].block

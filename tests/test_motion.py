@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from stream_ocr.engines.base import read_lines
 from stream_ocr.live.box_follower import BoxFollower
 from stream_ocr.live.preview import StreamPreview
 from stream_ocr.types import Frame, Line
@@ -57,7 +58,7 @@ def test_nothing_to_follow_and_a_new_frame_size_are_harmless():
 def test_following_keeps_boxes_on_a_panning_sign(keras_engine):
     # signs.mp4 pans and zooms over a sign for its first 6 s: read at 1.0 s, then 0.75 s later.
     clip = frames("signs", 1.0, 1.75)
-    first, last = keras_engine.read(clip[0]), keras_engine.read(clip[-1])
+    first, last = read_lines(keras_engine, clip[0]), read_lines(keras_engine, clip[-1])
     (line,) = [x for x in first.lines if "COFFEE" in x.text]
     (truth,) = [x for x in last.lines if "COFFEE" in x.text]
     preview = StreamPreview("s")

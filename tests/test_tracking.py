@@ -1,6 +1,7 @@
 """The tracker on synthetic detections: association, survival of short misses, stable voted text."""
 
-from stream_ocr.tracking.tracker import Tracker, TrackerConfig, similarity
+from stream_ocr.tracking.similarity import similarity
+from stream_ocr.tracking.tracker import Tracker, TrackerConfig
 from stream_ocr.types import Detection
 
 

@@ -36,6 +36,7 @@ from convert_recognizer import FINETUNED_WEIGHTS  # noqa: E402
 
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
+from stream_ocr.engines.base import read_lines  # noqa: E402
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, load_finetuned  # noqa: E402
 from stream_ocr.engines.keras_ocr_compat import import_tensorflow  # noqa: E402
 from stream_ocr.evaluation.images import read_icdar_gt, score_page  # noqa: E402
@@ -96,7 +97,7 @@ def main() -> int:
         model.set_weights(release)
         load_finetuned(model, args.weights, sha256="", blend=alpha)
         page_cer = {
-            name: round(score_page(engine.read(frame).detections, truth).cer, 3) for name, frame in pages.items()
+            name: round(score_page(read_lines(engine, frame).detections, truth).cer, 3) for name, frame in pages.items()
         }
         row = {
             "alpha": alpha,

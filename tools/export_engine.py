@@ -36,6 +36,7 @@ import numpy as np  # noqa: E402
 
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
+from stream_ocr.engines.base import read_lines  # noqa: E402
 from stream_ocr.engines.runtimes import intact, net_key  # noqa: E402
 from stream_ocr.sources.images import read_image  # noqa: E402
 
@@ -44,7 +45,7 @@ SAMPLES = ROOT / "samples"
 
 
 def words(engine, frame) -> list[str]:
-    return sorted(d.text for d in engine.read(frame).detections)
+    return sorted(d.text for d in read_lines(engine, frame).detections)
 
 
 def main() -> int:

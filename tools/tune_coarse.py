@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.detector_scales import cpu_flags  # noqa: E402
 from stream_ocr.config import COARSE_FINDERS, EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
+from stream_ocr.engines.base import read_lines  # noqa: E402
 from stream_ocr.engines.coarse_to_fine import FindConfig  # noqa: E402
 from stream_ocr.engines.text_finder import FIND_SCORE, TextFinder  # noqa: E402
 from stream_ocr.evaluation.images import EMPTY_SCORES, read_icdar_gt, score_words  # noqa: E402
@@ -129,7 +130,7 @@ def main() -> int:
         for frame, truth in zip(frames, truths):
             counter.pixels = 0
             t0 = time.perf_counter()
-            result = engine.read(frame)
+            result = read_lines(engine, frame)
             engine_ms.append((time.perf_counter() - t0) * 1000)
             pixels.append(counter.pixels)
             detect_ms.append(result.timings_ms.get("detect_model", 0.0) + result.timings_ms.get("detect_coarse", 0.0))

@@ -19,7 +19,7 @@ from typing import Any
 import regex
 
 from stream_ocr.errors import BadInputError
-from stream_ocr.history.store import text_key
+from stream_ocr.tracking.similarity import search_key
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class WatchRule:
             raise BadInputError(f"rule {self.name}: the pattern must be 1-{MAX_PATTERN} characters")
         if self.max_errors is not None and not 0 <= self.max_errors <= 3:
             raise BadInputError(f"rule {self.name}: max_errors must be 0 to 3")
-        if not self.is_regex and not text_key(self.pattern).strip():
+        if not self.is_regex and not search_key(self.pattern).strip():
             raise BadInputError(f"rule {self.name}: a word rule needs letters or digits")
         object.__setattr__(self, "_compiled", self._compile())
 
@@ -76,7 +76,7 @@ class WatchRule:
                 return regex.compile(self.pattern, regex.IGNORECASE)
             except regex.error as e:
                 raise BadInputError(f"rule {self.name}: not a valid regular expression: {e}") from None
-        words = text_key(self.pattern).strip()
+        words = search_key(self.pattern).strip()
         errors = default_errors(words) if self.max_errors is None else self.max_errors
         body = regex.escape(words)
         fuzzy = f"(?:{body}){{e<={errors}}}" if errors else body
@@ -87,7 +87,7 @@ class WatchRule:
     def errors(self) -> int | None:
         if self.is_regex:
             return None
-        return default_errors(text_key(self.pattern).strip()) if self.max_errors is None else self.max_errors
+        return default_errors(search_key(self.pattern).strip()) if self.max_errors is None else self.max_errors
 
     def applies_to(self, stream_id: str) -> bool:
         return not self.streams or stream_id in self.streams
@@ -103,7 +103,7 @@ class WatchRule:
         if self.is_regex:
             subject = text[:MAX_TEXT]
         else:
-            subject = key if key is not None else text_key(text[:MAX_TEXT])
+            subject = key if key is not None else search_key(text[:MAX_TEXT])
         try:
             return compiled.search(subject, timeout=max(timeout, 1e-4)) is not None
         except TimeoutError:

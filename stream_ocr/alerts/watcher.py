@@ -25,9 +25,9 @@ from typing import Any
 from stream_ocr.alerts.records import AlertRow, RuleRecords
 from stream_ocr.alerts.rules import MATCH_TIMEOUT_S, MAX_TEXT, WatchRule
 from stream_ocr.errors import BadInputError
-from stream_ocr.history.store import text_key
 from stream_ocr.live.sinks import audience_of
 from stream_ocr.realthreads import threading
+from stream_ocr.tracking.similarity import search_key
 from stream_ocr.types import Line
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class Watcher:
                 self._fired.move_to_end(key)
             while len(self._fired) > 10_000:
                 self._fired.popitem(last=False)
-        search_keys = {line.track_id: text_key(line.text[:MAX_TEXT]) for line in lines}  # for every word rule
+        search_keys = {line.track_id: search_key(line.text[:MAX_TEXT]) for line in lines}  # for every word rule
         # Every (line, rule) check of the frame, in round robin: a frame whose budget ran
         # out hands the next frame's first turn to the check it stopped at, so slow rules
         # or long lists early on never starve the rest.

@@ -20,10 +20,11 @@ import ray
 
 from stream_ocr.cluster.runtime import NAMESPACE, OWNED, get_actor, named_actors, node_label
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.base import Region
 from stream_ocr.errors import StreamOCRError
+from stream_ocr.geometry import Region
 from stream_ocr.live.metrics import RateMonitor
 from stream_ocr.realthreads import threading, time
+from stream_ocr.step.lines import TextConfig
 from stream_ocr.types import FrameResult
 
 logger = logging.getLogger(__name__)
@@ -103,13 +104,17 @@ def ensure_engine_actors(count: int, config: EngineConfig, num_cpus: float = 1.0
 class EnginePool:
     """A ``FrameReader`` over engine actors: ``read`` runs on the home actor, or the least busy."""
 
-    def __init__(self, names: list[str], timeout_s: float = 300.0, home: int | None = None) -> None:
+    def __init__(
+        self, names: list[str], *, text_config: TextConfig, timeout_s: float = 300.0, home: int | None = None
+    ) -> None:
         if not names:
             raise StreamOCRError("no engine actors in the Ray cluster: start some with --engine-actors N")
         self.names = list(names)
         self.actors = [get_actor(n) for n in self.names]
         self.timeout_s = timeout_s
         self.name = "ray-pool"
+        # The actors' engines return words; they become lines where the frames are stepped.
+        self.text_config = text_config
         self._lock = threading.Lock()
         self._in_flight = [0] * len(self.actors)
         # A stream actor's pool sees only its own stream's frames, so "least busy" would send

@@ -27,6 +27,7 @@ from stream_ocr.live.worker import InferenceWorker
 from stream_ocr.realthreads import threading, time
 from stream_ocr.sources.capture import CaptureLoop
 from stream_ocr.sources.opening import SourceSpec
+from stream_ocr.step.lines import TextConfig
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +43,14 @@ class StreamActor:
         config: HubConfig,
         message_queue: str,
         engine_names: list[str],
+        text_config: TextConfig,
         home: int = 0,
         metrics_interval_s: float = 1.0,
     ) -> None:
         self.metrics_interval_s = metrics_interval_s
         self._last_metrics = 0.0
         self.emitter = RedisEmitter(message_queue, extra=self._preview)
-        self.pool = EnginePool(engine_names, home=home)
+        self.pool = EnginePool(engine_names, text_config=text_config, home=home)
         self.worker = InferenceWorker(
             self.pool, self._on_result, self._on_error, config.camera_limits, config.step_config()
         )
@@ -107,7 +109,7 @@ RemoteStreamActor = ray.remote(StreamActor)
 
 
 def start_stream_actors(
-    specs: list[SourceSpec], config: HubConfig, message_queue: str, engine_names: list[str]
+    specs: list[SourceSpec], config: HubConfig, message_queue: str, engine_names: list[str], text_config: TextConfig
 ) -> list[Any]:
     """One actor per source, spread over the cluster (capture needs little CPU: none is reserved).
     Stream ``i`` reads on engine actor ``i`` modulo their number first."""
@@ -119,7 +121,7 @@ def start_stream_actors(
             num_cpus=0,
             max_restarts=3,
             scheduling_strategy="SPREAD",
-        ).remote(spec, config, message_queue, engine_names, i)
+        ).remote(spec, config, message_queue, engine_names, text_config, i)
         for i, spec in enumerate(specs)
     ]
     OWNED.extend(handles)
@@ -193,7 +195,7 @@ class ClusterStreams:
         """Each engine actor's figures, with the restarts this process has seen."""
         names = named_actors(ENGINE_PREFIX)
         if self._pool is None or self._pool.names != names:
-            self._pool = EnginePool(names) if names else None
+            self._pool = EnginePool(names, text_config=TextConfig()) if names else None  # figures only
         stats = self._pool.stats(self.timeout_s) if self._pool is not None else []
         for s in stats:
             pid = s.get("pid")

@@ -1,10 +1,10 @@
-"""The one engine interface: a BGR uint8 frame in, a ``FrameResult`` out.
+"""The one engine interface: a BGR uint8 frame in, its words out (a ``FrameResult``).
 
-Owns the frame contract (checked once, here, for every engine), the lock that lets one
-engine be shared by the still-image API and the live streams, and the stages every
-engine's words go through after it: junk dropped (``plausibility``), words grouped into
-lines (``lines``). Engines implement ``_read``; they never see a frame that breaks the
-contract.
+Owns the frame contract (checked once, here, for every engine) and the lock that lets one
+engine be shared by the still-image API and the live streams. Engines implement
+``_read``; they never see a frame that breaks the contract. An engine returns words only:
+junk rules and lines are the next stage's (``step.lines``), which each engine configures
+through ``text_config`` (its languages, its confidence floor).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
+from stream_ocr.config import EngineConfig
 from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import Region
 from stream_ocr.realthreads import threading, time
-from stream_ocr.step.junk import JunkConfig, is_junk_line, is_junk_word
-from stream_ocr.step.lines import LineConfig, group_lines
+from stream_ocr.step.junk import JunkConfig
+from stream_ocr.step.lines import TextConfig, with_lines
 from stream_ocr.types import Detection, FrameResult, shift
 
 
@@ -47,13 +48,29 @@ def check_region(region: Region, frame: np.ndarray) -> Region:
     return x0, y0, x1, y1
 
 
+def text_config_of(config: EngineConfig) -> TextConfig:
+    """How the words of an engine built from ``config`` become lines: junk judged by its
+    languages, and words read below ``min_confidence`` leave their line once lines are
+    found (like junk)."""
+    return TextConfig(junk=JunkConfig(languages=config.language_list), min_confidence=config.min_confidence)
+
+
 class FrameReader(Protocol):
-    """What the pipeline needs of an engine: a name and ``read``. An ``Engine`` is one, and so
-    is a ``sharing.SharedEngine`` that waits for its turn first."""
+    """What the pipeline needs of an engine: a name, ``read`` (words) and the ``text_config``
+    its words become lines by. An ``Engine`` is one, and so is a ``sharing.SharedEngine``
+    that waits for its turn first."""
 
     name: str
+    text_config: TextConfig
 
     def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult: ...
+
+
+def read_lines(engine: FrameReader, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
+    """One still frame read to lines: the engine's words, then the line stage. What the
+    still-image API and the subtitle band finder do; a stream's frames go through
+    ``step.frame_step.FrameStep`` instead."""
+    return with_lines(engine.read(frame, regions), engine.text_config)
 
 
 class Engine(ABC):
@@ -61,23 +78,17 @@ class Engine(ABC):
 
     name: str = "engine"
 
-    def __init__(self, junk: JunkConfig | None = None, lines: LineConfig | None = None) -> None:
+    def __init__(self, *, text_config: TextConfig | None = None) -> None:
         # On a small CPU, two concurrent inferences only slow each other down; one at a time.
         self._lock = threading.Lock()
-        self.junk = junk or JunkConfig()
-        self.line_config = lines or LineConfig()
-        # Words read below this leave their line after lines are found (like junk), so that a
-        # line of an unreadable script is known as such even where its reads are unsure.
-        self.min_confidence = 0.0
-
-    def _unsure(self, word: Detection) -> bool:
-        return word.confidence is not None and word.confidence < self.min_confidence
+        # How this engine's words become lines, after it (``step.lines``).
+        self.text_config = text_config or TextConfig()
 
     def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
-        """Find and read the text in one BGR frame, or only in its ``regions`` (x0, y0, x1, y1).
+        """Find and read the words in one BGR frame, or only in its ``regions`` (x0, y0, x1, y1).
 
         A region is read as the whole frame would be (at the same detector scale), and its
-        boxes come back in the whole frame's pixels.
+        boxes come back in the whole frame's pixels. The result holds words, no lines.
         """
         check_frame(frame)
         if regions is not None:
@@ -89,21 +100,9 @@ class Engine(ABC):
                 words = self._read(np.ascontiguousarray(frame), timings)
             else:
                 words = [w for region in regions for w in self._read_region(frame, region, timings)]
-            lines = group_lines(
-                words,
-                self.line_config,
-                lambda word: is_junk_word(word, self.junk) or self._unsure(word),
-                lambda line: is_junk_line(line, self.junk),
-            )
-            detections = [word for line in lines for word in line.words]
             timings["total"] = (time.perf_counter() - start) * 1000
         return FrameResult(
-            width=frame.shape[1],
-            height=frame.shape[0],
-            detections=tuple(detections),
-            engine=self.name,
-            timings_ms=timings,
-            lines=lines,
+            width=frame.shape[1], height=frame.shape[0], detections=tuple(words), engine=self.name, timings_ms=timings
         )
 
     @abstractmethod

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.base import Engine, Region
+from stream_ocr.engines.base import Engine, text_config_of
 from stream_ocr.engines.craft import CraftDetector, detection_scale
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
@@ -27,7 +27,7 @@ from stream_ocr.engines.ppocr_recognizer import PPOCRRecognizer
 from stream_ocr.engines.runtimes import resolve_runtime
 from stream_ocr.engines.script_choice import ScriptChooser
 from stream_ocr.errors import BadInputError, WeightsError
-from stream_ocr.step.junk import JunkConfig
+from stream_ocr.geometry import Region
 from stream_ocr.step.scripts import CJK_LANGUAGES
 from stream_ocr.types import Detection, shift
 
@@ -89,14 +89,13 @@ class KerasOCREngine(Engine):
     name = "keras-ocr"
 
     def __init__(self, config: EngineConfig) -> None:
-        super().__init__(JunkConfig(languages=config.language_list))
+        super().__init__(text_config=text_config_of(config))
         if config.recognizer not in RECOGNIZERS:
             raise BadInputError(f"unknown recognizer {config.recognizer!r}; choose one of {', '.join(RECOGNIZERS)}")
         runtime = resolve_runtime(config)
         if runtime == "tensorflow":  # on OpenVINO, TensorFlow is imported only to convert, once
             configure_tensorflow(config.tf_intra_op_threads, config.tf_inter_op_threads, config.cpu_bfloat16)
         self.config = config
-        self.min_confidence = config.min_confidence  # applied by Engine.read, after lines are found
         self._reserved_pixels = 0  # the largest input CRAFT has run on (``reserve``)
         self.detector = CraftDetector.load(config)
         self.recognizer: Any

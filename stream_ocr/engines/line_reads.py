@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
 from stream_ocr.engines.english_g2 import (
     HEIGHT,
@@ -32,6 +31,7 @@ from stream_ocr.engines.english_g2 import (
 )
 from stream_ocr.step.lines import group_lines
 from stream_ocr.step.scripts import is_cjk
+from stream_ocr.tracking.similarity import alnum_key, key_distance
 from stream_ocr.types import Detection
 
 # What may stand in the widened ends of a line, where no word box was: a dialogue dash, an
@@ -73,10 +73,6 @@ class LineReadConfig:
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-6)
-
-
-def _key(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def widened(points: np.ndarray, before: float, after: float, vertical: float) -> np.ndarray:
@@ -279,7 +275,7 @@ class LineReader:
         own = " ".join(w.text for w in line.words)
         own_confidence = np.mean([w.confidence or 0.0 for w in line.words])
         confidence = confidence_of([p for t in found for p in t.probabilities])
-        distance = Levenshtein.normalized_distance(_key(line_text), _key(own))
+        distance = key_distance(alnum_key(line_text), alnum_key(own))
         if distance > config.max_distance and confidence < own_confidence:
             return None
         v0 = config.vertical / (1 + 2 * config.vertical)

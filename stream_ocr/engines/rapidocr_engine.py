@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from stream_ocr.config import EngineConfig
-from stream_ocr.engines.base import Engine, Region
+from stream_ocr.engines.base import Engine, text_config_of
 from stream_ocr.errors import EngineUnavailableError
-from stream_ocr.step.junk import JunkConfig
+from stream_ocr.geometry import Region
 from stream_ocr.types import Detection, shift
 
 
@@ -27,7 +27,7 @@ class RapidOCREngine(Engine):
 
     def __init__(self, config: EngineConfig) -> None:
         # Its recogniser reads Chinese, Japanese and Latin alike: --lang keeps what is asked for.
-        super().__init__(JunkConfig(languages=config.language_list))
+        super().__init__(text_config=text_config_of(config))
         try:
             from rapidocr import RapidOCR
         except ImportError as e:

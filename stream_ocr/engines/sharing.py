@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from stream_ocr.config import ENGINE_LANES, ShareConfig
-from stream_ocr.engines.base import Engine, Region
+from stream_ocr.engines.base import Engine
 from stream_ocr.errors import BadInputError, EngineBusyError
+from stream_ocr.geometry import Region
 from stream_ocr.realthreads import threading, time
 from stream_ocr.types import FrameResult
 
@@ -140,6 +141,7 @@ class SharedEngine:
         self.shares = shares
         self.lane = lane
         self.name = engine.name
+        self.text_config = engine.text_config
 
     def read(self, frame: np.ndarray, regions: Sequence[Region] | None = None) -> FrameResult:
         with self.shares.turn(self.lane):

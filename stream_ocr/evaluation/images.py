@@ -26,7 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stream_ocr.types import Detection, reading_order
+from stream_ocr.step.lines import reading_order
+from stream_ocr.types import Detection
 
 IOU_THRESHOLD = 0.5
 _PUNCT = string.punctuation + "“”‘’«»…€£"

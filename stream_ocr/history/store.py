@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from rapidfuzz import fuzz
 
 from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import rounded
 from stream_ocr.history.database import open_database, safe_url
 from stream_ocr.history.schema import track_grams, tracks
 from stream_ocr.live.sinks import BROWSER_PREFIX, VIDEO_PREFIX  # private streams' prefixes
+from stream_ocr.tracking.similarity import found_in, search_key, whole_likeness
 
 logger = logging.getLogger(__name__)
 
@@ -41,21 +40,6 @@ PG_WORD_SIMILARITY = 0.3
 
 def trigrams(key: str) -> set[str]:
     return {key[i : i + 3] for i in range(len(key) - 2)}
-
-
-def text_key(text: str) -> str:
-    """What search compares: lower case, letters and digits, single spaces, one at each end."""
-    words = re.findall(r"[^\W_]+", text.lower())
-    return f" {' '.join(words)} " if words else ""
-
-
-def similarity(needle: str, hay: str) -> float:
-    """How well ``needle`` (a query's key) is found in ``hay`` (a text's), 0-100: its
-    best-matching part when the text is longer; the whole text when it is not, so that a
-    text that is one word of the query does not match it perfectly."""
-    if len(needle) <= len(hay):
-        return max(fuzz.partial_ratio(needle, hay), fuzz.ratio(needle, hay))
-    return fuzz.ratio(needle, hay)
 
 
 def iso(t: float) -> str:
@@ -79,7 +63,7 @@ class TrackRow:
         return {
             "stream_id": self.stream_id,
             "text": self.text,
-            "text_key": text_key(self.text),
+            "text_key": search_key(self.text),
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "confidence": self.confidence,
@@ -237,7 +221,7 @@ class TrackStore:
         ``visible_to``: None for every stream's tracks; else configured streams' tracks and
         those of the private streams named (a visitor's camera and video jobs).
         """
-        key = text_key(query)
+        key = search_key(query)
         if not key.strip():
             raise BadInputError("the search needs letters or digits")
         if len(key) > 200:
@@ -266,7 +250,7 @@ class TrackStore:
         ranked = []
         for row in rows:
             hay = row["text_key"].strip()
-            score = similarity(needle, hay)
+            score = 100 * found_in(needle, hay)
             if score >= MIN_SCORE:
                 hit = Hit(
                     row["id"],
@@ -280,7 +264,7 @@ class TrackStore:
                     row["video_time"],
                 )
                 # Among equal scores, the text closest as a whole first, then the newest.
-                ranked.append((-score, -fuzz.ratio(needle, hay), -hit.last_seen, hit.id, hit))
+                ranked.append((-score, -whole_likeness(needle, hay), -hit.last_seen, hit.id, hit))
         ranked.sort(key=lambda r: r[:4])
         hits = [r[-1] for r in ranked]
         return hits[:limit]

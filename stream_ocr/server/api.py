@@ -14,6 +14,7 @@ from flask_limiter.errors import RateLimitExceeded
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
+from stream_ocr.engines.base import read_lines
 from stream_ocr.errors import BadInputError, EngineBusyError, InputTooLargeError, JobsFullError, StreamOCRError
 from stream_ocr.server.blocking import run_blocking
 from stream_ocr.sources.images import decode_data_url, decode_image
@@ -44,7 +45,7 @@ def _ocr(decode, value):
     state = _state()
 
     def work():
-        return state.api_engine.read(decode(value, state.config.image_limits))
+        return read_lines(state.api_engine, decode(value, state.config.image_limits))
 
     return _reply(run_blocking(state.config.async_mode, work))
 

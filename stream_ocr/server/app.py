@@ -176,7 +176,13 @@ def create_app(
         from stream_ocr.cluster.hub import ClusterHub
         from stream_ocr.cluster.stream_actors import ClusterStreams, start_stream_actors
 
-        start_stream_actors(list(sources or []), hub_config, config.message_queue or "", getattr(engine, "names", []))
+        start_stream_actors(
+            list(sources or []),
+            hub_config,
+            config.message_queue or "",
+            getattr(engine, "names", []),
+            engine.text_config,
+        )
         cluster_streams = ClusterStreams()
         hub = ClusterHub(live_engine, cluster_streams, hub_config, recorder)
     recorder.watcher.publish = hub.publish

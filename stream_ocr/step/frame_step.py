@@ -1,8 +1,8 @@
 """One stream's stages after capture, the same for live streams and video files.
 
 Owns the per-frame step: the view (regions of interest) -> change gate (is this frame worth
-reading, and which part?) -> engine (words, junk dropped, lines) -> tracker (lines
-across frames, fused text). A frame that has not changed is not read: the lines on
+reading, and which part?) -> engine (words) -> lines (junk dropped, words grouped:
+``step.lines``) -> tracker (lines across frames, fused text). A frame that has not changed is not read: the lines on
 screen carry forward. A frame that changed in one small region has only that region
 read: the lines elsewhere carry forward, and the lines it touches are read again; when
 the picture moved (a pan, a scroll), the lines carried forward move with it. It
@@ -19,10 +19,11 @@ import numpy as np
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.geometry import Region, overlaps
 from stream_ocr.step.change import ChangeConfig, ChangeGate
+from stream_ocr.step.lines import TextConfig, reading_order, with_lines
 from stream_ocr.step.regions import moved_lines, regions_to_read
 from stream_ocr.step.view import View
 from stream_ocr.tracking.tracker import Tracker, TrackerConfig
-from stream_ocr.types import Detection, FrameResult, Line, reading_order
+from stream_ocr.types import Detection, FrameResult, Line
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,18 @@ class StepResult:
 class FrameStep:
     """Call with each frame (BGR uint8) and its time, in time order; not thread-safe."""
 
-    def __init__(self, engine: FrameReader, config: StepConfig | None = None, keyframe_phase: float = 0.0) -> None:
+    def __init__(
+        self,
+        engine: FrameReader,
+        config: StepConfig | None = None,
+        *,
+        keyframe_phase: float = 0.0,
+        text: TextConfig | None = None,
+    ) -> None:
+        """``text``: how the engine's words become lines; by default the engine's own."""
         self.engine = engine
         self.config = config or StepConfig()
+        self.text = text or engine.text_config
         self.gate = ChangeGate(self.config.change, keyframe_phase)
         self.tracker = Tracker(self.config.tracker)
         self.cutter = View(self.config.rois)
@@ -131,7 +141,7 @@ class FrameStep:
             if regions == ():  # the picture moved and nothing else changed: the lines only move
                 result = FrameResult(view.shape[1], view.shape[0], (), self.engine.name, {"total": 0.0}, ())
             else:
-                result = self.engine.read(view, regions)
+                result = with_lines(self.engine.read(view, regions), self.text)
         except Exception:
             self.gate.forget()
             raise
@@ -140,10 +150,10 @@ class FrameStep:
             self.region_count += 1
             kept = tuple(line for line in before if not any(overlaps(line.bbox, r) for r in regions))
             lines = kept + tuple(lines)
-        self.read_lines = tuple(reading_order(lines))  # type: ignore[arg-type]
+        self.read_lines = tuple(reading_order(lines))
         lines = self.read_lines
         lines = tuple(self.cutter.line_to_frame(line) for line in lines)
-        self.shown = self.tracker.update(lines, t, decision.moved)  # type: ignore[assignment]
+        self.shown = self.tracker.update(lines, t, decision.moved)
         self.read_count += 1
         if regions is not None:
             regions = tuple(self.cutter.rect_to_frame(r) for r in regions)

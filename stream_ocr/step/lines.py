@@ -10,12 +10,52 @@ It reads no pixels and runs no model.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
-from stream_ocr.step.junk import is_punctuation
+from stream_ocr.step.junk import JunkConfig, is_junk_line, is_junk_word, is_punctuation
 from stream_ocr.step.scripts import joins_without_space
-from stream_ocr.types import Detection, Line, reading_order, text_angle
+from stream_ocr.types import Detection, FrameResult, Line, Placed
+
+P = TypeVar("P", Detection, Line)
+
+
+def text_angle(detections: Sequence[Placed]) -> float:
+    """The median direction of the boxes' top edges: 0 for upright text."""
+    angles = sorted(math.atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) for d in detections)
+    return angles[len(angles) // 2] if angles else 0.0
+
+
+def reading_order(detections: Sequence[P]) -> list[P]:
+    """Sort into lines (by vertical overlap), then left to right within a line.
+
+    "Vertical" and "left" are the text's own: a page turned sideways or upside down is
+    read in its reading order, not the screen's.
+    """
+    detections = list(detections)
+    angle = text_angle(detections)
+    cos, sin = math.cos(-angle), math.sin(-angle)
+
+    def extent(det: P) -> tuple[float, float, float, float]:
+        xs = [x * cos - y * sin for x, y in det.points]
+        ys = [x * sin + y * cos for x, y in det.points]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    boxes = {id(d): extent(d) for d in detections}
+    lines: list[list[P]] = []
+    for det in sorted(detections, key=lambda d: (boxes[id(d)][1] + boxes[id(d)][3]) / 2):
+        _, y0, _, y1 = boxes[id(det)]
+        cy = (y0 + y1) / 2
+        for line in lines:
+            ly0 = sum(boxes[id(d)][1] for d in line) / len(line)
+            ly1 = sum(boxes[id(d)][3] for d in line) / len(line)
+            if ly0 <= cy <= ly1:
+                line.append(det)
+                break
+        else:
+            lines.append([det])
+    return [d for line in lines for d in sorted(line, key=lambda d: boxes[id(d)][0])]
 
 
 @dataclass(frozen=True)
@@ -196,3 +236,31 @@ def blocks(lines: tuple[Line, ...] | list[Line]) -> list[list[Line]]:
     for line in lines:
         out.setdefault(line.block, []).append(line)
     return list(out.values())
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """How an engine's words become lines: the junk rules, the grouping, and the confidence
+    below which a word leaves its line once lines are found (so that a line of a script the
+    recognizer cannot read is known as such, even where its reads are unsure)."""
+
+    junk: JunkConfig = field(default_factory=JunkConfig)
+    lines: LineConfig = field(default_factory=LineConfig)
+    min_confidence: float = 0.0
+
+
+def make_lines(words: Sequence[Detection], config: TextConfig) -> tuple[Line, ...]:
+    """The stage after every engine: ``words`` without junk, grouped into lines and blocks."""
+
+    def junk_word(word: Detection) -> bool:
+        unsure = word.confidence is not None and word.confidence < config.min_confidence
+        return unsure or is_junk_word(word, config.junk)
+
+    return group_lines(words, config.lines, junk_word, lambda line: is_junk_line(line, config.junk))
+
+
+def with_lines(result: FrameResult, config: TextConfig) -> FrameResult:
+    """An engine's ``result`` with its lines made (``make_lines``) and only the words they
+    keep as its detections."""
+    lines = make_lines(result.detections, config)
+    return replace(result, detections=tuple(w for line in lines for w in line.words), lines=lines)

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-# Glyphs recognizers swap for one another; mapped alike before deciding identity.
-_SHAPES = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1", "s": "5", "b": "8", "z": "2", "g": "9", "q": "9"})
-_SPACE_PUNCT = re.compile(r"[\s.,:;!?'\"`´‘’“”()\[\]{}\-–—_/\\]+")
+from stream_ocr.tracking.similarity import glyph_key, shape_key
+
 _DIGITS = re.compile(r"\d")
 
 
@@ -46,13 +45,8 @@ class IdentityConfig:
     max_sure_distance: float = 0.4
 
 
-def _key(text: str) -> str:
-    """Case, spacing, punctuation and look-alike glyphs removed."""
-    return _SPACE_PUNCT.sub("", text.casefold()).translate(_SHAPES)
-
-
 def _tokens(text: str) -> list[str]:
-    return [t for t in (_key(w) for w in text.split()) if t]
+    return [t for t in (shape_key(w) for w in text.split()) if t]
 
 
 SAME, UNSURE, DIFFERENT = "same", "unsure", "different"
@@ -72,7 +66,7 @@ def relation(known: str, read: str, confidence: float | None, config: IdentityCo
         return SAME
     if _hard_difference(known, read, config):
         return DIFFERENT
-    a, b = _key(known), _key(read)
+    a, b = shape_key(known), shape_key(read)
     if not a or not b:
         return DIFFERENT
     sure = 0.5 if confidence is None else confidence
@@ -88,13 +82,13 @@ def relation(known: str, read: str, confidence: float | None, config: IdentityCo
 
 def _hard_difference(known: str, read: str, config: IdentityConfig) -> bool:
     """Differences no misreading explains: digits, a lone letter, a short word changed."""
-    raw_a, raw_b = known.casefold().translate(_SHAPES), read.casefold().translate(_SHAPES)
+    raw_a, raw_b = glyph_key(known), glyph_key(read)
     if _DIGITS.search(known) and _DIGITS.search(read) and _DIGITS.findall(raw_a) != _DIGITS.findall(raw_b):
         return True
     tokens_a, tokens_b = _tokens(known), _tokens(read)
     if len(tokens_a) == len(tokens_b) and any(max(len(x), len(y)) == 1 and x != y for x, y in zip(tokens_a, tokens_b)):
         return True
-    a, b = _key(known), _key(read)
+    a, b = shape_key(known), shape_key(read)
     return max(len(a), len(b)) <= config.one_edit_up_to and a != b
 
 
@@ -106,10 +100,10 @@ def same_text(known: str, read: str, confidence: float | None, config: IdentityC
     A" -> "Chapter B").
     """
     config = config or IdentityConfig()
-    a, b = _key(known), _key(read)
+    a, b = shape_key(known), shape_key(read)
     if not a or not b:
         return known.strip().casefold() == read.strip().casefold()
-    raw_a, raw_b = known.casefold().translate(_SHAPES), read.casefold().translate(_SHAPES)
+    raw_a, raw_b = glyph_key(known), glyph_key(read)
     digits_a, digits_b = _DIGITS.findall(raw_a), _DIGITS.findall(raw_b)
     if _DIGITS.search(known) and _DIGITS.search(read) and digits_a != digits_b:
         return False

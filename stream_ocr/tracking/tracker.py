@@ -12,14 +12,16 @@ streams). It runs no OCR and draws nothing. Lines or words may be tracked alike.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-
-from rapidfuzz.distance import Levenshtein
+from typing import TypeVar
 
 from stream_ocr.geometry import area, bbox, centre, intersection, iou, rounded
 from stream_ocr.tracking.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
-from stream_ocr.types import Detection, Line, Point
+from stream_ocr.tracking.similarity import similarity
+from stream_ocr.types import Detection, Line, Placed, Point
+
+P = TypeVar("P", Detection, Line)
 
 
 @dataclass(frozen=True)
@@ -138,29 +140,21 @@ class Track:
         }
 
 
-def _certainty(det: Detection) -> float | None:
+def _certainty(det: Placed) -> float | None:
     """The recognizer's confidence in the least sure word of a line (or in the word)."""
     if isinstance(det, Line) and det.words and all(w.confidence is not None for w in det.words):
         return min(w.confidence for w in det.words)  # type: ignore[type-var]
     return det.confidence
 
 
-def similarity(a: str, b: str) -> float:
-    """1 for equal strings (case-insensitive), falling to 0 with edit distance."""
-    a, b = a.lower(), b.lower()
-    if not a or not b:
-        return 0.0
-    return 1.0 - Levenshtein.normalized_distance(a, b)
-
-
-def text_relation(track: Track, det: Detection, config: TrackerConfig) -> str:
+def text_relation(track: Track, det: Placed, config: TrackerConfig) -> str:
     """How ``det``'s text stands to the track's fused text and to its last read: the closer."""
     certainty = _certainty(det)
     found = {relation(text, det.text, certainty, config.identity) for text in (track.text, track.boxes[-1].text)}
     return SAME if SAME in found else UNSURE if UNSURE in found else DIFFERENT
 
 
-def match_score(track: Track, det: Detection, t: float, camera: tuple[float, float], config: TrackerConfig) -> float:
+def match_score(track: Track, det: Placed, t: float, camera: tuple[float, float], config: TrackerConfig) -> float:
     """How well ``det`` (seen at ``t``) continues ``track``: 0 for another text; else from
     its overlap with and distance to where the track is expected, and the texts' likeness."""
     related = text_relation(track, det, config)
@@ -209,9 +203,7 @@ class Tracker:
         if self.on_end is not None:
             self.on_end(track)
 
-    def update(
-        self, detections: tuple[Detection, ...] | list[Detection], t: float, moved: tuple[float, float] | None = None
-    ) -> tuple[Detection, ...]:
+    def update(self, detections: Sequence[P], t: float, moved: tuple[float, float] | None = None) -> tuple[P, ...]:
         """Match ``detections`` (seen at time ``t``) to tracks; return them with track ids and
         fused texts. ``moved``: how far the whole picture moved since the last frame read."""
         if moved is not None:
@@ -263,7 +255,7 @@ class Tracker:
         self._last_time = t
         return tuple(out)
 
-    def _whole_of(self, det: Detection, t: float) -> Track | None:
+    def _whole_of(self, det: Placed, t: float) -> Track | None:
         """The active track of which ``det`` is a fragment: its words, inside its box."""
         box = bbox(det.points)
         for track in self.active:
@@ -273,7 +265,7 @@ class Tracker:
                 return track
         return None
 
-    def _supersede(self, unmatched: list[Track], det: Detection, new: Track, t: float) -> None:
+    def _supersede(self, unmatched: list[Track], det: Placed, new: Track, t: float) -> None:
         """Settle the tracks in the place of a new track's first detection.
 
         A track that was a fragment of the new line (a word of it hidden when it started)
@@ -298,7 +290,7 @@ class Tracker:
             self.active.remove(track)
             unmatched.remove(track)
 
-    def _add(self, track: Track, det: Detection, t: float) -> None:
+    def _add(self, track: Track, det: Placed, t: float) -> None:
         if track.boxes:
             last = track.boxes[-1]
             dt = t - last.time

@@ -29,6 +29,7 @@ from stream_ocr.sources.video_frames import VideoFrame, VideoFrames
 from stream_ocr.step.change import ChangeConfig
 from stream_ocr.step.cuts import CutConfig
 from stream_ocr.step.frame_step import FrameStep, StepConfig, StepResult
+from stream_ocr.tracking.similarity import part_likeness
 from stream_ocr.tracking.tracker import Track, TrackerConfig
 from stream_ocr.video import exporters
 from stream_ocr.video.annotated import AnnotatedWriter
@@ -392,12 +393,10 @@ def finish_summary(summary: VideoSummary, out: Path, done: int, started: float) 
 
 
 def _on_a_lasting_text(track: Track, lasting: list[Track]) -> bool:
-    from rapidfuzz import fuzz
-
     for box in track.boxes:
         place = bbox(box.points)
         for other in lasting:
-            if fuzz.partial_ratio(track.text.lower(), other.text.lower()) < 70:
+            if part_likeness(track.text, other.text) < 0.7:
                 continue
             for b in other.boxes:
                 if abs(b.time - box.time) <= 1.0 and overlaps(place, bbox(b.points)):

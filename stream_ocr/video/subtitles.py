@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stream_ocr.engines.base import FrameReader
+from stream_ocr.engines.base import FrameReader, read_lines
 from stream_ocr.geometry import Region, bbox
 from stream_ocr.sources.opening import SourceSpec, frame_rate, open_capture
 from stream_ocr.tracking.tracker import Track
@@ -56,7 +56,7 @@ def find_subtitle_bands(
                 continue
             centred = [
                 line
-                for line in engine.read(image).lines
+                for line in read_lines(engine, image).lines
                 if abs((line.bbox[0] + line.bbox[2]) / 2 - width / 2) <= CENTRE_TOLERANCE * width
             ]
             lower.add([line for line in centred if line.bbox[1] >= height * (1 - LOWER_SHARE)])
