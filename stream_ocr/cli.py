@@ -96,7 +96,8 @@ def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
     job = fill(VideoJob, given)
     if job.subtitles:  # the preset, except a gap given outright
         preset = subtitle_job(job)
-        job = replace(preset, merge_gap_s=given.get("merge-gap", preset.merge_gap_s))
+        gap = given.get("merge-gap", preset.tracker.max_gap_s)
+        job = replace(preset, tracker=replace(preset.tracker, max_gap_s=gap))
     engine_config = fill(EngineConfig, given)
     if job.subtitles and engine_config.line_reads == "auto":  # every glyph a subtitle prints
         engine_config = replace(engine_config, line_reads="on")

@@ -107,7 +107,7 @@ def test_a_video_job_from_flags_and_the_subtitle_preset():
         build_parser().parse_args(["video", "x.mp4", "--out", "o", "--roi", "1,2,30,40", "--no-cut-reads"]), {}
     )
     job = fill(VideoJob, given)
-    assert job.roi == (1, 2, 31, 42) and not job.cuts.enabled and job.follow_motion
+    assert job.roi == (1, 2, 31, 42) and not job.cuts.enabled and job.change.follow_motion
     with pytest.raises(BadInputError, match="--roi is x,y,w,h"):
         fill(VideoJob, given_settings(build_parser().parse_args(["video", "x", "--out", "o"]), {"roi": "1,2"}))
 

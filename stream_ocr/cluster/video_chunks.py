@@ -240,15 +240,7 @@ def process_video_on_ray(
                 frames_out.write(sample_record(index, time_s, renumbered(step, res.index, ids)))
             done += res.frames
             part = res.summary or VideoSummary("", "")
-            summary.frames_sampled += part.frames_sampled
-            summary.frames_sampled_on_change += part.frames_sampled_on_change
-            summary.frames_read += part.frames_read
-            summary.frames_skipped_unchanged += part.frames_skipped_unchanged
-            summary.frames_followed += part.frames_followed
-            summary.frames_read_region += part.frames_read_region
-            summary.pixels_read += part.pixels_read
-            summary.pixels_of_frames_read += part.pixels_of_frames_read
-            summary.engine_errors += part.engine_errors
+            summary.add(part)
             if res.error:
                 errors.append(res.error)
     finally:

@@ -21,18 +21,25 @@ import numpy as np
 
 from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import Region, area, intersection, merge_boxes
+from stream_ocr.settings import setting
 from stream_ocr.step.picture_motion import followed_motion, largest_move, picture_motion, picture_shift
 
 
 @dataclass(frozen=True)
 class ChangeConfig:
-    # A cell whose mean absolute difference (0-1) reaches this counts as changed.
-    threshold: float = 0.03
+    # A cell whose mean absolute difference (0-1) reaches this counts as changed; 0 reads
+    # every frame.
+    threshold: float = setting(
+        0.03,
+        flag="--change-threshold",
+        help="skip frames where no part changed by this much since the last frame read (the largest "
+        "per-cell mean abs difference, 0-1; 0 reads every sampled frame)",
+    )
     # The signature: the frame shrunk to this width, in square cells of this many pixels.
     width: int = 480
     cell: int = 12
     # Read at least this often (seconds), changed or not.
-    keyframe_s: float = 10.0
+    keyframe_s: float = setting(10.0, flag="--keyframe", help="read a frame at least this often, in seconds")
     enabled: bool = True
     # Read only the changed regions when their boxes (with ``region_margin`` pixels of the
     # signature around each) cover at most this share of the frame; above it, the whole frame.
@@ -44,8 +51,18 @@ class ChangeConfig:
     # The shift is found by phase correlation, and one whose peak is under
     # ``motion_response`` is not trusted (a cut, a fast zoom, a picture too plain to tell);
     # corners followed by optical flow then refine it with a small zoom or turn.
-    follow_motion: bool = True
+    follow_motion: bool = setting(
+        True,
+        flag="--no-follow-motion",
+        help="read a frame whole when the picture moved as one (a pan, a scroll), instead of "
+        "reading only the strip it newly shows",
+    )
     motion_response: float = 0.3
+
+    @property
+    def reads_all(self) -> bool:
+        """Every frame is read: the gate is off, or its threshold 0."""
+        return not self.enabled or self.threshold == 0
 
     @property
     def regions(self) -> bool:
@@ -262,7 +279,7 @@ class ChangeGate:
     def unchanged(self, image: np.ndarray, t: float) -> bool:
         """True if ``decide`` would skip ``image`` at ``t``; remembers nothing."""
         previous = self._signature
-        if not self.config.enabled or previous is None or self._whole_at is None:
+        if self.config.reads_all or previous is None or self._whole_at is None:
             return False
         if t - self._whole_at >= self.config.keyframe_s or t < self._whole_at:
             return False
@@ -273,7 +290,7 @@ class ChangeGate:
 
     def decide(self, image: np.ndarray, t: float) -> Decision:
         """Whether ``image`` at time ``t`` should be read, whole or a region; remembers it if so."""
-        if not self.config.enabled:
+        if self.config.reads_all:
             return Decision(True)
         current = signature(image, self.config.width)
         previous = self._signature

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import area, bbox, centre, intersection, iou, rounded
+from stream_ocr.settings import setting
 from stream_ocr.tracking.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
 from stream_ocr.tracking.similarity import similarity
 from stream_ocr.types import Detection, Line, Placed, Point
@@ -30,7 +32,12 @@ class TrackerConfig:
     # A text that comes back after a shorter gap continues its track (the cue merge gap of
     # a subtitle file). A gap with no frame read in it (a live stream whose reads are
     # slower than this) ends nothing: the text was not seen gone.
-    max_gap_s: float = 2.0
+    max_gap_s: float = setting(
+        2.0,
+        flag="--merge-gap",
+        help="a line that comes back after a gap shorter than this (seconds) continues its cue "
+        "(with --subtitles 0.6 unless given)",
+    )
     # A detection joins a track only if their match score reaches this.
     min_score: float = 0.45
     # Reads with no confidence (some recognizers give none) vote with this weight.
@@ -43,6 +50,10 @@ class TrackerConfig:
     # has taken the old one's place: the old track ends at once.
     supersede_cover: float = 0.5
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+
+    def __post_init__(self) -> None:
+        if self.max_gap_s < 0:
+            raise BadInputError("--merge-gap must be >= 0")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,36 +78,14 @@ class VideoJob:
     start: float = setting(0.0, help="start time in seconds")
     end: float | None = setting(None, help="end time in seconds")
     annotate: bool = setting(False, help="also write annotated.mp4 with boxes and text drawn")
-    # The largest per-cell difference (0-1) of a small, blurred grey copy of the frame
-    # against the last frame read; below it the frame counts as unchanged and is not read.
-    change_threshold: float = setting(
-        ChangeConfig.threshold,
-        help="skip frames where no part changed by this much since the last frame read (the largest "
-        "per-cell mean abs difference, 0-1; 0 reads every sampled frame)",
-    )
-    # Read a frame at least this often, changed or not.
-    keyframe_s: float = setting(10.0, flag="--keyframe", help="read a frame at least this often, in seconds")
-    # Follow a moving picture (a pan, a scroll): read only the strip it newly shows
-    # (``ChangeConfig.follow_motion``).
-    follow_motion: bool = setting(
-        True,
-        flag="--no-follow-motion",
-        help="read a frame whole when the picture moved as one (a pan, a scroll), instead of "
-        "reading only the strip it newly shows",
-    )
+    # Which sampled frames are read, and which parts of them (the stage the live path uses too).
+    change: ChangeConfig = field(default_factory=ChangeConfig)
     # A track must be on at least this many sampled frames to be exported (noise filter),
     # unless its confidence reaches ``keep_once_confidence`` (and it has two letters or
     # digits): text on screen for less than two sample intervals (a 0.5 s caption) is seen
     # once, and kept if read surely.
     min_frames: int = 2
     keep_once_confidence: float = KEEP_ONCE_CONFIDENCE
-    # A line that comes back after a gap shorter than this continues its cue.
-    merge_gap_s: float = setting(
-        2.0,
-        flag="--merge-gap",
-        help="a line that comes back after a gap shorter than this (seconds) continues its cue "
-        f"(with --subtitles {SUBTITLE_MERGE_GAP_S:g} unless given)",
-    )
     # Between samples, a sudden change (a cut, text popping in) has the frame just after it
     # read too, so that text shown for less than a sample interval is seen (``cuts``).
     cuts: CutConfig = field(default_factory=CutConfig)
@@ -118,6 +96,8 @@ class VideoJob:
         help=f"burned-in subtitles: find the subtitle band (unless --roi is given), sample at least "
         f"{SUBTITLE_FPS:g} fps, one cue per subtitle line or block",
     )
+    # Lines across frames; a line that comes back after a gap shorter than ``max_gap_s``
+    # (``--merge-gap``) continues its track and its cue.
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     # Refused before any frame is read (the server's uploads; none for the CLI): frames of
     # more pixels than this, and videos declared longer than this; a video that declares no
@@ -134,10 +114,6 @@ class VideoJob:
             len(self.roi) != 4 or self.roi[2] <= self.roi[0] or self.roi[3] <= self.roi[1] or min(self.roi[:2]) < 0
         ):
             raise BadInputError("--roi is x,y,w,h with positive width and height")
-        if not 0 <= self.change_threshold < 1:
-            raise BadInputError("change threshold must be in [0, 1)")
-        if self.merge_gap_s < 0:
-            raise BadInputError("--merge-gap must be >= 0")
         if not 0 <= self.keep_once_confidence <= 1:
             raise BadInputError("keep_once_confidence must be in [0, 1]")
 
@@ -152,16 +128,7 @@ class VideoJob:
         return track.confidence >= self.keep_once_confidence and chars >= KEEP_ONCE_MIN_CHARS
 
     def step_config(self, rois: tuple[Region, ...]) -> StepConfig:
-        return StepConfig(
-            change=ChangeConfig(
-                threshold=self.change_threshold,
-                keyframe_s=self.keyframe_s,
-                enabled=self.change_threshold > 0,
-                follow_motion=self.follow_motion,
-            ),
-            tracker=replace(self.tracker, max_gap_s=self.merge_gap_s),
-            rois=rois,
-        )
+        return StepConfig(change=self.change, tracker=self.tracker, rois=rois)
 
 
 def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, height: int) -> tuple[Region, ...]:
@@ -186,15 +153,14 @@ def subtitle_job(job: VideoJob) -> VideoJob:
         job,
         subtitles=True,
         sample_fps=max(job.sample_fps, SUBTITLE_FPS),
-        merge_gap_s=min(job.merge_gap_s, SUBTITLE_MERGE_GAP_S),
+        tracker=replace(job.tracker, max_gap_s=min(job.tracker.max_gap_s, SUBTITLE_MERGE_GAP_S)),
     )
 
 
-@dataclass
-class VideoSummary:
-    video: str
-    out_dir: str
-    frames_total: int = 0
+@dataclass(kw_only=True)
+class SampleCounts:
+    """What became of the sampled frames; declared once, added up once (``add``)."""
+
     frames_sampled: int = 0
     # Of the sampled frames, those read because a sudden change came between samples.
     frames_sampled_on_change: int = 0
@@ -209,6 +175,20 @@ class VideoSummary:
     pixels_read: int = 0
     pixels_of_frames_read: int = 0
     engine_errors: int = 0
+
+    def add(self, other: SampleCounts) -> None:
+        """Count ``other``'s frames in these (a chunk's, read elsewhere)."""
+        for f in fields(SampleCounts):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class VideoSummary(SampleCounts):
+    """A video job's summary.json: its counts, what it found, where, and how fast."""
+
+    video: str
+    out_dir: str
+    frames_total: int = 0
     distinct_texts: list[str] = field(default_factory=list)
     tracks: int = 0
     cues: int = 0
@@ -317,9 +297,15 @@ def check_limits(reader: VideoFrames, job: VideoJob) -> None:
         )
 
 
-def process_video(*args: Any, **kwargs: Any) -> VideoSummary:
-    """``read_video`` (the same arguments), for those who want only its summary."""
-    return read_video(*args, **kwargs)[0]
+def process_video(
+    path: str | Path,
+    out_dir: str | Path,
+    engine: FrameReader,
+    job: VideoJob | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> VideoSummary:
+    """``read_video`` for those who want only its summary: the files in ``out_dir``."""
+    return read_video(path, out_dir, engine, job, progress)[0]
 
 
 def read_video(
@@ -328,6 +314,7 @@ def read_video(
     engine: FrameReader,
     job: VideoJob | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
     stop: threading.Event | None = None,  # type: ignore[name-defined]
     name: str | None = None,
     keep_crops: bool = False,
