@@ -20,7 +20,7 @@ from .test_sources_and_capture import make_video
 def test_worker_serves_streams_round_robin_in_its_own_thread():
     engine = FakeEngine()
     results = []
-    worker = InferenceWorker(engine, lambda f, r: results.append(f.stream_id), lambda f, e: None)
+    worker = InferenceWorker(engine, on_result=lambda f, r: results.append(f.stream_id), on_error=lambda f, e: None)
     slots = {name: worker.new_slot(name) for name in ("a", "b", "c")}
     for name, slot in slots.items():
         slot.put(Frame(name, 1, np.zeros((8, 8, 3), np.uint8), time.time()))
@@ -37,7 +37,9 @@ def test_a_still_stream_gets_its_results_while_others_are_read():
     others' reads in the round robin (which gave it one result in 3 s)."""
     engine = FakeEngine(delay_s=0.4)
     results = []
-    worker = InferenceWorker(engine, lambda f, r: results.append((f.stream_id, r.skipped, time.monotonic())), print)
+    worker = InferenceWorker(
+        engine, on_result=lambda f, r: results.append((f.stream_id, r.skipped, time.monotonic())), on_error=print
+    )
     slots = {name: worker.new_slot(name) for name in ("busy1", "busy2", "busy3", "still")}
     worker.start()
     still = np.full((90, 160, 3), 90, np.uint8)
@@ -60,7 +62,7 @@ def test_one_bad_frame_is_counted_and_the_stream_goes_on():
     engine = FakeEngine(fail_on_mean=7.0)
     results, errors = [], []
     worker = InferenceWorker(
-        engine, lambda f, r: results.append(f.frame_id), lambda f, e: errors.append((f.frame_id, e))
+        engine, on_result=lambda f, r: results.append(f.frame_id), on_error=lambda f, e: errors.append((f.frame_id, e))
     )
     worker.process(Frame("s", 1, np.full((8, 8, 3), 7, np.uint8), time.time()))
     worker.process(Frame("s", 2, np.full((8, 8, 3), 1, np.uint8), time.time()))
@@ -73,7 +75,7 @@ def test_one_bad_frame_is_counted_and_the_stream_goes_on():
 def test_browser_frames_are_decoded_by_the_worker():
     engine = FakeEngine()
     results = []
-    worker = InferenceWorker(engine, lambda f, r: results.append(r), lambda f, e: None)
+    worker = InferenceWorker(engine, on_result=lambda f, r: results.append(r), on_error=lambda f, e: None)
     ok, jpeg = cv2.imencode(".jpg", np.full((30, 40, 3), 128, np.uint8))
     worker.process(Frame("cam-x", 1, jpeg.tobytes(), time.time()))
     assert results[0].width == 40 and results[0].height == 30
@@ -161,8 +163,7 @@ def test_the_texts_on_screen_when_a_stream_stops_or_leaves_are_ended_for_the_his
         def on_track_end(self, stream_id, track):
             ended.append((stream_id, track.text))
 
-    worker = InferenceWorker(FakeEngine(), lambda f, r: None, lambda f, e: None)
-    worker.recorder = Recorder()
+    worker = InferenceWorker(FakeEngine(), on_result=lambda f, r: None, on_error=lambda f, e: None, recorder=Recorder())
     for name in ("deck", "cam-x"):
         worker.new_slot(name)
         worker.process(Frame(name, 1, np.full((40, 40, 3), 9, np.uint8), time.time()))

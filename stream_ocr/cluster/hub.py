@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.live.hub import HubConfig, StreamHub
+from stream_ocr.live.sinks import EventQueue
 from stream_ocr.live.worker import Recorder
 
 
@@ -34,9 +35,11 @@ class ClusterHub(StreamHub):
         engine: FrameReader,
         remote: RemoteStreams,
         config: HubConfig | None = None,
+        *,
         recorder: Recorder | None = None,
+        events: EventQueue | None = None,
     ) -> None:
-        super().__init__(engine, [], config, recorder)
+        super().__init__(engine, [], config, recorder=recorder, events=events)
         self.remote = remote
 
     def _remote(self, stream_id: str) -> dict[str, Any] | None:

@@ -25,7 +25,6 @@ from stream_ocr.live.sinks import Event, RedisEmitter
 from stream_ocr.live.stream import LiveStream
 from stream_ocr.live.worker import InferenceWorker
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sources.capture import CaptureLoop
 from stream_ocr.sources.opening import SourceSpec
 from stream_ocr.step.lines import TextConfig
 
@@ -52,12 +51,20 @@ class StreamActor:
         self.emitter = RedisEmitter(message_queue, extra=self._preview)
         self.pool = EnginePool(engine_names, text_config=text_config, home=home)
         self.worker = InferenceWorker(
-            self.pool, self._on_result, self._on_error, config.camera_limits, config.step_config()
+            self.pool,
+            on_result=self._on_result,
+            on_error=self._on_error,
+            image_limits=config.camera_limits,
+            step_config=config.step_config(),
         )
-        slot = self.worker.new_slot(spec.name)
-        self.stream = LiveStream(spec.name, spec, slot, config.preview, self.emitter.publish, node_label())
-        self.stream.capture = CaptureLoop(
-            spec, slot, self.stream.stats, self.stream.on_status, self.stream.on_frame, config.capture
+        self.stream = LiveStream(
+            spec.name,
+            spec=spec,
+            slot=self.worker.new_slot(spec.name),
+            preview=config.preview,
+            publish=self.emitter.publish,
+            node=node_label(),
+            capture=config.capture,
         )
         self.worker.start()
         self.stream.capture.start()

@@ -22,7 +22,7 @@ from stream_ocr.live.sinks import BROWSER_PREFIX, Event, EventQueue, room_of
 from stream_ocr.live.stream import LiveStream
 from stream_ocr.live.worker import InferenceWorker, Recorder
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sources.capture import CaptureConfig, CaptureLoop
+from stream_ocr.sources.capture import CaptureConfig
 from stream_ocr.sources.opening import SourceSpec
 from stream_ocr.step.change import ChangeConfig
 from stream_ocr.step.frame_step import StepConfig, StepResult
@@ -62,27 +62,30 @@ class StreamHub:
         engine: FrameReader,
         specs: list[SourceSpec],
         config: HubConfig | None = None,
+        *,
         recorder: Recorder | None = None,
+        events: EventQueue | None = None,
     ) -> None:
+        """``recorder`` is told of each stream's reads and ended tracks (history, watchlist);
+        ``events`` is the queue outgoing events wait in (one of the hub's own size if none)."""
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise BadInputError(f"stream names must be unique, got {names}")
         self.engine = engine
         self.config = config or HubConfig()
-        self.queue = EventQueue(self.config.event_queue_size)
+        self.queue = events or EventQueue(self.config.event_queue_size)
         self._lock = threading.Lock()
         self._streams: dict[str, LiveStream] = {}
         self.worker = InferenceWorker(
-            engine, self._on_result, self._on_error, self.config.camera_limits, self.config.step_config()
+            engine,
+            on_result=self._on_result,
+            on_error=self._on_error,
+            image_limits=self.config.camera_limits,
+            step_config=self.config.step_config(),
+            recorder=recorder,
         )
-        # Each stream's reads and ended tracks go here (history, watchlist), before any starts.
-        self.worker.recorder = recorder
         for spec in specs:
-            stream = self._add(spec.name, spec)
-            stream.capture = CaptureLoop(
-                spec, stream.slot, stream.stats, stream.on_status, stream.on_frame, self.config.capture
-            )
-            stream.on_ended = self._announce_streams
+            self._add(spec.name, spec)
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -99,7 +102,16 @@ class StreamHub:
 
     # -- streams -------------------------------------------------------------------------
     def _add(self, stream_id: str, spec: SourceSpec | None) -> LiveStream:
-        stream = LiveStream(stream_id, spec, self.worker.new_slot(stream_id), self.config.preview, self.publish)
+        # A configured source has its own capture loop; a browser camera's frames come as events.
+        stream = LiveStream(
+            stream_id,
+            spec=spec,
+            slot=self.worker.new_slot(stream_id),
+            preview=self.config.preview,
+            publish=self.publish,
+            capture=None if spec is None else self.config.capture,
+            on_ended=None if spec is None else self._announce_streams,
+        )
         with self._lock:
             self._streams[stream_id] = stream
         return stream

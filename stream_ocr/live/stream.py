@@ -9,6 +9,7 @@ holds one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from stream_ocr.errors import BadInputError
@@ -17,7 +18,7 @@ from stream_ocr.live.preview import PreviewConfig, StreamPreview
 from stream_ocr.live.sinks import Event, Publish, room_of
 from stream_ocr.live.slot import LatestSlot
 from stream_ocr.realthreads import threading, time
-from stream_ocr.sources.capture import ENDED, ERROR, CaptureLoop
+from stream_ocr.sources.capture import ENDED, ERROR, CaptureConfig, CaptureLoop
 from stream_ocr.sources.opening import SourceSpec
 from stream_ocr.step.frame_step import StepResult
 from stream_ocr.types import Frame
@@ -27,18 +28,22 @@ class LiveStream:
     """A configured source (``spec``) or a browser camera (``spec`` None) and its events.
 
     ``on_status``, ``on_frame``, ``on_result`` and ``on_error`` are the callbacks of the
-    capture loop and the inference worker; each publishes through ``publish``.
+    capture loop and the inference worker; each publishes through ``publish``. With
+    ``capture`` (and a ``spec``), the stream has its own capture loop filling ``slot``.
     ``on_ended`` is called when a configured source ends or fails for good.
     """
 
     def __init__(
         self,
         stream_id: str,
+        *,
         spec: SourceSpec | None,
         slot: LatestSlot[Frame],
         preview: PreviewConfig,
         publish: Publish,
         node: str = "",
+        capture: CaptureConfig | None = None,
+        on_ended: Callable[[], None] | None = None,
     ) -> None:
         self.stream_id = stream_id
         self.spec = spec
@@ -47,14 +52,16 @@ class LiveStream:
         self.node = node
         self.stats = StreamStats(stream_id, slot)
         self.preview = StreamPreview(stream_id, preview)
-        self.capture: CaptureLoop | None = None
-        self.on_ended: Any = None
+        self.on_ended = on_ended
         self._lock = threading.Lock()
         self.viewers = 0
         self.status = "connecting"
         self.reason = ""
         self.next_browser_frame = 0
         self.last_browser_frame = 0.0
+        self.capture: CaptureLoop | None = None
+        if spec is not None and capture is not None:
+            self.capture = CaptureLoop(spec, slot, self.stats, self.on_status, self.on_frame, capture)
 
     @property
     def room(self) -> str:

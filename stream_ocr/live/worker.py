@@ -53,12 +53,16 @@ class InferenceWorker(Service):
     def __init__(
         self,
         engine: FrameReader,
+        *,
         on_result: ResultCallback,
         on_error: ErrorCallback,
         image_limits: ImageLimits | None = None,
         step_config: StepConfig | None = None,
+        recorder: Recorder | None = None,
         recheck_s: float = 0.2,
     ) -> None:
+        """``recorder`` is told of each frame read and each track ended (the history and
+        the watchlist)."""
         super().__init__(f"inference:{engine.name}")
         self.engine = engine
         self.on_result = on_result
@@ -74,17 +78,14 @@ class InferenceWorker(Service):
         self._next = 0
         # When the frame being read now was taken (monotonic), for the health check.
         self._busy_since: float | None = None
-        # Told of each frame read and each track ended (the history and the watchlist).
-        self.recorder: Recorder | None = None
+        self.recorder = recorder
 
     def _new_step(self, stream_id: str) -> FrameStep:
         # Each stream's keyframes at their own phase: streams that start together would
         # otherwise all read a whole frame at the same moments, and every stream wait.
         phase = zlib.crc32(stream_id.encode()) / 2**32
-        step = FrameStep(self.engine, self.step_config, keyframe_phase=phase)
-        if self.recorder is not None:
-            step.tracker.on_end = functools.partial(self.recorder.on_track_end, stream_id)
-        return step
+        on_end = None if self.recorder is None else functools.partial(self.recorder.on_track_end, stream_id)
+        return FrameStep(self.engine, self.step_config, keyframe_phase=phase, on_track_end=on_end)
 
     def new_slot(self, stream_id: str) -> LatestSlot[Frame]:
         """A slot this worker serves; capture puts frames in it."""

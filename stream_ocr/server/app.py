@@ -19,6 +19,7 @@ from stream_ocr.config import ImageLimits, ServerConfig
 from stream_ocr.engines.base import Engine
 from stream_ocr.engines.sharing import EngineShares, SharedEngine
 from stream_ocr.live.hub import HubConfig, StreamHub
+from stream_ocr.live.sinks import EventQueue
 from stream_ocr.realthreads import threading
 from stream_ocr.server import security
 from stream_ocr.server.api import api
@@ -166,11 +167,13 @@ def create_app(
     # One engine, three lanes: live streams keep their share whatever the API and jobs send.
     shares = EngineShares(config.shares)
     # History, watchlist and webhooks (the watcher is there even with no rules: the API adds them).
-    recorder = open_recorder(config.history, config.watch)
+    # Every outgoing event waits here: the streams', the jobs' and the watchlist's alerts.
+    events = EventQueue(hub_config.event_queue_size)
+    recorder = open_recorder(config.history, config.watch, events.publish)
     live_engine = SharedEngine(engine, shares, "live")
     cluster_streams = None
     if config.ray_address is None:
-        hub = StreamHub(live_engine, list(sources or []), hub_config, recorder)
+        hub = StreamHub(live_engine, list(sources or []), hub_config, recorder=recorder, events=events)
     else:
         # The configured streams run as Ray actors; this process shows them.
         from stream_ocr.cluster.hub import ClusterHub
@@ -184,8 +187,7 @@ def create_app(
             engine.text_config,
         )
         cluster_streams = ClusterStreams()
-        hub = ClusterHub(live_engine, cluster_streams, hub_config, recorder)
-    recorder.watcher.publish = hub.publish
+        hub = ClusterHub(live_engine, cluster_streams, hub_config, recorder=recorder, events=events)
     web_dir = find_web_dir(config)
     app = Flask(__name__, static_folder=None)
     # The largest body of any route; each route sets its own, smaller one (api.limit_body).
@@ -234,11 +236,16 @@ def create_app(
     if jobs_dir is None:
         jobs_dir = temp_jobs_dir = Path(tempfile.mkdtemp(prefix="stream-ocr-jobs-"))
     job = VideoJob(annotate=True, max_pixels=config.image_limits.max_pixels, max_duration_s=config.max_video_seconds)
-    jobs = VideoJobs(SharedEngine(engine, shares, "video"), jobs_dir, hub.publish, job)
-    jobs.on_done = recorder.on_video_done
     # Uploads live as long as their files: tracks of jobs whose folders are gone (an earlier
     # run's, and those retention removes) leave the history too.
-    jobs.on_forget = recorder.on_videos_forgotten
+    jobs = VideoJobs(
+        SharedEngine(engine, shares, "video"),
+        jobs_dir,
+        hub.publish,
+        job,
+        on_done=recorder.on_video_done,
+        on_forget=recorder.on_videos_forgotten,
+    )
     recorder.on_videos_forgotten(None)
     register_events(socketio, hub, jobs, config.max_connections_per_address)
     server = ServerApp(

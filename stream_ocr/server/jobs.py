@@ -18,6 +18,7 @@ from typing import Any
 
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError, JobsFullError, StreamOCRError
+from stream_ocr.live.sinks import Publish
 from stream_ocr.realthreads import queue, threading, time
 from stream_ocr.service import Service
 from stream_ocr.video.job import VideoJob, read_video
@@ -102,8 +103,11 @@ class VideoJobs(Service):
         self,
         engine: FrameReader,
         root: Path,
-        publish,
+        publish: Publish,
         job: VideoJob | None = None,
+        *,
+        on_done: Callable[[JobState, float], None] | None = None,
+        on_forget: Callable[[list[str]], None] | None = None,
         keep: int = 20,
         max_queued: int = 4,
         retention_s: float = 24 * 3600,
@@ -126,8 +130,8 @@ class VideoJobs(Service):
         self._pending: queue.Queue[str | None] = queue.Queue()
         # Called with (job, wall-clock start) when a job is done (the history stores its tracks),
         # and with the ids of jobs whose files were removed (the history forgets their tracks).
-        self.on_done: Callable[[JobState, float], None] | None = None
-        self.on_forget: Callable[[list[str]], None] | None = None
+        self.on_done = on_done
+        self.on_forget = on_forget
 
     def _remove_leftovers(self) -> None:
         """Job folders of an earlier run (jobs live in memory only, so nobody can reach them)."""

@@ -28,6 +28,7 @@ from stream_ocr.history.database import engine_url
 from stream_ocr.history.store import TrackStore
 from stream_ocr.history.video_tracks import video_rows
 from stream_ocr.history.writer import HistoryWriter
+from stream_ocr.live.sinks import Publish
 from stream_ocr.step.frame_step import StepResult
 from stream_ocr.tracking.tracker import Track
 from stream_ocr.video.crops import BestCrops
@@ -100,10 +101,9 @@ def check_settings(history: HistoryConfig, watch: WatchConfig) -> None:
         load_rules_file(watch.rules_file)
 
 
-def open_recorder(history: HistoryConfig, watch: WatchConfig) -> LiveRecorder:
+def open_recorder(history: HistoryConfig, watch: WatchConfig, publish: Publish) -> LiveRecorder:
     """The history writer and webhook sender the settings ask for, and the watcher (always
-    there: the API may add rules). The watcher's ``publish`` is set by the server once its
-    hub exists."""
+    there: the API may add rules), which sends each alert to the browsers by ``publish``."""
     writer = None
     if history.db_url is not None:
         store = TrackStore(history.db_url)
@@ -124,9 +124,5 @@ def open_recorder(history: HistoryConfig, watch: WatchConfig) -> LiveRecorder:
         sender = WebhookSender(WebhookConfig(watch.webhooks, watch.webhook_secret or ""), outbox)
         sinks.append(lambda alert, payload: sender.send(payload))
     records = RuleRecords(writer.store.engine) if writer is not None else None
-    watcher = Watcher(rules, _nowhere, sinks, records, stored=writer is not None)
+    watcher = Watcher(rules, publish, sinks, records, stored=writer is not None)
     return LiveRecorder(watcher, writer, sender)
-
-
-def _nowhere(name: str, payload: dict, room: str | None) -> None:
-    """Where alerts go before the server connects the watcher to its hub."""

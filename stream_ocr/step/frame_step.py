@@ -11,6 +11,7 @@ owns no thread and no queue: the live inference worker and the video loop call i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from stream_ocr.step.change import ChangeConfig, ChangeGate
 from stream_ocr.step.lines import TextConfig, reading_order, with_lines
 from stream_ocr.step.regions import moved_lines, regions_to_read
 from stream_ocr.step.view import View
-from stream_ocr.tracking.tracker import Tracker, TrackerConfig
+from stream_ocr.tracking.tracker import Track, Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line
 
 
@@ -98,13 +99,15 @@ class FrameStep:
         *,
         keyframe_phase: float = 0.0,
         text: TextConfig | None = None,
+        on_track_end: Callable[[Track], None] | None = None,
     ) -> None:
-        """``text``: how the engine's words become lines; by default the engine's own."""
+        """``text``: how the engine's words become lines; by default the engine's own.
+        ``on_track_end`` is told of each track as it ends (the live history)."""
         self.engine = engine
         self.config = config or StepConfig()
         self.text = text or engine.text_config
         self.gate = ChangeGate(self.config.change, keyframe_phase)
-        self.tracker = Tracker(self.config.tracker)
+        self.tracker = Tracker(self.config.tracker, on_end=on_track_end)
         self.cutter = View(self.config.rois)
         self.shown: tuple[Line, ...] = ()
         # The engine's lines of the last read, in the view's pixels: what a region read keeps.

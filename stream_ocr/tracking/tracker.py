@@ -195,7 +195,7 @@ def match_score(track: Track, det: Placed, t: float, camera: tuple[float, float]
 class Tracker:
     """Call ``update`` with each processed frame's detections (lines or words), in time order."""
 
-    def __init__(self, config: TrackerConfig | None = None) -> None:
+    def __init__(self, config: TrackerConfig | None = None, *, on_end: Callable[[Track], None] | None = None) -> None:
         self.config = config or TrackerConfig()
         self.active: list[Track] = []
         self.finished: list[Track] = []
@@ -206,7 +206,7 @@ class Tracker:
         self.camera = (0.0, 0.0)
         # Called with each track as it ends (gone past ``max_gap_s``, or replaced by another
         # text in its place); the live history store listens here.
-        self.on_end: Callable[[Track], None] | None = None
+        self.on_end = on_end
 
     def _end(self, track: Track) -> None:
         if self.config.keep_history:
