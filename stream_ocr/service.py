@@ -8,15 +8,32 @@ thread (``realthreads``, so eventlet never turns it green) named for what it car
 end and ``sleep()`` waits but wakes at once on stop; a loop that blocks on a queue
 overrides ``wake()`` to unblock it. An exception that escapes ``run()`` is logged once
 with the thread's name and kept as ``error``, instead of ending the thread unseen.
+
+A reader or writer of files (a video's frames, frames.jsonl, the annotated video) is
+``Closing``: used in ``with``, it is closed on the way out, however the block ends.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Self
 
 from stream_ocr.realthreads import start_thread, threading
 
 logger = logging.getLogger(__name__)
+
+
+class Closing:
+    """A reader or writer that ``with`` closes: subclasses give ``close()``."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class Service:

@@ -114,7 +114,8 @@ class VideoWorker:
             # The image stays here; an error goes back as its text (any exception pickles so).
             out.steps.append((frame.index, frame.time, outcome if isinstance(outcome, StepResult) else str(outcome)))
 
-        out.frames = run_frames(reader, step, on_step)
+        with reader:
+            out.frames = run_frames(reader, step, on_step)
         out.tracks = step.tracker.finish()
         out.error = reader.error
         return out
@@ -212,8 +213,8 @@ def process_video_on_ray(
     path, out = Path(path), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    header = VideoFrames(path, job.sample_fps, job.start, job.end, False)
-    header.capture.release()
+    with VideoFrames(path, job.sample_fps, job.start, job.end, False) as header:
+        pass  # only its header is wanted
     if not header.declared:
         raise BadInputError(
             f"{path.name} does not declare its length, so it cannot be cut into chunks; run without --ray"

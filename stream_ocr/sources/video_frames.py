@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.realthreads import queue
-from stream_ocr.service import Service
+from stream_ocr.service import Closing, Service
 from stream_ocr.sources.opening import SourceSpec, frame_rate, open_capture
 from stream_ocr.step.cuts import CutConfig, CutWatch
 
@@ -38,7 +38,7 @@ class VideoFrame:
     on_change: bool = False  # sampled as the frame after a sudden change, between regular samples
 
 
-class VideoFrames(Service):
+class VideoFrames(Service, Closing):
     """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
 
     Every frame is decoded when ``decode_all`` (the annotated video needs them) or when

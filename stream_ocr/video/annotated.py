@@ -14,7 +14,7 @@ import numpy as np
 
 from stream_ocr.errors import SourceUnavailableError
 from stream_ocr.realthreads import queue
-from stream_ocr.service import Service
+from stream_ocr.service import Closing, Service
 from stream_ocr.types import Detection
 
 _END = object()  # after the last frame
@@ -34,7 +34,7 @@ def draw_detections(image: np.ndarray, detections: list[Detection] | tuple[Detec
     return out
 
 
-class AnnotatedWriter(Service):
+class AnnotatedWriter(Service, Closing):
     """The writer thread: frames and their lines in through a bounded queue, an MP4 out."""
 
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import pysubs2
 
 from stream_ocr.geometry import bbox
+from stream_ocr.service import Closing
 from stream_ocr.step.scripts import languages_of
 from stream_ocr.tracking.tracker import Track
 
@@ -121,7 +122,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-class FramesWriter:
+class FramesWriter(Closing):
     """``frames.jsonl``: one line per processed (or skipped-as-unchanged) frame, flushed as it goes."""
 
     def __init__(self, path: Path) -> None:

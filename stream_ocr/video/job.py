@@ -12,6 +12,7 @@ the break.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -223,31 +224,26 @@ def run_frames(
     """The skeleton: every frame from ``reader``; sampled ones through ``step``, results to ``on_step``.
 
     An exception from ``step`` goes to ``on_step`` and the loop goes on. Returns the
-    number of frames the reader gave. The reader is closed on the way out, however it ends.
+    number of frames the reader gave. The caller closes the reader and the writer.
     """
     done = 0
     shown: tuple = ()
     reader.start()
-    try:
-        for frame in reader:
-            done += 1
-            if frame.sampled:
-                try:
-                    outcome: StepResult | Exception = step(frame.image, frame.time)  # type: ignore[arg-type]
-                except Exception as e:  # noqa: BLE001  (one bad frame must not end the job)
-                    logger.exception("frame %d: engine failed", frame.index)
-                    outcome = e
-                else:
-                    shown = outcome.lines
-                on_step(frame, outcome)
-            if writer is not None:
-                writer.frames.put((frame.image, shown))
-            if progress is not None:
-                progress(done, reader.total)
-    finally:
-        reader.close()
+    for frame in reader:
+        done += 1
+        if frame.sampled:
+            try:
+                outcome: StepResult | Exception = step(frame.image, frame.time)  # type: ignore[arg-type]
+            except Exception as e:  # noqa: BLE001  (one bad frame must not end the job)
+                logger.exception("frame %d: engine failed", frame.index)
+                outcome = e
+            else:
+                shown = outcome.lines
+            on_step(frame, outcome)
         if writer is not None:
-            writer.close()
+            writer.frames.put((frame.image, shown))
+        if progress is not None:
+            progress(done, reader.total)
     return done
 
 
@@ -334,31 +330,27 @@ def read_video(
     end = job.end
     if job.max_duration_s is not None:
         end = job.max_duration_s if end is None else min(end, job.max_duration_s)
-    reader = VideoFrames(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts)
-    try:
+    with VideoFrames(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts) as reader:
         check_limits(reader, job)
         rois = rois_to_read(path, engine, job, reader.width, reader.height)
-    except BaseException:
-        reader.capture.release()
-        raise
-    summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total)
-    summary.set_regions(rois)
-    step = FrameStep(engine, job.step_config(rois))
-    frames_out = exporters.FramesWriter(out / "frames.jsonl")
-    writer = AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height)) if job.annotate else None
+        summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total)
+        summary.set_regions(rois)
+        step = FrameStep(engine, job.step_config(rois))
+        crops = BestCrops(max_tracks=MAX_CROPS) if keep_crops else None
+        started = time.monotonic()
+        with (
+            exporters.FramesWriter(out / "frames.jsonl") as frames_out,
+            AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height))
+            if job.annotate
+            else contextlib.nullcontext() as writer,
+        ):
 
-    crops = BestCrops(max_tracks=MAX_CROPS) if keep_crops else None
+            def on_step(frame: VideoFrame, outcome: StepResult | Exception) -> None:
+                frames_out.write(frame_record(frame, outcome, summary))
+                if crops is not None and isinstance(outcome, StepResult) and not outcome.skipped:
+                    crops.observe(CROPS_KEY, frame.image, outcome.lines)
 
-    def on_step(frame: VideoFrame, outcome: StepResult | Exception) -> None:
-        frames_out.write(frame_record(frame, outcome, summary))
-        if crops is not None and isinstance(outcome, StepResult) and not outcome.skipped:
-            crops.observe(CROPS_KEY, frame.image, outcome.lines)  # type: ignore[arg-type]
-
-    started = time.monotonic()
-    try:
-        done = run_frames(reader, step, on_step, writer, progress)
-    finally:
-        frames_out.close()
+            done = run_frames(reader, step, on_step, writer, progress)
 
     timeline = build_timeline(step.tracker.finish(), reader.step / reader.fps, job, summary, crops)
     write_timeline(out, name or path.stem, timeline)
