@@ -6,7 +6,7 @@ machine load). Printed per clip and setting: frames read whole and in part, the 
 the frames' pixels given to the engine, the engine's seconds, and of the truth lines,
 how many some track reads within CER 0.2.
 
-Clips: a page scrolled like a screen recording (``tests/test_reuse.py``), and the samples
+Clips: a page scrolled like a screen recording (``tests/step/test_reuse.py``), and the samples
 whose camera moves: glare (a pan under moving highlights), signs (pans and zooms, with
 cuts) and scoreboard (a slow camera under a changing score).
 

@@ -1,7 +1,7 @@
 """Benchmark the overlay's precision at cuts: of the labels a viewer sees, how many belong to the frame shown.
 
 Serves a two-scene video (a blue wall with "QUARTERLY REPORT", a hard cut to a red wall
-with "FRESH COFFEE", and a cut back when it loops; ``tests/test_browser.py``) with the
+with "FRESH COFFEE", and a cut back when it loops; ``tests/server/test_browser.py``) with the
 default engine, and opens one page per overlay setting in one headless Chromium, side by
 side in one run:
 

@@ -12,7 +12,7 @@ nearly square). Boxes are in the pixels of the image the maps were computed for 
 are half its size).
 
 Here each component is worked on inside its own bounding window instead of a whole-map
-copy per component, which gives the same boxes (``tests/test_craft_boxes.py`` checks
+copy per component, which gives the same boxes (``tests/engines/test_craft_boxes.py`` checks
 them against keras-ocr's) and keeps TensorFlow out of a process that runs CRAFT on
 OpenVINO: importing it costs about 590 MB.
 """
