@@ -30,5 +30,8 @@ echo "== ruff"
 python -m ruff check stream_ocr tests benchmarks tools samples
 python -m ruff format --check stream_ocr tests benchmarks tools samples
 
+echo "== docs (mkdocs build --strict: a broken link fails)"
+NO_MKDOCS_2_WARNING=1 python -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+
 echo "== pytest"
 python -m pytest "$@"
