@@ -143,7 +143,7 @@ class EngineConfig:
         "(the reference, and the GPU path), or auto: OpenVINO unless TensorFlow finds a GPU",
     )
     recognizer_batch_size: int = 32
-    # The languages to read (``scripts.LANGUAGES``): english_g2 reads Latin text; with zh or
+    # The languages to read (``step.scripts.LANGUAGES``): english_g2 reads Latin text; with zh or
     # ja, the lines it cannot read are read again by PP-OCR's multilingual recogniser
     # (``engines/script_choice.py``). Words in languages not named are dropped, on every engine.
     languages: str = setting(
@@ -220,7 +220,7 @@ ENGINE_LANES = ("live", "api", "video")
 @dataclass(frozen=True)
 class ShareConfig:
     """How the one engine is shared: each lane's weight (its share of engine time while
-    others wait; see ``sharing.py``), and the bounds of the still-image lane."""
+    others wait; see ``engines/sharing.py``), and the bounds of the still-image lane."""
 
     weights: dict[str, float] = field(default_factory=lambda: {"live": 2.0, "api": 1.0, "video": 1.0})
     # Still-image requests waiting for the engine at once; one more is told to come back.

@@ -1,6 +1,6 @@
 """Settings: the command line, a config file and the environment, filling the config dataclasses.
 
-A field of a config dataclass (``config.py``, ``video.VideoJob``) is a *setting* when it
+A field of a config dataclass (``config.py``, ``video.job.VideoJob``) is a *setting* when it
 is declared with ``setting(...)``: its help, and where needed its flag, choices and a
 parser for text. From that one declaration:
 

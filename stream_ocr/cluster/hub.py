@@ -1,6 +1,6 @@
 """The stream registry of a web process on a Ray cluster: cameras here, configured streams on actors.
 
-``ClusterHub`` is ``streams.StreamHub`` (browser cameras still run in this process, read
+``ClusterHub`` is ``live.hub.StreamHub`` (browser cameras still run in this process, read
 by the engine actors through its worker) with the configured streams that run on stream
 actors (``stream_actors.ClusterStreams``) added to every answer: the list a browser
 picks from, viewers, status, health and counters. The server uses either through the

@@ -1,9 +1,9 @@
 """Live streams as Ray actors, and how a web process sees them.
 
 A ``StreamActor`` runs one stream's stages wherever Ray places it: capture into the
-latest-frame slot, then the per-frame step (``worker.InferenceWorker`` over an
+latest-frame slot, then the per-frame step (``live.worker.InferenceWorker`` over an
 ``EnginePool``), so at most one frame of the stream is in flight to the engines and
-capture never waits. Its events go straight to Redis (``sinks.RedisEmitter``), so every
+capture never waits. Its events go straight to Redis (``live.sinks.RedisEmitter``), so every
 web process can show them; no web process holds its state. ``ClusterStreams`` is the
 web side: it finds the stream actors by name and asks them for status, health and
 counters (the registry's ``RemoteStreams``).

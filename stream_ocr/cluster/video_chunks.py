@@ -3,7 +3,7 @@
 The sampled frames are split into contiguous chunks, one per worker (more for long
 videos, at most ``MAX_CHUNK_S`` each), cut on sample boundaries so that every chunk
 samples exactly the frames a single run would. Each ``VideoWorker`` actor loads the
-engine once and runs the same per-frame step as a single run (``pipeline.FrameStep``)
+engine once and runs the same per-frame step as a single run (``step.frame_step.FrameStep``)
 over its chunks. A track that ends near a seam and one that starts near it with the
 same text in the same place become one track (``join_chunks``), so the timeline is the
 single run's, within a sample interval. The video file must be readable at the same
@@ -200,7 +200,7 @@ def process_video_on_ray(
     progress: Callable[[int, int], None] | None = None,
     name: str | None = None,
 ) -> VideoSummary:
-    """``video.process_video`` on the cluster, with ``workers`` engine actors reading chunks.
+    """``video.job.process_video`` on the cluster, with ``workers`` engine actors reading chunks.
 
     Writes the same files (no annotated video). Raises BadInputError for what it cannot do:
     ``annotate``, or a video that does not declare its length.

@@ -3,8 +3,8 @@
 Owns which streams exist (configured sources, and browser cameras that clients add and
 remove), their viewers, and the outgoing event queue. On a Ray cluster the configured
 streams run on stream actors instead: ``cluster.hub.ClusterHub`` is this registry with
-those added, behind the same methods. Each stream's own state and events are a ``livestream.LiveStream``;
-the per-frame work is ``worker.InferenceWorker`` running ``pipeline.FrameStep``. It never
+those added, behind the same methods. Each stream's own state and events are a ``live.stream.LiveStream``;
+the per-frame work is ``live.worker.InferenceWorker`` running ``step.frame_step.FrameStep``. It never
 imports Flask or Socket.IO: the server drains ``drain()`` and emits.
 """
 

@@ -2,7 +2,7 @@
 
 Owns what a stream is, wherever its stages run: the latest-frame slot capture fills,
 the counters, the preview for viewers, and turning each per-frame result, error or
-status change into an outgoing event (``sinks``). The stream registry (``streams.py``)
+status change into an outgoing event (``sinks``). The stream registry (``live/hub.py``)
 holds many of these in one process; a Ray stream actor (``cluster/stream_actors.py``)
 holds one.
 """

@@ -1,7 +1,7 @@
 """The inference worker: one OS thread per loaded engine, serving every stream fairly.
 
 Owns the loop that takes the newest frame of each stream in turn (round-robin), runs that
-stream's per-frame step on it (``pipeline.FrameStep``: change gate, engine, tracker) and
+stream's per-frame step on it (``step.frame_step.FrameStep``: change gate, engine, tracker) and
 hands the result on. Before each read, every stream whose newest frame has not changed
 gets its result at once (a skip costs a millisecond or two), so a still stream never
 waits behind the others' reads. A stream whose frame was skipped as unchanged, or only

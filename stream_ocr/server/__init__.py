@@ -1,6 +1,6 @@
 """The web layer: Flask app, the still-image API, Socket.IO events and the page.
 
-A thin adapter over the core (``streams.StreamHub``, engines, images): it maps requests
+A thin adapter over the core (``live.hub.StreamHub``, engines, images): it maps requests
 and events to core calls, and core errors to JSON 4xx/5xx. No OCR logic lives here.
 """
 

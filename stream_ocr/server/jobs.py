@@ -1,6 +1,6 @@
 """Video jobs submitted through the web page: a queue, one worker thread, progress events.
 
-Owns job bookkeeping (ids, folders, states) and runs ``video.process_video`` for each
+Owns job bookkeeping (ids, folders, states) and runs ``video.job.process_video`` for each
 job in turn in a real OS thread, publishing progress to the hub's event queue. A job that
 fails keeps its partial files and reports why; the server stays up.
 """

@@ -2,7 +2,7 @@
 
 Owns naming and opening sources (``NAME=URI``) and the OpenCV capture behind them, with
 timeouts so a dead network camera is noticed. It does not loop, pace or retry: that is
-``capture.py``. Browser cameras are not opened here; their frames arrive over Socket.IO.
+``sources/capture.py``. Browser cameras are not opened here; their frames arrive over Socket.IO.
 """
 
 from __future__ import annotations

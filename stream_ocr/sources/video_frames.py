@@ -2,8 +2,8 @@
 
 Owns ``VideoFrames`` (a thread, ``read:NAME``, that decodes the file into a bounded queue
 and marks the frames to sample, with extra samples after sudden changes from
-``cuts.CutWatch``) and ``VideoFrame``, what it hands on. ``video.read_video`` takes the
-frames to the per-frame step (``pipeline``); ``annotated`` draws them.
+``step.cuts.CutWatch``) and ``VideoFrame``, what it hands on. ``video.job.read_video`` takes the
+frames to the per-frame step (``step.frame_step``); ``annotated`` draws them.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class VideoFrames(Service, Closing):
     """The reader thread: decodes a file's frames into a bounded queue, sampled ones marked.
 
     Every frame is decoded when ``decode_all`` (the annotated video needs them) or when
-    ``cuts`` watches for sudden changes (``cuts.CutWatch``, which adds samples after them);
+    ``cuts`` watches for sudden changes (``step.cuts.CutWatch``, which adds samples after them);
     otherwise the frames between samples are only grabbed. A read that fails before the
     declared end is recorded in ``error``.
     """

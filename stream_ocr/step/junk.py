@@ -37,7 +37,7 @@ class JunkConfig:
     min_alnum_share: float = 0.5
     # A read of one character is kept only at this confidence or above.
     lone_char_min_confidence: float = 0.9
-    # The languages being read (``scripts.LANGUAGES``): words in another are dropped.
+    # The languages being read (``step.scripts.LANGUAGES``): words in another are dropped.
     languages: tuple[str, ...] = ("en",)
     enabled: bool = True
 

@@ -125,7 +125,7 @@ def _confidence(words: list[Detection]) -> float | None:
 
 def join_words(texts: list[str]) -> str:
     """A line's words in order, a space between each two but where Chinese or Japanese meet
-    (``scripts.joins_without_space``)."""
+    (``step.scripts.joins_without_space``)."""
     out = ""
     for text in texts:
         out += text if not out or joins_without_space(out, text) else " " + text
