@@ -29,12 +29,7 @@ class Detection:
     track_id: int | None = None
 
     def __post_init__(self) -> None:
-        if len(self.points) != 4 or any(len(p) != 2 for p in self.points):
-            raise ValueError(f"a detection needs 4 (x, y) points, got {self.points!r}")
-        if any(not math.isfinite(v) for p in self.points for v in p):
-            raise ValueError("detection points must be finite")
-        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
-            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+        _check_place("a detection", self.points, self.confidence)
 
     @classmethod
     def from_array(cls, box: Any, text: str, confidence: float | None) -> Detection:
@@ -48,14 +43,7 @@ class Detection:
         return bbox(self.points)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "points": rounded(self.points),
-            "text": self.text,
-            "confidence": None if self.confidence is None else round(self.confidence, 4),
-        }
-        if self.track_id is not None:
-            out["track_id"] = self.track_id
-        return out
+        return _place_dict(self)
 
 
 @dataclass(frozen=True)
@@ -76,10 +64,7 @@ class Line:
     block: int = 0
 
     def __post_init__(self) -> None:
-        if len(self.points) != 4 or any(len(p) != 2 for p in self.points):
-            raise ValueError(f"a line needs 4 (x, y) points, got {self.points!r}")
-        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
-            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+        _check_place("a line", self.points, self.confidence)
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -87,20 +72,32 @@ class Line:
         return bbox(self.points)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "points": rounded(self.points),
-            "text": self.text,
-            "confidence": None if self.confidence is None else round(self.confidence, 4),
-        }
-        if self.track_id is not None:
-            out["track_id"] = self.track_id
-        out["block"] = self.block
-        out["words"] = [w.to_dict() for w in self.words]
-        return out
+        return {**_place_dict(self), "block": self.block, "words": [w.to_dict() for w in self.words]}
 
 
 # A word or a line: what the tracker follows and boxes are drawn for.
 Placed = Detection | Line
+
+
+def _check_place(what: str, points: Any, confidence: float | None) -> None:
+    if len(points) != 4 or any(len(p) != 2 for p in points):
+        raise ValueError(f"{what} needs 4 (x, y) points, got {points!r}")
+    if any(not math.isfinite(v) for p in points for v in p):
+        raise ValueError(f"{what}'s points must be finite")
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise ValueError(f"confidence must be in [0, 1], got {confidence}")
+
+
+def _place_dict(item: Placed) -> dict[str, Any]:
+    """What a word and a line share in JSON: points, text, confidence, and a track id if any."""
+    out: dict[str, Any] = {
+        "points": rounded(item.points),
+        "text": item.text,
+        "confidence": None if item.confidence is None else round(item.confidence, 4),
+    }
+    if item.track_id is not None:
+        out["track_id"] = item.track_id
+    return out
 
 
 @dataclass(frozen=True)
