@@ -30,7 +30,7 @@ from stream_ocr.engines import create_engine  # noqa: E402
 from stream_ocr.evaluation.video import cer  # noqa: E402
 from stream_ocr.step.change import ChangeConfig  # noqa: E402
 from stream_ocr.step.frame_step import FrameStep, StepConfig  # noqa: E402
-from tests.test_reuse import PAGE_LINES, sampled, scrolling_page  # noqa: E402
+from tests.step.test_reuse import PAGE_LINES, sampled, scrolling_page  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 
