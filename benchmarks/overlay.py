@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.runtimes import cpu_flags  # noqa: E402
-from tests.serverproc import ServerProcess  # noqa: E402
 from tests.server.test_browser import OverlayWatch, launch, two_scene_video  # noqa: E402
+from tests.serverproc import ServerProcess  # noqa: E402
 
 SETTINGS = {"sync + follow": (True, True), "sync only": (True, False), "neither": (False, False)}
 
