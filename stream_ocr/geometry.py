@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import cv2
+import numpy as np
+
 Box = tuple[float, float, float, float]
 # A part of a frame, in whole pixels: (x0, y0, x1, y1), x1 and y1 excluded.
 Region = tuple[int, int, int, int]
@@ -106,3 +109,15 @@ def cut_back(b: Region, a: Region) -> Region | None:
         if b[0] < a[0] < b[2] <= a[2]:
             return b[0], b[1], a[0], b[3]
     return None
+
+
+def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two polygons (their convex hulls), as ICDAR scores boxes."""
+    a = cv2.convexHull(np.asarray(a, dtype=np.float32))
+    b = cv2.convexHull(np.asarray(b, dtype=np.float32))
+    area_a, area_b = cv2.contourArea(a), cv2.contourArea(b)
+    if area_a <= 0 or area_b <= 0:
+        return 0.0
+    inter, _ = cv2.intersectConvexConvex(a, b)
+    union = area_a + area_b - inter
+    return float(inter / union) if union > 0 else 0.0

@@ -23,10 +23,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from stream_ocr.geometry import polygon_iou
 from stream_ocr.step.lines import reading_order
+from stream_ocr.tracking.similarity import edit_distance
 from stream_ocr.types import Detection
 
 IOU_THRESHOLD = 0.5
@@ -92,19 +93,6 @@ class WordScores:
 EMPTY_SCORES = WordScores(0, 0, 0, 0, 0, 0)
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def _normalize_word(text: str) -> str:
     return text.strip().strip(_PUNCT).lower()
 
@@ -138,17 +126,6 @@ def split_into_words(det: Detection) -> list[Detection]:
         pts = [tl + (tr - tl) * a, tl + (tr - tl) * b, bl + (br - bl) * b, bl + (br - bl) * a]
         out.append(Detection.from_array(pts, word, det.confidence))
     return out
-
-
-def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
-    a = cv2.convexHull(np.asarray(a, dtype=np.float32))
-    b = cv2.convexHull(np.asarray(b, dtype=np.float32))
-    area_a, area_b = cv2.contourArea(a), cv2.contourArea(b)
-    if area_a <= 0 or area_b <= 0:
-        return 0.0
-    inter, _ = cv2.intersectConvexConvex(a, b)
-    union = area_a + area_b - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def _greedy_match(pairs: list[tuple[float, int, int]]) -> list[tuple[int, int]]:

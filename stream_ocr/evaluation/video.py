@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from stream_ocr.tracking.similarity import edit_distance
 
 FOUND_CER = 0.2
 FALSE_CUE_CER = 0.4
@@ -44,7 +44,7 @@ def normalise(text: str) -> str:
 
 def cer(truth: str, read: str) -> float:
     t, r = normalise(truth), normalise(read)
-    return Levenshtein.distance(t, r) / max(1, len(t))
+    return edit_distance(t, r) / max(1, len(t))
 
 
 def truth_lines(truth: dict[str, Any]) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ def fold(text: str) -> str:
 def exact_cer(truth: str, read: str) -> float:
     """Character error rate with case and punctuation counted (spaces folded)."""
     t = fold(truth)
-    return Levenshtein.distance(t, fold(read)) / max(1, len(t))
+    return edit_distance(t, fold(read)) / max(1, len(t))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,11 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - Levenshtein.normalized_distance(a, b)
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the insertions, deletions and substitutions from one to the other."""
+    return Levenshtein.distance(a, b)
+
+
 def key_distance(a: str, b: str) -> float:
     """Normalised edit distance (0 the same, 1 nothing shared) of two keys."""
     return Levenshtein.normalized_distance(a, b)

@@ -3,14 +3,14 @@ import pytest
 
 from stream_ocr.evaluation.images import (
     GroundTruthBox,
-    edit_distance,
-    polygon_iou,
     read_icdar_gt,
     score_page,
     score_words,
     split_into_words,
 )
+from stream_ocr.geometry import polygon_iou
 from stream_ocr.step.lines import reading_order
+from stream_ocr.tracking.similarity import edit_distance
 from stream_ocr.types import Detection
 
 
