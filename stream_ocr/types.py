@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from stream_ocr.geometry import bbox, rounded
 
@@ -77,6 +77,7 @@ class Line:
 
 # A word or a line: what the tracker follows and boxes are drawn for.
 Placed = Detection | Line
+P = TypeVar("P", Detection, Line)
 
 
 def _check_place(what: str, points: Any, confidence: float | None) -> None:
@@ -132,15 +133,21 @@ class FrameResult:
         }
 
 
-def shift(det: Placed, dx: float, dy: float) -> Placed:
+def shift(det: P, dx: float, dy: float) -> P:
     """``det`` (a word, or a line with its words) moved by (dx, dy) pixels."""
     return warped(det, (1.0, 0.0, dx, 0.0, 1.0, dy))
 
 
-def warped(det: Placed, matrix: tuple[float, ...]) -> Placed:
+def warped(det: P, matrix: tuple[float, ...]) -> P:
     """``det`` (a word, or a line with its words) moved by a 2x3 matrix (row by row)."""
     a, b, c, d, e, f = matrix
-    points = tuple((a * x + b * y + c, d * x + e * y + f) for x, y in det.points)
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = det.points
+    points = (
+        (a * x0 + b * y0 + c, d * x0 + e * y0 + f),
+        (a * x1 + b * y1 + c, d * x1 + e * y1 + f),
+        (a * x2 + b * y2 + c, d * x2 + e * y2 + f),
+        (a * x3 + b * y3 + c, d * x3 + e * y3 + f),
+    )
     if isinstance(det, Line):
         return replace(det, points=points, words=tuple(warped(w, matrix) for w in det.words))
     return replace(det, points=points)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stream_ocr.step.scripts import is_read
-from stream_ocr.types import Detection
+from stream_ocr.types import Detection, Line
 
 # Characters Latin recognizers emit for glyphs they cannot read, and which real scene or
 # subtitle text almost never holds.
@@ -59,7 +59,7 @@ def is_junk_word(det: Detection, config: JunkConfig | None = None) -> bool:
     return any(c in RARE_SYMBOLS for c in chars) or not is_read(det.text, config.languages)
 
 
-def is_junk_line(line: Detection, config: JunkConfig | None = None) -> bool:
+def is_junk_line(line: Line, config: JunkConfig | None = None) -> bool:
     """True for a line that is one character alone, read without conviction.
 
     Checked on whole lines, so that "a" inside "Fixed a crash" stays, while a lone "3"

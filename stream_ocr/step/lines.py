@@ -12,13 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from stream_ocr.step.junk import JunkConfig, is_junk_line, is_junk_word, is_punctuation
 from stream_ocr.step.scripts import joins_without_space
-from stream_ocr.types import Detection, FrameResult, Line, Placed
-
-P = TypeVar("P", Detection, Line)
+from stream_ocr.types import Detection, FrameResult, Line, P, Placed
 
 
 def text_angle(detections: Sequence[Placed]) -> float:
@@ -97,7 +94,7 @@ def _rotate(points, angle: float) -> list[tuple[float, float]]:
     return [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
 
 
-def _extent(det: Detection, angle: float) -> _Extent:
+def _extent(det: Placed, angle: float) -> _Extent:
     pts = _rotate(det.points, angle)
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     return _Extent(min(xs), min(ys), max(xs), max(ys))
@@ -133,7 +130,7 @@ def join_words(texts: list[str]) -> str:
 
 
 def group_lines(
-    words: tuple[Detection, ...] | list[Detection],
+    words: Sequence[Detection],
     config: LineConfig | None = None,
     junk_word: Callable[[Detection], bool] | None = None,
     junk_line: Callable[[Line], bool] | None = None,
@@ -194,7 +191,7 @@ def group_lines(
     if not lines:
         return ()
     ordered = reading_order(lines)
-    return _number_blocks(ordered, angle, config)  # type: ignore[arg-type]
+    return _number_blocks(ordered, angle, config)
 
 
 def _number_blocks(lines: list[Line], angle: float, config: LineConfig) -> tuple[Line, ...]:

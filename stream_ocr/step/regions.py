@@ -120,4 +120,4 @@ def moved_lines(
             inside.append(moved_line)
         elif x1 > 0 and y1 > 0 and x0 < w and y0 < h:
             again.append((max(0, int(x0)), max(0, int(y0)), min(w, int(x1) + 1), min(h, int(y1) + 1)))
-    return tuple(inside), again  # type: ignore[return-value]
+    return tuple(inside), again

@@ -65,7 +65,7 @@ class View:
         x0, y0, x1, y1 = line.bbox
         k = self.band_of((y0 + y1) / 2)
         x, y, _, _ = self.rois[k]
-        return shift(line, x, y - self.tops()[k])  # type: ignore[return-value]
+        return shift(line, x, y - self.tops()[k])
 
     def rect_to_frame(self, rect: Region) -> Region:
         """A region (x0, y0, x1, y1) of the stacked picture in the frame's pixels (by its top)."""

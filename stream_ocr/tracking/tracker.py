@@ -14,16 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from stream_ocr.errors import BadInputError
 from stream_ocr.geometry import area, bbox, centre, intersection, iou, rounded
 from stream_ocr.settings import setting
 from stream_ocr.tracking.fusion import DIFFERENT, SAME, UNSURE, Fused, IdentityConfig, fuse, is_fragment, relation
 from stream_ocr.tracking.similarity import similarity
-from stream_ocr.types import Detection, Line, Placed, Point
-
-P = TypeVar("P", Detection, Line)
+from stream_ocr.types import Detection, Line, P, Placed, Point
 
 
 @dataclass(frozen=True)
