@@ -45,8 +45,9 @@ def test_on_a_machine_without_a_gpu_the_engine_reads_without_importing_tensorflo
     script = (
         "import sys, json\n"
         "from stream_ocr.engines import create_engine\n"
+        "from stream_ocr.engines.base import read_lines\n"
         "from stream_ocr.sources.images import read_image\n"
-        f"result = create_engine().read(read_image({str(SAMPLES / 'coffee_sign.jpg')!r}))\n"
+        f"result = read_lines(create_engine(), read_image({str(SAMPLES / 'coffee_sign.jpg')!r}))\n"
         "rss = int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024\n"
         "print(json.dumps({'lines': [l.text for l in result.lines], 'tf': 'tensorflow' in sys.modules, 'rss': rss}))\n"
     )
