@@ -317,6 +317,32 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class UploadLimits:
+    """What uploaded videos may take, for all visitors and for each (a client address)."""
+
+    max_waiting: int = setting(4, flag="--max-waiting-videos", help="uploaded videos waiting at once, all visitors")
+    max_waiting_per_visitor: int = setting(
+        2,
+        flag="--max-waiting-videos-per-visitor",
+        help="uploaded videos waiting or being read at once from one client address",
+    )
+    max_disk_bytes: int = setting(
+        10 * 1024**3, flag="--max-video-disk-bytes", help="disk all uploaded videos and their results may take"
+    )
+    max_disk_bytes_per_visitor: int = setting(
+        2 * 1024**3,
+        flag="--max-video-disk-bytes-per-visitor",
+        help="disk one client address's uploaded videos and their results may take",
+    )
+
+    def __post_init__(self) -> None:
+        if min(self.max_waiting, self.max_waiting_per_visitor) < 1:
+            raise BadInputError("the video queue's caps must be at least 1")
+        if min(self.max_disk_bytes, self.max_disk_bytes_per_visitor) < 1:
+            raise BadInputError("the video disk caps must be positive")
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """The web server: where it listens, what it serves, and its limits.
 
@@ -359,6 +385,7 @@ class ServerConfig:
         4 * 3600, help="longest video upload, in seconds; frames over --max-pixels are refused too"
     )
     shares: ShareConfig = field(default_factory=ShareConfig)
+    uploads: UploadLimits = field(default_factory=UploadLimits)
     # Per client address (flask-limiter's syntax): still-image requests, and video uploads.
     api_rate_limit: str = setting("120/minute", help="still-image requests per client address")
     upload_rate_limit: str = setting("30/hour", help="video uploads per client address")

@@ -383,6 +383,7 @@ function uploadVideo(file) {
     try { body = JSON.parse(xhr.responseText); } catch { body = { error: xhr.statusText }; }
     if (xhr.status !== 202) { status.textContent = `error: ${body.error || xhr.status}`; status.className = "error"; bar.hidden = true; return; }
     currentJob = body.job_id;
+    $("video-delete").hidden = false;
     rememberJob(currentJob);
     status.className = ""; status.textContent = "queued…"; bar.value = 0;
     socket.emit("watch_job", { job_id: currentJob });
@@ -390,6 +391,22 @@ function uploadVideo(file) {
   xhr.onerror = () => { status.textContent = "upload failed"; status.className = "error"; };
   xhr.send(form);
 }
+
+// The visitor removes their job: the video, its results and its tracks in the history.
+$("video-delete").addEventListener("click", async () => {
+  const jobId = currentJob;
+  if (!jobId) return;
+  const res = await fetch(`/api/videos/${encodeURIComponent(jobId)}`, { method: "DELETE" });
+  if (res.status === 204 || res.status === 404) {
+    try { localStorage.setItem("stream-ocr-jobs", JSON.stringify(myJobs().filter((j) => j !== jobId))); } catch { /* private mode */ }
+    currentJob = null;
+    $("video-result").hidden = true; $("video-progress").hidden = true; $("video-delete").hidden = true;
+    const player = $("video-player"); player.removeAttribute("src"); player.load();
+    $("video-status").textContent = "deleted"; $("video-status").className = "";
+  } else {
+    $("video-status").textContent = `could not delete: ${res.status}`; $("video-status").className = "error";
+  }
+});
 
 socket.on("video_progress", (p) => {
   if (p.job_id !== currentJob) return;

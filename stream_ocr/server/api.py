@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
@@ -112,8 +113,17 @@ def video_upload():
     upload = request.files.get("video")
     if upload is None:
         return error('no file in the upload: send the video in a field named "video"', 400)
-    state = _state().jobs.submit(upload.filename or "video", upload.stream)
+    state = _state().jobs.submit(upload.filename or "video", upload.stream, visitor=get_remote_address())
     return jsonify(state.to_dict()), 202
+
+
+@api.delete("/api/videos/<job_id>")
+def video_delete(job_id: str):
+    """Its owner (whoever holds its id) removes a job: the video, its results, its tracks
+    and crops in the history. A running job is stopped first."""
+    if not _state().jobs.delete(job_id):
+        return error(f"no such video job: {job_id}", 404)
+    return "", 204
 
 
 @api.get("/api/videos/<job_id>")

@@ -245,6 +245,7 @@ def create_app(
         job,
         on_done=recorder.on_video_done,
         on_forget=recorder.on_videos_forgotten,
+        limits=config.uploads,
     )
     recorder.on_videos_forgotten(None)
     register_events(socketio, hub, jobs, config.max_connections_per_address)

@@ -1,28 +1,30 @@
-"""Video jobs submitted through the web page: a queue, one worker thread, progress events.
+"""Video jobs submitted through the web page: uploads, a queue, one worker thread, progress events.
 
-Owns job bookkeeping (ids, folders, states) and runs ``video.job.process_video`` for each
-job in turn in a real OS thread, publishing progress to the hub's event queue. A job that
-fails keeps its partial files and reports why; the server stays up.
+Owns the jobs' files (folders, uploads copied in, results, deletion) and runs
+``video.job.read_video`` for each job in turn in a real OS thread, publishing progress to
+the hub's event queue. What a job may take (queue slots, disk bytes, per visitor) is
+``job_book``'s to grant. A job that fails keeps its partial results, not its input, and
+reports why; the server stays up.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import shutil
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stream_ocr.config import UploadLimits
 from stream_ocr.engines.base import FrameReader
-from stream_ocr.errors import BadInputError, JobsFullError, StreamOCRError
+from stream_ocr.errors import BadInputError, StreamOCRError
 from stream_ocr.live.sinks import Publish
 from stream_ocr.realthreads import queue, threading, time
+from stream_ocr.server.job_book import JobBook, JobState
 from stream_ocr.service import Service
 from stream_ocr.video.job import VideoJob, read_video
-from stream_ocr.video.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,19 @@ CONTAINERS = (
 SNIFF_BYTES = 4096
 
 
+def clean_filename(filename: str | None) -> str:
+    """The name a client gave its upload, as shown back: its last path part, without
+    control, formatting or bidirectional characters (a right-to-left override would show
+    "evil.mp4" reversed), at most 200 characters."""
+    name = Path(filename or "").name
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    return name.strip()[:200] or "video"
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+
+
 def sniff_container(head: bytes) -> str | None:
     """The media type of a video container from its first bytes, or None if not one we take."""
     for media_type, matches in CONTAINERS:
@@ -51,52 +66,13 @@ def sniff_container(head: bytes) -> str | None:
     return None
 
 
-@dataclass
-class JobState:
-    job_id: str
-    filename: str
-    folder: Path
-    state: str = "queued"  # queued, running, done, error
-    done: int = 0
-    total: int = 0
-    started: float = 0.0
-    summary: dict[str, Any] | None = None
-    error: str | None = None
-    files: list[str] = field(default_factory=list)
-    media_type: str = "application/octet-stream"
-    timeline: Timeline | None = None  # once done: the results in memory (not in ``to_dict``)
-
-    @property
-    def stem(self) -> str:
-        """The uploaded file's name without its suffix, safe as a file name: the downloads' name."""
-        stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(self.filename).stem).strip(" ._")[:80]
-        return stem or "video"
-
-    @property
-    def video_path(self) -> Path:
-        """Where the upload is kept: a fixed name, whatever the client called it."""
-        return self.folder / "input.video"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id,
-            "filename": self.filename,
-            "state": self.state,
-            "done": self.done,
-            "total": self.total,
-            "summary": self.summary,
-            "error": self.error,
-            "files": self.files,
-        }
-
-
 class VideoJobs(Service):
     """Accepts uploaded videos and processes them one at a time (``video-jobs`` thread).
 
-    At most ``max_queued`` jobs wait at once, and all jobs' files take at most
-    ``max_disk_bytes`` (past either, ``JobsFullError``: the web layer's 429); finished jobs'
-    folders are removed after ``retention_s`` or when more than ``keep`` have finished,
-    whichever comes first.
+    ``limits`` caps the jobs waiting and the bytes kept, for all visitors and for each (past
+    one, ``JobsFullError``: the web layer's 429); finished jobs' folders are removed after
+    ``retention_s`` or when more than ``keep`` have finished, whichever comes first, or
+    when their owner deletes them.
     """
 
     def __init__(
@@ -108,10 +84,9 @@ class VideoJobs(Service):
         *,
         on_done: Callable[[JobState, float], None] | None = None,
         on_forget: Callable[[list[str]], None] | None = None,
+        limits: UploadLimits | None = None,
         keep: int = 20,
-        max_queued: int = 4,
         retention_s: float = 24 * 3600,
-        max_disk_bytes: int = 10 * 1024**3,
     ) -> None:
         super().__init__("video-jobs")
         self.engine = engine
@@ -120,13 +95,12 @@ class VideoJobs(Service):
         self._remove_leftovers()
         self.publish = publish  # (event name, payload, room) -> None
         self.job = job or VideoJob(annotate=True)
+        self.book = JobBook(limits)
         self.keep = keep
-        self.max_queued = max_queued
         self.retention_s = retention_s
-        self.max_disk_bytes = max_disk_bytes
-        self._jobs: dict[str, JobState] = {}
         self._finished_at: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # retention and deletion, one at a time
+        self._current: str | None = None  # the job being read now
         self._pending: queue.Queue[str | None] = queue.Queue()
         # Called with (job, wall-clock start) when a job is done (the history stores its tracks),
         # and with the ids of jobs whose files were removed (the history forgets their tracks).
@@ -148,15 +122,23 @@ class VideoJobs(Service):
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop the running job where it is (its partial files are kept) and end the thread."""
+        self.request_stop()
+        for state in self._running():
+            state.cancel.set()
         return super().stop(timeout)
 
-    def queued(self) -> int:
-        with self._lock:
-            return sum(1 for j in self._jobs.values() if j.state == "queued")
+    def _running(self) -> list[JobState]:
+        state = self.book.get(self._current) if self._current is not None else None
+        return [state] if state is not None else []
 
-    def submit(self, filename: str, stream) -> JobState:
-        """Save an upload and queue it. ``stream`` is a file-like object."""
-        name = (Path(filename or "video").name or "video")[:200]
+    def queued(self) -> int:
+        """Jobs waiting: uploads being copied, and jobs queued."""
+        return self.book.waiting()
+
+    def submit(self, filename: str, stream, visitor: str = "") -> JobState:
+        """Save an upload from ``visitor`` (a client address) and queue it. ``stream`` is a
+        file-like object. Its slot and every byte are granted before they are used."""
+        name = clean_filename(filename)
         head = stream.read(SNIFF_BYTES)
         if not head:
             raise BadInputError("the uploaded video is empty (0 bytes)")
@@ -166,39 +148,62 @@ class VideoJobs(Service):
                 "the upload is not a video container we read (MP4/MOV, WebM/MKV, AVI, MPEG, MPEG-TS, FLV, ASF, Ogg); "
                 "playlists and other files are refused"
             )
-        if self.queued() >= self.max_queued:
-            raise JobsFullError(f"{self.max_queued} videos are already waiting; try again when one has finished")
-        if self.disk_bytes() >= self.max_disk_bytes:
-            raise JobsFullError("the server's room for videos is full; try again when older jobs have expired")
         # The job's id is its visitor's capability: whoever knows it may see the job, its
-        # files and its tracks, and nobody else can guess it (128 bits).
+        # files and its tracks, and delete them; nobody else can guess it (128 bits).
         job_id = secrets.token_urlsafe(16)
-        state = JobState(job_id, name, self.root / job_id, media_type=media_type)
-        state.folder.mkdir(parents=True)
+        state = JobState(job_id, name, self.root / job_id, owner=visitor, media_type=media_type)
+        self.book.reserve(state)
         try:
-            room = self.max_disk_bytes - self.disk_bytes()
+            state.folder.mkdir(parents=True)
             with open(state.video_path, "wb") as f:
-                f.write(head)
-                while chunk := stream.read(1 << 20):
+                chunk = head
+                while chunk:
+                    self.book.grow(state, len(chunk))
                     f.write(chunk)
-                    if f.tell() > room:
-                        raise JobsFullError("the server's room for videos is full; try a smaller video or later")
+                    chunk = stream.read(1 << 20)
         except BaseException:
+            self.book.drop(job_id)
             shutil.rmtree(state.folder, ignore_errors=True)
             raise
+        self.book.queue(state)
         with self._lock:
-            self._jobs[job_id] = state
             self._forget_old()
         self._pending.put(job_id)
         return state
 
+    def delete(self, job_id: str) -> bool:
+        """Remove a job, its input, its results and its tracks in the history; a running
+        one is stopped first (by the worker, as soon as it notices). False if unknown."""
+        state = self.get(job_id)
+        if state is None:
+            return False
+        state.deleted = True
+        if state.state == "running":
+            state.cancel.set()  # the worker removes it when the job has stopped
+            return True
+        with self._lock:
+            self._remove([state])
+        return True
+
+    def _remove(self, states: list[JobState]) -> None:
+        for state in states:
+            self.book.drop(state.job_id)
+            self._finished_at.pop(state.job_id, None)
+            shutil.rmtree(state.folder, ignore_errors=True)
+        if states and self.on_forget is not None:
+            try:
+                self.on_forget([state.job_id for state in states])
+            except Exception:  # noqa: BLE001  (the files are gone either way)
+                logger.exception("forgetting the tracks of removed video jobs failed")
+
     def disk_bytes(self) -> int:
-        """What every job's files take on disk now."""
-        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
+        """What every job's files take, as counted when they were written."""
+        return self.book.disk_bytes()
 
     def get(self, job_id: str) -> JobState | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        """A job, unless unknown or deleted (a running one's files go when it has stopped)."""
+        state = self.book.get(job_id)
+        return None if state is None or state.deleted else state
 
     def file_path(self, job_id: str, name: str) -> Path | None:
         state = self.get(job_id)
@@ -208,20 +213,7 @@ class VideoJobs(Service):
 
     def _forget_old(self) -> None:
         """Remove finished jobs past the retention time, then the oldest past ``keep``."""
-        now = time.monotonic()
-        finished = [j for j in self._jobs.values() if j.state in ("done", "error")]
-        expired = [j for j in finished if now - self._finished_at.get(j.job_id, now) > self.retention_s]
-        kept = [j for j in finished if j not in expired]
-        gone = expired + kept[: max(0, len(kept) - self.keep)]
-        for old in gone:
-            shutil.rmtree(old.folder, ignore_errors=True)
-            del self._jobs[old.job_id]
-            self._finished_at.pop(old.job_id, None)
-        if gone and self.on_forget is not None:
-            try:
-                self.on_forget([old.job_id for old in gone])
-            except Exception:  # noqa: BLE001  (the files are gone either way)
-                logger.exception("forgetting the tracks of removed video jobs failed")
+        self._remove(self.book.expired(self._finished_at, time.monotonic(), self.retention_s, self.keep))
 
     def run(self) -> None:
         while not self.stopping:
@@ -233,12 +225,20 @@ class VideoJobs(Service):
                 continue
             if job_id is None:
                 return
-            state = self.get(job_id)
-            if state is not None:
+            state = self.book.get(job_id)
+            if state is None or state.deleted:
+                continue
+            self._current = job_id
+            try:
                 self._process(state)
-                with self._lock:
-                    self._finished_at[state.job_id] = time.monotonic()
-                    self._forget_old()
+            finally:
+                self._current = None
+            with self._lock:
+                if state.deleted:
+                    self._remove([state])
+                    continue
+                self._finished_at[state.job_id] = time.monotonic()
+                self._forget_old()
 
     def _process(self, state: JobState) -> None:
         room = f"job:{state.job_id}"
@@ -275,7 +275,7 @@ class VideoJobs(Service):
                 self.engine,
                 self.job,
                 progress,
-                stop=self.stop_event,
+                stop=state.cancel,
                 name=state.stem,
                 keep_crops=self.on_done is not None,  # the history stores each track's best crop
             )
@@ -289,8 +289,11 @@ class VideoJobs(Service):
             state.summary = {k: v for k, v in summary.to_dict().items() if k not in ("video", "out_dir")}
             state.error = summary.error
             state.state = "done"
+        if state.state == "error":
+            state.video_path.unlink(missing_ok=True)  # a failed job keeps its reasons, not the video
         if out.is_dir():
             state.files = sorted(p.name for p in out.iterdir() if p.is_file())
+        self.book.set_bytes(state, folder_bytes(state.folder))
         if state.state == "done" and self.on_done is not None:
             try:
                 self.on_done(state, wall_started)

@@ -199,6 +199,11 @@ def test_video_upload_progress_timeline_and_seek(server, playwright, tmp_path):
         href = page.locator("#downloads a", has_text="tracks.json").get_attribute("href")
         body = page.request.get(server.url + href)
         assert body.ok and "COFFEE" in body.text()
+        # The visitor deletes the job from the page: its files are gone from the server.
+        page.click("#video-delete")
+        page.wait_for_function("document.getElementById('video-status').innerText === 'deleted'", timeout=20_000)
+        assert page.request.get(server.url + href).status == 404
+        assert page.is_hidden("#video-result")
     finally:
         browser.close()
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from stream_ocr.config import ImageLimits, ServerConfig, ShareConfig
+from stream_ocr.config import ImageLimits, ServerConfig, ShareConfig, UploadLimits
 from stream_ocr.engines.base import Engine
 from stream_ocr.errors import JobsFullError
 from stream_ocr.server import create_app
@@ -167,9 +167,10 @@ def upload(client, name="clip.mp4"):
 
 
 def test_the_job_queue_is_bounded(tmp_path):
-    config = ServerConfig(jobs_dir=tmp_path / "jobs", max_video_bytes=4 * 1024 * 1024)
+    config = ServerConfig(
+        jobs_dir=tmp_path / "jobs", max_video_bytes=4 * 1024 * 1024, uploads=UploadLimits(max_waiting=2)
+    )
     app = create_app(config, StandInEngine(), [])  # not started: uploads stay queued
-    app.jobs.max_queued = 2
     client = app.app.test_client()
     assert [upload(client).status_code for _ in range(2)] == [202, 202]
     res = upload(client)
@@ -215,14 +216,16 @@ def test_a_job_watched_after_it_ended_gets_its_end_once(served):
 
 
 def test_the_job_folder_has_a_disk_quota(tmp_path):
-    jobs = VideoJobs(StandInEngine(), tmp_path, lambda *event: None, max_disk_bytes=400_000)
+    jobs = VideoJobs(StandInEngine(), tmp_path, lambda *event: None, limits=UploadLimits(max_disk_bytes=400_000))
     data = (SAMPLES / "slides.mp4").read_bytes()  # 246 KB
     jobs.submit("a.mp4", io.BytesIO(data))
     with pytest.raises(JobsFullError, match="room"):
         jobs.submit("b.mp4", io.BytesIO(data))  # would pass the quota while it is stored
     assert len(list(tmp_path.iterdir())) == 1 and jobs.disk_bytes() == len(data)
     with pytest.raises(JobsFullError, match="room"):
-        VideoJobs(StandInEngine(), tmp_path, lambda *e: None, max_disk_bytes=200_000).submit("c.mp4", io.BytesIO(data))
+        VideoJobs(StandInEngine(), tmp_path, lambda *e: None, limits=UploadLimits(max_disk_bytes=200_000)).submit(
+            "c.mp4", io.BytesIO(data)
+        )
 
 
 def test_healthz_lists_each_configured_streams_capture(tmp_path):
