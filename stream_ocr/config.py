@@ -409,6 +409,8 @@ class ServerConfig:
     )
     # /healthz answers 503 when the inference thread has spent this long on one frame.
     inference_stall_s: float = 120.0
+    # A crop URL a search gives works for this long, from the address that searched.
+    crop_url_seconds: float = setting(3600.0, help="how long a crop URL from a search works, in seconds")
     # Threading mode: gunicorn's threaded worker serves, with this many threads (one per
     # open connection) and at most this many connections accepted at once; Werkzeug's
     # development server only when ``dev_server`` is set.

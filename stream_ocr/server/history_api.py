@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -105,8 +106,25 @@ def _visible_to() -> tuple[str, ...] | None:
     return tuple(private)
 
 
+def _crop_signature(track_id: int, expires: int) -> str:
+    """What a crop URL's key signs: the track, when the URL expires, and who may use it."""
+    return f"track:{track_id}:{expires}:{request.remote_addr or ''}"
+
+
 def _crop_url(track_id: int) -> str:
-    return f"/api/tracks/{track_id}/crop.jpg?k={security.sign(_server().secret, f'track:{track_id}')}"
+    """Signed for the asking visitor's address, and good for ``--crop-url-seconds``."""
+    expires = int(time.time() + _server().config.crop_url_seconds)
+    key = security.sign(_server().secret, _crop_signature(track_id, expires))
+    return f"/api/tracks/{track_id}/crop.jpg?e={expires}&k={key}"
+
+
+def _crop_url_valid(track_id: int) -> bool:
+    try:
+        expires = int(request.args.get("e", ""))
+    except ValueError:
+        return False
+    given = request.args.get("k")
+    return expires >= time.time() and security.signed(_server().secret, _crop_signature(track_id, expires), given)
 
 
 @history_api.get("/api/search")
@@ -140,9 +158,10 @@ def track_crop(track_id: int):
         return jsonify({"error": NO_HISTORY}), 404
     if track_id > MAX_TRACK_ID:  # past any id the database can hold: no such track
         return jsonify({"error": "no such track"}), 404
-    if not _is_admin() and not security.signed(_server().secret, f"track:{track_id}", request.args.get("k")):
-        # Only through a URL a search gave (ids are sequential, so they could be walked).
-        return jsonify({"error": "no crop for this track"}), 404
+    if not _is_admin() and not _crop_url_valid(track_id):
+        # Only through a URL a search gave this visitor, before it expires (ids are
+        # sequential, so they could be walked).
+        return jsonify({"error": "no crop for this track, or its link has expired: search again"}), 404
     return _jpeg(_blocking(writer.store.crop, track_id), "track")
 
 

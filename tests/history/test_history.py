@@ -602,11 +602,19 @@ def test_strangers_see_configured_streams_only_and_crops_only_through_urls_given
         # Crops: through the URL a search gave, and not by walking ids.
         (hit,) = _search(client, q="Quarterly report").get_json()["results"]
         assert client.get(hit["crop_url"]).data == jpeg
+        query = hit["crop_url"].split("?")[1]
         for track_id in range(1, 5):
             assert client.get(f"/api/tracks/{track_id}/crop.jpg").status_code == 404
-            assert client.get(f"/api/tracks/{track_id}/crop.jpg?k={hit['crop_url'][-22:]}").status_code in (
+            assert client.get(f"/api/tracks/{track_id}/crop.jpg?{query}").status_code in (
                 200 if track_id == hit["id"] else 404,
             )
+        # Tied to the visitor who searched, and to its time: another address, a later
+        # expiry or a lost one get nothing.
+        assert client.get(hit["crop_url"], environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 404
+        expires = int(query.split("e=")[1].split("&")[0])
+        later = hit["crop_url"].replace(f"e={expires}", f"e={expires + 3600}")
+        assert client.get(later).status_code == 404
+        assert client.get(hit["crop_url"].replace(f"e={expires}&", "")).status_code == 404
         assert client.get(f"/api/tracks/{hit['id']}/crop.jpg", headers=admin).data == jpeg
         # Alerts: a camera's are its visitor's.
         assert [a["stream_id"] for a in client.get("/api/alerts").get_json()["alerts"]] == ["lobby"]
@@ -719,5 +727,31 @@ def test_a_second_visitor_reaches_nothing_of_the_first_visitors_upload(tmp_path)
         # The status names the upload for its owner, but no folder of the server's.
         status = owner.get(f"/api/videos/{job_id}").get_json()
         assert str(tmp_path) not in json.dumps(status)
+    finally:
+        app.stop()
+
+
+def test_a_crop_url_stops_working_when_it_expires(tmp_path):
+    """Plumbing, no OCR: with --crop-url-seconds 1, the URL a search gave works at once and
+    not two seconds later; a new search gives a new one."""
+    from ..fakes import FakeEngine
+
+    config = ServerConfig(
+        history=HistoryConfig(f"sqlite:///{tmp_path / 'h.db'}"), jobs_dir=tmp_path / "jobs", crop_url_seconds=1.0
+    )
+    app = create_app(config, FakeEngine(), [])
+    box = ((0, 0), (9, 0), (9, 9), (0, 9))
+    app.recorder.writer.store.add(
+        [TrackRow("lobby", "Gate 7", 1_796_000_000.0, 1_796_000_001.0, 0.9, box, b"\xff\xd8x")]
+    )
+    client = app.app.test_client()
+    try:
+        (hit,) = _search(client, q="Gate 7").get_json()["results"]
+        assert client.get(hit["crop_url"]).status_code == 200
+        time.sleep(2.1)
+        expired = client.get(hit["crop_url"])
+        assert expired.status_code == 404 and "expired" in expired.get_json()["error"]
+        (again,) = _search(client, q="Gate 7").get_json()["results"]
+        assert client.get(again["crop_url"]).status_code == 200
     finally:
         app.stop()
