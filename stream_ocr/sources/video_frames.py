@@ -77,6 +77,18 @@ class VideoFrames(Service, Closing):
         self.error: str | None = None
         self.frames: queue.Queue = queue.Queue(maxsize=16)
 
+    def container_seconds(self) -> float | None:
+        """How long the container says the video lasts: the time of its end, found by a seek
+        there (before the thread starts). A file can claim a frame rate that makes its
+        frames look like a moment (2 frames at 12,800 fps) while their times span hours."""
+        try:
+            if not self.capture.set(cv2.CAP_PROP_POS_AVI_RATIO, 1.0):
+                return None
+            end_ms = float(self.capture.get(cv2.CAP_PROP_POS_MSEC))
+        finally:
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        return end_ms / 1000 if end_ms > 0 else None
+
     def start(self) -> None:
         if self.first:
             self.capture.set(cv2.CAP_PROP_POS_FRAMES, self.first)

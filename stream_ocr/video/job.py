@@ -285,8 +285,12 @@ def check_limits(reader: VideoFrames, job: VideoJob) -> None:
             f"the video's frames are {reader.width}x{reader.height} = {pixels:,} pixels, "
             f"over the limit of {job.max_pixels:,}"
         )
-    declared_s = reader.declared / reader.fps if reader.declared and reader.fps else None
-    if job.max_duration_s is not None and declared_s is not None and declared_s > job.max_duration_s:
+    if job.max_duration_s is None:
+        return
+    # The longer of frames over frame rate and the container's own end: either can lie.
+    lengths = [reader.declared / reader.fps if reader.declared and reader.fps else None, reader.container_seconds()]
+    declared_s = max((s for s in lengths if s is not None), default=None)
+    if declared_s is not None and declared_s > job.max_duration_s:
         raise InputTooLargeError(
             f"the video lasts {declared_s:,.0f} s, over the limit of {job.max_duration_s:,.0f} s; "
             "cut it shorter (or process it with the stream-ocr video command)"

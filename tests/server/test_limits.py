@@ -161,8 +161,8 @@ def test_healthz_tells_a_stalled_and_a_dead_inference_thread(served):
     assert res.get_json()["inference"]["alive"] is False
 
 
-def upload(client, name="clip.mp4"):
-    data = (SAMPLES / "slides.mp4").read_bytes()
+def upload(client, name="clip.mp4", data=None):
+    data = (SAMPLES / "slides.mp4").read_bytes() if data is None else data
     return client.post("/api/videos", data={"video": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
@@ -306,6 +306,37 @@ def test_an_uploaded_video_over_the_pixel_or_duration_limit_is_refused_unread(tm
             time.sleep(0.05)
         assert state.state == "error" and message in state.error, state.error
         assert engine.reads == 0 and state.done == 0  # not one frame was read
+    finally:
+        app.stop()
+
+
+def test_a_video_that_claims_a_frame_rate_of_thousands_is_measured_by_its_container(tmp_path):
+    """Two frames 27.8 hours apart, claiming 12,800 fps: frames over frame rate make them
+    last a moment; the container's own end says 100,000 s, and that is what is checked."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.fail("ffmpeg is missing: bash scripts/test.sh installs it")
+    path = tmp_path / "long.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=64x64:r=25", "-frames:v", "2"]
+        + ["-vf", "setpts=N*100000/TB", "-fps_mode", "passthrough", "-c:v", "libx264", str(path)],
+        check=True,
+        timeout=60,
+    )
+    engine = StandInEngine()
+    app = create_app(ServerConfig(jobs_dir=tmp_path / "jobs", max_video_seconds=3600.0), engine, [])
+    app.start()
+    try:
+        res = upload(app.app.test_client(), data=path.read_bytes(), name="long.mp4")
+        assert res.status_code == 202, res.get_json()
+        state = app.jobs.get(res.get_json()["job_id"])
+        deadline = time.monotonic() + 30
+        while state.state in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state.state == "error" and "lasts 100,000 s, over the limit of 3,600 s" in state.error, state.error
+        assert engine.reads == 0
     finally:
         app.stop()
 
