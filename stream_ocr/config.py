@@ -218,6 +218,33 @@ ENGINE_LANES = ("live", "api", "video")
 
 
 @dataclass(frozen=True)
+class InboundLimits:
+    """What one Socket.IO client may send (``server.inbound``): checked per packet, before work."""
+
+    events_per_s: float = setting(
+        30.0,
+        flag="--ws-events-per-second",
+        help="Socket.IO events a second one connection may send (twice that at once)",
+    )
+    events_per_s_per_address: float = setting(
+        100.0,
+        flag="--ws-events-per-second-per-address",
+        help="Socket.IO events a second all connections of one client address may send",
+    )
+    # A camera frame is one attachment; an event may announce no more.
+    max_attachments: int = 1
+    # A connection that has this many events dropped within ``flood_window_s`` is closed.
+    flood_drops: int = 200
+    flood_window_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if min(self.events_per_s, self.events_per_s_per_address) <= 0:
+            raise BadInputError("the Socket.IO event rates must be positive")
+        if self.max_attachments < 1 or self.flood_drops < 1 or self.flood_window_s <= 0:
+            raise BadInputError("max_attachments and flood_drops must be at least 1, flood_window_s positive")
+
+
+@dataclass(frozen=True)
 class ShareConfig:
     """How the one engine is shared: each lane's weight (its share of engine time while
     others wait; see ``engines/sharing.py``), and the bounds of the still-image lane."""
@@ -386,6 +413,7 @@ class ServerConfig:
     )
     shares: ShareConfig = field(default_factory=ShareConfig)
     uploads: UploadLimits = field(default_factory=UploadLimits)
+    inbound: InboundLimits = field(default_factory=InboundLimits)
     # Per client address (flask-limiter's syntax): still-image requests, and video uploads.
     api_rate_limit: str = setting("120/minute", help="still-image requests per client address")
     upload_rate_limit: str = setting("30/hour", help="video uploads per client address")

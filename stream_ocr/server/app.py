@@ -26,6 +26,7 @@ from stream_ocr.server.api import api
 from stream_ocr.server.connection_limits import RESERVED_THREADS, CloseSilentSessions, EngineIOSlots
 from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.history_api import history_api
+from stream_ocr.server.inbound import InboundGuard
 from stream_ocr.server.jobs import VideoJobs
 from stream_ocr.server.prometheus import ConnectionsCollector, HubCollector, RecorderCollector, SharesCollector
 from stream_ocr.server.recorder import LiveRecorder, open_recorder
@@ -71,6 +72,8 @@ class ServerApp:
     recorder: LiveRecorder | None = None
     # Engine.IO sessions that never send Socket.IO's CONNECT are closed (connection_limits).
     silent_sessions: CloseSilentSessions | None = None
+    # What clients may send over Socket.IO, and what was dropped or closed (``inbound``).
+    inbound: InboundGuard | None = None
 
     def start(self) -> None:
         """Start capture, inference and the event pump (once)."""
@@ -222,15 +225,21 @@ def create_app(
         message_queue=config.message_queue,
         logger=False,
         engineio_logger=False,
+        # Each client's events are handled in order, in its own connection's thread: a flood
+        # can only slow its sender, never pile up work for every other client (the handlers
+        # do no blocking work: camera frames go into a slot as bytes).
+        async_handlers=False,
     )
     limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024)
+    # What a client may send, checked per packet before any handler runs.
+    inbound = InboundGuard(socketio, config.inbound, config.image_limits.max_bytes + 1024)
     # Engine.IO requests never take the threads the page, the API and /healthz need.
     slots = EngineIOSlots(app.wsgi_app, config.max_connections_per_address, engineio_slots(config))
     app.wsgi_app = slots
     # Outermost, so that Socket.IO's routes are behind it too.
     app.wsgi_app = security.HostAllowlist(app.wsgi_app, config.allowed_hosts)
     silent_sessions = CloseSilentSessions(socketio)
-    registry.register(ConnectionsCollector(slots, silent_sessions))
+    registry.register(ConnectionsCollector(slots, silent_sessions, inbound))
     temp_jobs_dir = None
     jobs_dir = config.jobs_dir
     if jobs_dir is None:
@@ -261,6 +270,7 @@ def create_app(
         _temp_jobs_dir=temp_jobs_dir,
         recorder=recorder,
         silent_sessions=silent_sessions,
+        inbound=inbound,
     )
     app.extensions["stream_ocr"] = server
     return server

@@ -2,7 +2,9 @@
 
 Clients may only join configured streams or their own camera: nothing a client sends
 can make the server open a URL or a path. Handlers do no blocking work: camera frames
-go into a slot as bytes, and the inference thread decodes them.
+go into a slot as bytes, and the inference thread decodes them. A payload missing or of
+the wrong shape gets an ``error`` event, never an exception; what a client may send at
+all, and how fast, is ``inbound``'s to check first.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
         emit("streams", {"streams": hub.configured_streams()})
 
     @socketio.on("join")
-    def on_join(data: Any):
+    def on_join(data: Any = None, *_: Any):
         stream_id = data.get("stream_id") if isinstance(data, dict) else None
         sid = request.sid
         if (
@@ -69,13 +71,15 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
         emit("stream_status", {"stream_id": stream_id, "status": status, "reason": reason})
 
     @socketio.on("leave")
-    def on_leave(data: Any):
+    def on_leave(data: Any = None, *_: Any):
         stream_id = data.get("stream_id") if isinstance(data, dict) else None
-        if isinstance(stream_id, str):
-            stop_watching(request.sid, stream_id)
+        if not isinstance(stream_id, str):
+            emit("error", {"error": "leave takes {stream_id}"})
+            return
+        stop_watching(request.sid, stream_id)
 
     @socketio.on("camera_start")
-    def on_camera_start(data: Any = None):
+    def on_camera_start(data: Any = None, *_: Any):
         sid = request.sid
         address = addresses.get(sid, request.remote_addr or "?")
         if sid not in cameras and sum(addresses.get(s) == address for s in cameras) >= MAX_CAMERAS_PER_ADDRESS:
@@ -95,7 +99,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
         emit("stream_status", {"stream_id": stream_id, "status": "live", "reason": "your camera"})
 
     @socketio.on("camera_frame")
-    def on_camera_frame(data: Any):
+    def on_camera_frame(data: Any = None, *_: Any):
         if not isinstance(data, (bytes, bytearray)):
             emit("error", {"error": "camera_frame takes one binary JPEG image"})
             return
@@ -105,14 +109,14 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
             emit("error", {"error": str(e)})
 
     @socketio.on("camera_stop")
-    def on_camera_stop(data: Any = None):
+    def on_camera_stop(data: Any = None, *_: Any):
         stream_id = BROWSER_PREFIX + request.sid
         stop_watching(request.sid, stream_id)
         cameras.discard(request.sid)
         hub.remove_stream(stream_id)
 
     @socketio.on("watch_job")
-    def on_watch_job(data: Any):
+    def on_watch_job(data: Any = None, *_: Any):
         job_id = data.get("job_id") if isinstance(data, dict) else None
         state = jobs.get(job_id) if isinstance(job_id, str) else None
         if state is None:

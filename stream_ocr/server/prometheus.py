@@ -161,11 +161,13 @@ class RecorderCollector(Collector):
 
 
 class ConnectionsCollector(Collector):
-    """Engine.IO's request slots (open, refused) and the silent sessions closed."""
+    """Engine.IO's request slots (open, refused), the silent sessions closed, and what the
+    inbound guard dropped and closed."""
 
-    def __init__(self, slots, silent) -> None:
+    def __init__(self, slots, silent, inbound) -> None:
         self.slots = slots
         self.silent = silent
+        self.inbound = inbound
 
     def collect(self):
         yield GaugeMetricFamily(
@@ -181,3 +183,16 @@ class ConnectionsCollector(Collector):
             "Engine.IO sessions closed for sending no CONNECT",
             value=self.silent.closed,
         )
+        yield CounterMetricFamily(
+            "stream_ocr_socketio_events_dropped",
+            "Socket.IO events dropped over a connection's or an address's rate",
+            value=self.inbound.counts["dropped"],
+        )
+        closed = CounterMetricFamily(
+            "stream_ocr_socketio_connections_closed",
+            "Socket.IO connections closed by the inbound guard, by why",
+            labels=["why"],
+        )
+        for why in ("flood", "attachments", "malformed"):
+            closed.add_metric([why], self.inbound.counts[f"closed_{why}"])
+        yield closed
