@@ -24,6 +24,7 @@ import numpy as np
 from stream_ocr.config import ImageLimits
 from stream_ocr.engines.base import FrameReader
 from stream_ocr.errors import BadInputError
+from stream_ocr.live.repeats import Repeats
 from stream_ocr.live.slot import LatestSlot
 from stream_ocr.realthreads import threading, time
 from stream_ocr.service import Service
@@ -79,6 +80,7 @@ class InferenceWorker(Service):
         # When the frame being read now was taken (monotonic), for the health check.
         self._busy_since: float | None = None
         self.recorder = recorder
+        self.repeats = Repeats(logger)
 
     def _new_step(self, stream_id: str) -> FrameStep:
         # Each stream's keyframes at their own phase: streams that start together would
@@ -194,7 +196,10 @@ class InferenceWorker(Service):
             # Wall-clock time: a looped file's position starts again, the clock does not.
             result = step(image, frame.captured_at)
         except BadInputError as e:
-            logger.warning("stream %s frame %d: %s", frame.stream_id, frame.frame_id, e)
+            # A camera can send bad frames many times a second: a line a minute, with a count.
+            self.repeats.log(
+                frame.stream_id, logging.WARNING, "stream %s frame %d: %s", frame.stream_id, frame.frame_id, e
+            )
             self.on_error(frame, e)
             return
         except Exception as e:  # noqa: BLE001  (one bad frame must not stop the stream)
