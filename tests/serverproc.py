@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -42,7 +43,10 @@ class ServerProcess:
         self._log = open(self.log_path, "w")  # noqa: SIM115  (open for the life of the process)
         cmd = [python, "-m", "stream_ocr", "serve", "--port", str(self.port), "--async-mode", async_mode, *args]
         env = {**os.environ, "STREAM_OCR_DATA_DIR": str(self.data_dir)}
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        # A session of its own: a server that must be killed takes its workers with it.
+        self.proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def wait_ready(self, timeout: float = 120.0) -> dict:
         deadline = time.monotonic() + timeout
@@ -73,7 +77,8 @@ class ServerProcess:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self._log.close()
         if self._temp_data_dir is not None:
