@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 import pytest
 
-from stream_ocr.engines.base import read_lines
 from stream_ocr.evaluation.video import cer, score_timeline, truth_lines
 from stream_ocr.step.junk import JunkConfig
+from stream_ocr.step.lines import TextConfig, with_lines
 from stream_ocr.video.exporters import parse_srt
 from stream_ocr.video.job import VideoJob, process_video, subtitle_job
 
@@ -183,14 +183,9 @@ def test_junk_from_a_script_the_recognizer_cannot_read_is_dropped(keras_engine, 
         assert ok
         bands.append(np.ascontiguousarray(frame[y : y + h, x : x + w]))
     capture.release()
-    cutoff = keras_engine.min_confidence
-    try:
-        keras_engine.junk = JunkConfig(enabled=False)
-        keras_engine.min_confidence = 0.0
-        unfiltered = [line.text for band in bands for line in read_lines(keras_engine, band).lines]
-    finally:
-        keras_engine.junk = JunkConfig()
-        keras_engine.min_confidence = cutoff
+    # The line stage is the engine's next step, so it is turned off here, not in the engine.
+    off = TextConfig(junk=JunkConfig(enabled=False), min_confidence=0.0)
+    unfiltered = [line.text for band in bands for line in with_lines(keras_engine.read(band), off).lines]
     assert [t for t in unfiltered if min(cer(line["text"], t) for line in lines) > 0.5], unfiltered
     # With them, nothing but the English lines, each once.
     assert extra_cues(cues) == [], cues
