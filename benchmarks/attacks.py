@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
+import resource
 import socket
 import struct
 import sys
@@ -61,9 +63,19 @@ def _mask_fast(payload: bytes, mask: bytes) -> bytes:
     return (data ^ key).tobytes()
 
 
-def connect(port: int) -> socket.socket:
-    """An Engine.IO websocket that has said Socket.IO's CONNECT."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+_next_address = iter(range(1 << 30))
+
+
+def source_address(spread: int) -> str:
+    """The next of ``spread`` loopback addresses (127.0.1.x): a distributed attacker, each
+    address shut out on its own."""
+    k = next(_next_address) % max(1, spread)
+    return f"127.0.{1 + k // 250}.{1 + k % 250}"
+
+
+def connect(port: int, spread: int = 1) -> socket.socket:
+    """An Engine.IO websocket that has said Socket.IO's CONNECT, from the next address."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source_address(spread), 0))
     sock.sendall(
         (
             "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
@@ -77,6 +89,9 @@ def connect(port: int) -> socket.socket:
         if not chunk:
             raise OSError("closed during the handshake")
         answer += chunk
+    if not answer.startswith(b"HTTP/1.1 101"):
+        sock.close()
+        raise OSError(answer.split(b"\r\n")[0].decode(errors="replace"))  # refused: shut out, or full
     sock.sendall(ws_frame(b"40"))
     return sock
 
@@ -94,11 +109,11 @@ def drain(sock: socket.socket, stop: threading.Event) -> None:
             return
 
 
-def flooder(port: int, stop: threading.Event, sent: list[int]) -> None:
+def flooder(port: int, stop: threading.Event, sent: list[int], spread: int) -> None:
     burst = b"".join(ws_frame(p) for p in (b'42["join"]', b'42["leave",{}]', b'42["join",{"stream_id":"x"}]') * 500)
     while not stop.is_set():
         try:
-            sock = connect(port)
+            sock = connect(port, spread)
         except OSError:
             time.sleep(0.2)
             continue
@@ -110,18 +125,21 @@ def flooder(port: int, stop: threading.Event, sent: list[int]) -> None:
         sock.close()
 
 
-def holder(port: int, stop: threading.Event, megabytes: float, sent: list[int], declare_millions: bool) -> None:
+def holder(
+    port: int, stop: threading.Event, megabytes: float, sent: list[int], declare_millions: bool, spread: int
+) -> None:
     attachment = ws_frame(b"\xff\xd8" + bytes(int(megabytes * (1 << 20))), binary=True)
     header = b'451-["camera_frame",{"_placeholder":true,"num":0}]'
     if declare_millions:
         header = b'459999999-["camera_frame",{"_placeholder":true,"num":0}]'
     while not stop.is_set():
         try:
-            sock = connect(port)
+            sock = connect(port, spread)
         except OSError:
             time.sleep(0.2)
             continue
         threading.Thread(target=drain, args=(sock, stop), daemon=True).start()
+        sock.settimeout(5)
         with contextlib.suppress(OSError):
             while not stop.is_set():
                 sock.sendall(ws_frame(header))
@@ -137,14 +155,28 @@ def metric(url: str, name: str, labels: str = "") -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def worker_rss_mb(proc: ServerProcess) -> float:
-    """The serving process's RSS: gunicorn's worker (the child), or the server itself."""
+def worker_pid(proc: ServerProcess) -> str:
+    """The serving process: gunicorn's worker (the child), or the server itself."""
     import subprocess
 
     pids = subprocess.run(["pgrep", "-P", str(proc.proc.pid)], capture_output=True, text=True).stdout.split()
-    pid = pids[0] if pids else str(proc.proc.pid)
-    status = Path(f"/proc/{pid}/status").read_text()
+    return pids[0] if pids else str(proc.proc.pid)
+
+
+def worker_rss_mb(proc: ServerProcess) -> float:
+    status = Path(f"/proc/{worker_pid(proc)}/status").read_text()
     return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def worker_cpu_s(proc: ServerProcess) -> float:
+    """CPU seconds the serving process has used (user and system)."""
+    fields = Path(f"/proc/{worker_pid(proc)}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -153,41 +185,54 @@ def main() -> int:
     parser.add_argument("--flooders", type=int, default=4)
     parser.add_argument("--holders", type=int, default=2)
     parser.add_argument("--attachment-mb", type=float, default=8.0)
+    parser.add_argument(
+        "--addresses", type=int, default=100, help="loopback addresses the attackers connect from, in turn (1: one)"
+    )
     args = parser.parse_args()
     print(f"CPU flags: {cpu_flags()}")
     log = Path("/tmp/stream-ocr-attacks.log")
     proc = ServerProcess("--source", f"sample={ROOT / 'samples' / 'signs.mp4'}", "--loop", log_path=log)
-    inferred = "stream_ocr_frames_inferred_total"
-    label = '{stream_id="sample"}'
+    label = '{stream="sample"}'
     try:
         proc.wait_ready(timeout=300)
         time.sleep(10)  # the stream warm, the engine's first reads done
 
-        def window() -> float:
-            start = metric(proc.url, inferred, label)
-            time.sleep(args.seconds)
-            return metric(proc.url, inferred, label) - start
+        def results() -> float:
+            """The sample stream's results: frames read, and frames found unchanged."""
+            return sum(metric(proc.url, f"stream_ocr_frames_{k}_total", label) for k in ("inferred", "skipped"))
 
+        def window() -> float:
+            start = results()
+            time.sleep(args.seconds)
+            return results() - start
+
+        cpu0 = worker_cpu_s(proc)
         before = window()
+        cpu_before = worker_cpu_s(proc) - cpu0
         rss_before = worker_rss_mb(proc)
         log_before = log.stat().st_size
         stop = threading.Event()
         events: list[int] = []
         held: list[int] = []
-        threads = [threading.Thread(target=flooder, args=(proc.port, stop, events)) for _ in range(args.flooders)]
+        threads = [
+            threading.Thread(target=flooder, args=(proc.port, stop, events, args.addresses))
+            for _ in range(args.flooders)
+        ]
         threads += [
-            threading.Thread(target=holder, args=(proc.port, stop, args.attachment_mb, held, k == 0))
+            threading.Thread(target=holder, args=(proc.port, stop, args.attachment_mb, held, k == 0, args.addresses))
             for k in range(args.holders + 1)
         ]
         peak = rss_before
         for t in threads:
             t.start()
-        start = metric(proc.url, inferred, label)
+        start = results()
+        cpu1, mine1 = worker_cpu_s(proc), own_cpu_s()
         t_end = time.monotonic() + args.seconds
         while time.monotonic() < t_end:
             peak = max(peak, worker_rss_mb(proc))
             time.sleep(0.5)
-        during = metric(proc.url, inferred, label) - start
+        during = results() - start
+        cpu_during, mine_during = worker_cpu_s(proc) - cpu1, own_cpu_s() - mine1
         stop.set()
         for t in threads:
             t.join(30)
@@ -195,9 +240,9 @@ def main() -> int:
         # Back to its rate: the first 5 s window after the attackers left that reaches 80%.
         back_s = None
         for _ in range(6):
-            a = metric(proc.url, inferred, label)
+            a = results()
             time.sleep(5)
-            rate = (metric(proc.url, inferred, label) - a) / 5
+            rate = (results() - a) / 5
             if rate >= 0.8 * before / args.seconds:
                 back_s = time.monotonic() - left_at - 5
                 break
@@ -213,9 +258,10 @@ def main() -> int:
     finally:
         proc.stop()
     print(
-        f"attack: {args.flooders} flooders, {args.holders} holders of {args.attachment_mb:g} MB, one announcing 9,999,999"
+        f"attack: {args.flooders} flooders, {args.holders} holders of {args.attachment_mb:g} MB, "
+        f"one announcing 9,999,999, from {args.addresses} addresses in turn"
     )
-    print(f"sent {sum(events):,} events and {sum(held) / 1e6:,.0f} MB of attachments")
+    print(f"written into sockets: {sum(events):,} events and {sum(held) / 1e6:,.0f} MB of attachments")
     print(f"the server dropped {dropped:,.0f} events over the rate, and closed connections: {closed}")
     print("| window | sample results | share of before |")
     print("| --- | --- | --- |")
@@ -227,6 +273,10 @@ def main() -> int:
         f"RSS: before {rss_before:.0f} MB, peak {peak:.0f} MB (+{peak - rss_before:.0f}), 10 s after {rss_after:.0f} MB"
     )
     print(f"log grew {grown / 1024:.1f} KB")
+    print(
+        f"CPU seconds per window: the server {cpu_before:.1f} before, {cpu_during:.1f} during the attack; "
+        f"the attackers (this process, on the same cores) {mine_during:.1f}"
+    )
     return 0
 
 

@@ -231,6 +231,12 @@ class InboundLimits:
         flag="--ws-events-per-second-per-address",
         help="Socket.IO events a second all connections of one client address may send",
     )
+    bytes_per_s_per_address: float = setting(
+        4 * 1024 * 1024,
+        flag="--ws-bytes-per-second-per-address",
+        help="bytes a second read from all websockets of one client address (a camera sends about 0.5 MB/s; "
+        "one message of --max-image-bytes may come at once)",
+    )
     # A camera frame is one attachment; an event may announce no more.
     max_attachments: int = 1
     # A connection that has this many events dropped within ``flood_window_s`` is closed.
@@ -238,8 +244,8 @@ class InboundLimits:
     flood_window_s: float = 10.0
 
     def __post_init__(self) -> None:
-        if min(self.events_per_s, self.events_per_s_per_address) <= 0:
-            raise BadInputError("the Socket.IO event rates must be positive")
+        if min(self.events_per_s, self.events_per_s_per_address, self.bytes_per_s_per_address) <= 0:
+            raise BadInputError("the Socket.IO event and byte rates must be positive")
         if self.max_attachments < 1 or self.flood_drops < 1 or self.flood_window_s <= 0:
             raise BadInputError("max_attachments and flood_drops must be at least 1, flood_window_s positive")
 

@@ -37,8 +37,19 @@ CONNECT_TIMEOUT_S = 10.0
 class EngineIOSlots:
     """WSGI middleware: open ``/socket.io/`` requests per client address and in all, capped."""
 
-    def __init__(self, app: Callable[..., Any], per_address: int, total: int, path: str = "/socket.io") -> None:
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        per_address: int,
+        total: int,
+        path: str = "/socket.io",
+        *,
+        shut_out: Callable[[str], float] | None = None,
+    ) -> None:
+        """``shut_out(address)``: how many seconds more that address is refused (one whose
+        connections were closed for attacking), 0 if none."""
         self.app = app
+        self.shut_out = shut_out
         self.per_address = per_address
         self.total = total
         self.path = path
@@ -51,6 +62,13 @@ class EngineIOSlots:
         if not environ.get("PATH_INFO", "").startswith(self.path):
             return self.app(environ, start_response)
         address = environ.get("REMOTE_ADDR") or "?"
+        wait_s = self.shut_out(address) if self.shut_out is not None else 0.0
+        if wait_s > 0:
+            with self._lock:
+                self.refused += 1
+            return self._refuse(
+                start_response, "your address is shut out after an attack", wait_s, "429 Too Many Requests"
+            )
         with self._lock:
             full = self.open_total >= self.total
             if full or self.open[address] >= self.per_address:
@@ -74,11 +92,17 @@ class EngineIOSlots:
                 del self.open[address]
 
     @staticmethod
-    def _refuse(start_response: Callable[..., Any], why: str) -> list[bytes]:
+    def _refuse(
+        start_response: Callable[..., Any], why: str, retry_s: float = 5.0, status: str = "503 Service Unavailable"
+    ) -> list[bytes]:
         body = json.dumps({"error": f"{why}: try again later"}).encode()
         start_response(
-            "503 Service Unavailable",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Retry-After", "5")],
+            status,
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Retry-After", str(max(1, round(retry_s)))),
+            ],
         )
         return [body]
 

@@ -10,7 +10,11 @@ the connection's own thread, before python-socketio decodes it or starts a handl
 * a packet that is not Socket.IO (garbage, an attachment nobody announced, a header that
   does not parse) closes its connection.
 
-A closed connection gets one log line with its counts, never a traceback per packet.
+A closed connection gets one log line with its counts, never a traceback per packet, and
+its address may not connect again for a while (``shut_out_for``, asked by
+``connection_limits.EngineIOSlots`` before Engine.IO sees the request): 15 s, twice as
+long each time it does it again, up to 10 minutes, so reconnecting to flood again costs
+the attacker, not the server.
 It handles no event itself: ``events`` does.
 """
 
@@ -38,6 +42,10 @@ _PACKET = re.compile(r"^[0-6]")
 _BINARY_HEADER = re.compile(r"^[56](\d{1,7})-")
 
 DROP, CLOSE, PASS = "drop", "close", "pass"
+# An address whose connection was closed for attacking may not connect again for this
+# long, twice as long each time after, up to the last.
+FIRST_SHUT_OUT_S = 15.0
+MAX_SHUT_OUT_S = 600.0
 
 
 class Bucket:
@@ -81,6 +89,9 @@ class InboundGuard:
         self._lock = threading.Lock()
         self._connections: dict[str, _Connection] = {}
         self._addresses: dict[str, Bucket] = {}
+        # Addresses whose connections were closed for attacking: until when they are shut
+        # out, and how many times (each time twice as long, up to ``MAX_SHUT_OUT_S``).
+        self._shut_out: dict[str, tuple[float, int]] = {}
         self.counts: Counter[str] = Counter()  # dropped, closed_flood, closed_malformed, closed_attachments
         original_trigger = self.eio._trigger_event
         original_message = self.sio._handle_eio_message
@@ -140,6 +151,15 @@ class InboundGuard:
                 return PASS
             return self._dropped(eio_sid, conn)
 
+    def shut_out_for(self, address: str) -> float:
+        """Seconds more that ``address`` may not connect (0: it may)."""
+        with self._lock:
+            until, _ = self._shut_out.get(address, (0.0, 0))
+            left = until - time.monotonic()
+            if len(self._shut_out) > 10_000:  # long-gone attackers
+                self._shut_out = {a: v for a, v in self._shut_out.items() if v[0] > time.monotonic()}
+            return max(0.0, left)
+
     def _dropped(self, eio_sid: str, conn: _Connection) -> str:
         self.counts["dropped"] += 1
         conn.dropped += 1
@@ -169,6 +189,11 @@ class InboundGuard:
         if conn.closing is None:
             conn.closing = why
             self.counts[f"closed_{why}"] += 1
+            until, strikes = self._shut_out.get(conn.address, (0.0, 0))
+            if time.monotonic() - until > MAX_SHUT_OUT_S:  # an old offence is forgotten
+                strikes = 0
+            seconds = min(MAX_SHUT_OUT_S, FIRST_SHUT_OUT_S * 2**strikes)
+            self._shut_out[conn.address] = (time.monotonic() + seconds, strikes + 1)
             logger.warning(
                 "closed a Socket.IO connection from %s: %s (%s; %d events dropped over the rate before)",
                 conn.address,

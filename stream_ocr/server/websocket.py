@@ -1,8 +1,11 @@
 """The websocket of the threading mode: simple-websocket, with its message limit passed on.
 
-Owns two things Engine.IO's own driver leaves out: the message size limit, applied while a
-message arrives (Engine.IO checks ``max_http_buffer_size`` only once a message is whole),
-and a wait that cannot miss the connection's end. Eventlet's websocket has its own limit.
+Owns three things Engine.IO's own driver leaves out: the message size limit, applied while
+a message arrives (Engine.IO checks ``max_http_buffer_size`` only once a message is whole);
+a bound on the messages read ahead of the handler (simple-websocket's reader thread would
+otherwise parse a flood as fast as it arrives, into a list without end); and a wait that
+cannot miss the connection's end. Eventlet's websocket reads only when asked, and has its
+own size limit.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import contextlib
 import functools
 import socket
 import struct
+import threading
+import time
 
 import simple_websocket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
@@ -18,6 +23,90 @@ from flask_socketio import SocketIO
 
 # How often a waiting handler looks whether its connection has ended.
 POLL_S = 1.0
+# Messages read ahead of the handler; past this the reader stops reading, so a client that
+# sends faster than its events are handled is held back by TCP, not buffered.
+MAX_READ_AHEAD = 64
+# Bytes read per call: a big camera frame in a few reads, not thousands.
+RECEIVE_BYTES = 64 * 1024
+
+
+class _AddressBytes:
+    """The bytes an address may send over all its websockets: ``rate`` a second, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait_for(self, n: int) -> float:
+        """Count ``n`` bytes; how long to wait before reading more."""
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate) - n
+            self.at = now
+            return -self.tokens / self.rate if self.tokens < 0 else 0.0
+
+
+_buckets: dict[str, _AddressBytes] = {}
+_buckets_lock = threading.Lock()
+
+
+def _bucket(address: str, rate: float, burst: float) -> _AddressBytes:
+    with _buckets_lock:
+        if len(_buckets) > 10_000:  # addresses long gone
+            _buckets.clear()
+        return _buckets.setdefault(address, _AddressBytes(rate, burst))
+
+
+class _ThrottledSocket:
+    """A socket whose reads wait while its address is over its byte rate: TCP holds the
+    sender back, and the server spends nothing on what it has not read."""
+
+    def __init__(self, sock: socket.socket, bucket: _AddressBytes) -> None:
+        self._sock = sock
+        self._bucket = bucket
+
+    def recv(self, n: int) -> bytes:
+        data = self._sock.recv(n)
+        pause = self._bucket.wait_for(len(data))
+        if pause > 0:
+            time.sleep(min(pause, POLL_S))
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
+class ReadAheadBounded(simple_websocket.Server):
+    """simple-websocket's server whose reader thread waits while ``MAX_READ_AHEAD`` messages
+    wait for the handler, and while its address is over ``bytes_per_s``."""
+
+    def __init__(self, environ, *args, bytes_per_s: float | None = None, **kwargs) -> None:
+        self.drained = threading.Event()  # before the reader thread starts
+        if bytes_per_s is not None:
+            burst = max(2 * bytes_per_s, kwargs.get("max_message_size") or 0)
+            bucket = _bucket(environ.get("REMOTE_ADDR") or "?", bytes_per_s, burst)
+            environ = dict(environ)
+            for key in ("gunicorn.socket", "werkzeug.socket"):
+                if key in environ:
+                    environ[key] = _ThrottledSocket(environ[key], bucket)
+        kwargs.setdefault("receive_bytes", RECEIVE_BYTES)
+        super().__init__(environ, *args, **kwargs)
+
+    def _handle_events(self):
+        keep_going = super()._handle_events()
+        while keep_going and self.connected and len(self.input_buffer) >= MAX_READ_AHEAD:
+            self.drained.clear()
+            if len(self.input_buffer) < MAX_READ_AHEAD:
+                break
+            self.drained.wait(timeout=POLL_S)
+        return keep_going
+
+    def receive(self, timeout=None):
+        message = super().receive(timeout)
+        if len(self.input_buffer) < MAX_READ_AHEAD:
+            self.drained.set()
+        return message
 
 
 class BoundedWebSocket(SimpleWebSocketWSGI):
@@ -37,10 +126,19 @@ class BoundedWebSocket(SimpleWebSocketWSGI):
 
     def __call__(self, environ, start_response):
         try:
-            return super().__call__(environ, start_response)
+            # SimpleWebSocketWSGI's, with the bounded server.
+            self.ws = ReadAheadBounded(environ, **self.server_args)
+            result = self.app(self)
+            if self.ws.mode == "gunicorn":
+                raise StopIteration()
+            if self.ws.mode == "werkzeug":
+                raise ConnectionError()
+            return result
         finally:
             ws = getattr(self, "ws", None)
             if ws is not None:
+                ws.connected = False  # a reader held back by a full read-ahead ends too
+                ws.drained.set()
                 with contextlib.suppress(OSError):
                     if ws.max_message_size and ws.incoming_message_len > ws.max_message_size:
                         # Linger 0: the final close of the socket sends a reset.
@@ -59,9 +157,11 @@ class BoundedWebSocket(SimpleWebSocketWSGI):
                 return None
 
 
-def limit_websocket_messages(socketio: SocketIO, limit: int) -> None:
-    """Serve websockets with ``BoundedWebSocket`` and a ``limit`` in bytes (threading mode only)."""
+def limit_websocket_messages(socketio: SocketIO, limit: int, bytes_per_s: float | None = None) -> None:
+    """Serve websockets with ``BoundedWebSocket``, a message ``limit`` in bytes and at most
+    ``bytes_per_s`` read a second from each client address (threading mode only)."""
     eio = socketio.server.eio
     if eio._async.get("websocket") is SimpleWebSocketWSGI:
+        websocket = functools.partial(BoundedWebSocket, max_message_size=limit, bytes_per_s=bytes_per_s)
         # A copy: the driver's table is shared by every server in the process.
-        eio._async = {**eio._async, "websocket": functools.partial(BoundedWebSocket, max_message_size=limit)}
+        eio._async = {**eio._async, "websocket": websocket}

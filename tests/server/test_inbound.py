@@ -130,19 +130,25 @@ def test_the_real_server_closes_a_flood_and_a_hold_and_stays_quick(tmp_path):
         proc.wait_ready(timeout=300)
         size_before = log.stat().st_size
         # A flood: join and leave as fast as the socket takes them, with no payload too.
-        sock, frame = engineio_connect(proc.port)
+        sock, frame = engineio_connect(proc.port, "127.0.0.2")
         burst = b"".join(frame(p) for p in ('42["join"]', '42["leave",{}]', '42["join",{"stream_id":"x"}]') * 3000)
         with contextlib.suppress(OSError):  # closed while sending: that is the point
             sock.sendall(burst)
         assert closed_within(sock, 20), "the flooding connection stayed open"
         sock.close()
+        # Its address is shut out for a while: refused before Engine.IO sees it.
+        from .test_attacks import raw_websocket
+
+        again, status = raw_websocket(proc.port, "127.0.0.2")
+        again.close()
+        assert status == 429
         # A hold: a header that declares millions of attachments, then megabytes of them.
-        sock, frame = engineio_connect(proc.port)
+        sock, frame = engineio_connect(proc.port, "127.0.0.3")
         sock.sendall(frame('459999999-["camera_frame",{"_placeholder":true,"num":0}]'))
         assert closed_within(sock, 10), "the connection that declared millions of attachments stayed open"
         sock.close()
         # Garbage.
-        sock, frame = engineio_connect(proc.port)
+        sock, frame = engineio_connect(proc.port, "127.0.0.4")
         sock.sendall(frame("4not a socket.io packet"))
         assert closed_within(sock, 10)
         sock.close()

@@ -141,7 +141,7 @@ def test_a_job_that_fails_drops_its_input_at_once_and_keeps_its_reason(tmp_path)
 # -- the real server process ------------------------------------------------------------
 
 
-def post_video(url: str, source_address: str) -> tuple[int, dict]:
+def post_video(url: str, source_address: str, filename: str = "clip.mp4") -> tuple[int, dict]:
     """A multipart upload from ``source_address`` (any 127.x.y.z reaches the loopback server)."""
     import http.client
     from urllib.parse import urlparse
@@ -149,7 +149,7 @@ def post_video(url: str, source_address: str) -> tuple[int, dict]:
     boundary = "stream-ocr-test-boundary"
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="video"; filename="clip.mp4"\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="video"; filename="{filename}"\r\n'
             "Content-Type: video/mp4\r\n\r\n"
         ).encode()
         + VIDEO
@@ -178,7 +178,12 @@ def test_the_real_server_takes_a_visitors_cap_of_ten_parallel_uploads_and_still_
             results[address].append(post_video(proc.url, address))
 
         threads = [threading.Thread(target=send, args=("127.0.0.1",)) for _ in range(10)]
-        threads.append(threading.Thread(target=send, args=("127.0.0.2",)))
+        # The other visitor's file is named to be shown reversed: its name comes back clean.
+        threads.append(
+            threading.Thread(
+                target=lambda: results["127.0.0.2"].append(post_video(proc.url, "127.0.0.2", "\u202eevil\x01gpj.mp4"))
+            )
+        )
         for t in threads:
             t.start()
         for t in threads:
@@ -186,6 +191,7 @@ def test_the_real_server_takes_a_visitors_cap_of_ten_parallel_uploads_and_still_
         first = [status for status, _ in results["127.0.0.1"]]
         assert first.count(202) <= 2 and set(first) <= {202, 429}, results["127.0.0.1"]
         assert [status for status, _ in results["127.0.0.2"]] == [202], results["127.0.0.2"]
+        assert results["127.0.0.2"][0][1]["filename"] == "evilgpj.mp4"
         # The owner deletes one of theirs: its video is gone at once.
         job_id = next(body["job_id"] for status, body in results["127.0.0.1"] if status == 202)
         request = urllib.request.Request(f"{proc.url}/api/videos/{job_id}", method="DELETE")
