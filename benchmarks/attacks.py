@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.runtimes import cpu_flags  # noqa: E402
+from tests.server.test_attacks import raw_websocket  # noqa: E402
 from tests.serverproc import ServerProcess  # noqa: E402
 
 
@@ -75,23 +76,10 @@ def source_address(spread: int) -> str:
 
 def connect(port: int, spread: int = 1) -> socket.socket:
     """An Engine.IO websocket that has said Socket.IO's CONNECT, from the next address."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source_address(spread), 0))
-    sock.sendall(
-        (
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-            f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    answer = b""
-    while b"\r\n\r\n" not in answer:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise OSError("closed during the handshake")
-        answer += chunk
-    if not answer.startswith(b"HTTP/1.1 101"):
+    sock, status = raw_websocket(port, source_address(spread))
+    if status != 101:
         sock.close()
-        raise OSError(answer.split(b"\r\n")[0].decode(errors="replace"))  # refused: shut out, or full
+        raise OSError(f"refused with {status}")  # shut out, or full
     sock.sendall(ws_frame(b"40"))
     return sock
 
@@ -109,29 +97,8 @@ def drain(sock: socket.socket, stop: threading.Event) -> None:
             return
 
 
-def flooder(port: int, stop: threading.Event, sent: list[int], spread: int) -> None:
-    burst = b"".join(ws_frame(p) for p in (b'42["join"]', b'42["leave",{}]', b'42["join",{"stream_id":"x"}]') * 500)
-    while not stop.is_set():
-        try:
-            sock = connect(port, spread)
-        except OSError:
-            time.sleep(0.2)
-            continue
-        threading.Thread(target=drain, args=(sock, stop), daemon=True).start()
-        with contextlib.suppress(OSError):
-            while not stop.is_set():
-                sock.sendall(burst)
-                sent.append(1500)  # events
-        sock.close()
-
-
-def holder(
-    port: int, stop: threading.Event, megabytes: float, sent: list[int], declare_millions: bool, spread: int
-) -> None:
-    attachment = ws_frame(b"\xff\xd8" + bytes(int(megabytes * (1 << 20))), binary=True)
-    header = b'451-["camera_frame",{"_placeholder":true,"num":0}]'
-    if declare_millions:
-        header = b'459999999-["camera_frame",{"_placeholder":true,"num":0}]'
+def attack(port: int, stop: threading.Event, spread: int, send_once) -> None:
+    """Connect, ``send_once(sock)`` until closed or stopped, and again, from the next address."""
     while not stop.is_set():
         try:
             sock = connect(port, spread)
@@ -142,10 +109,32 @@ def holder(
         sock.settimeout(5)
         with contextlib.suppress(OSError):
             while not stop.is_set():
-                sock.sendall(ws_frame(header))
-                sock.sendall(attachment)
-                sent.append(len(attachment))
+                send_once(sock)
         sock.close()
+
+
+def flooder(port: int, stop: threading.Event, sent: list[int], spread: int) -> None:
+    burst = b"".join(ws_frame(p) for p in (b'42["join"]', b'42["leave",{}]', b'42["join",{"stream_id":"x"}]') * 500)
+
+    def send_once(sock: socket.socket) -> None:
+        sock.sendall(burst)
+        sent.append(1500)  # events
+
+    attack(port, stop, spread, send_once)
+
+
+def holder(
+    port: int, stop: threading.Event, megabytes: float, sent: list[int], declare_millions: bool, spread: int
+) -> None:
+    attachment = ws_frame(b"\xff\xd8" + bytes(int(megabytes * (1 << 20))), binary=True)
+    header = ws_frame(b'45%d-["camera_frame",{"_placeholder":true,"num":0}]' % (9999999 if declare_millions else 1))
+
+    def send_once(sock: socket.socket) -> None:
+        sock.sendall(header)
+        sock.sendall(attachment)
+        sent.append(len(attachment))
+
+    attack(port, stop, spread, send_once)
 
 
 def metric(url: str, name: str, labels: str = "") -> float:
