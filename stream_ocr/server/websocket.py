@@ -83,6 +83,9 @@ class ReadAheadBounded(simple_websocket.Server):
 
     def __init__(self, environ, *args, bytes_per_s: float | None = None, **kwargs) -> None:
         self.drained = threading.Event()  # before the reader thread starts
+        # Set once the handler has ended: simple-websocket's reader sets ``connected`` from
+        # what it parsed, so that flag alone can be set back to True after the end.
+        self.finished = threading.Event()
         if bytes_per_s is not None:
             burst = max(2 * bytes_per_s, kwargs.get("max_message_size") or 0)
             bucket = _bucket(environ.get("REMOTE_ADDR") or "?", bytes_per_s, burst)
@@ -96,11 +99,13 @@ class ReadAheadBounded(simple_websocket.Server):
     def _handle_events(self):
         keep_going = super()._handle_events()
         while keep_going and self.connected and len(self.input_buffer) >= MAX_READ_AHEAD:
+            if self.finished.is_set():
+                return False  # nobody will read these: the reader ends
             self.drained.clear()
             if len(self.input_buffer) < MAX_READ_AHEAD:
                 break
             self.drained.wait(timeout=POLL_S)
-        return keep_going
+        return keep_going and not self.finished.is_set()
 
     def receive(self, timeout=None):
         message = super().receive(timeout)
@@ -137,7 +142,8 @@ class BoundedWebSocket(SimpleWebSocketWSGI):
         finally:
             ws = getattr(self, "ws", None)
             if ws is not None:
-                ws.connected = False  # a reader held back by a full read-ahead ends too
+                ws.finished.set()  # a reader held back by a full read-ahead ends too
+                ws.connected = False
                 ws.drained.set()
                 with contextlib.suppress(OSError):
                     if ws.max_message_size and ws.incoming_message_len > ws.max_message_size:
