@@ -49,20 +49,33 @@ MAX_SHUT_OUT_S = 600.0
 
 
 class Bucket:
-    """A token bucket: ``rate`` a second, at most ``burst`` at once."""
+    """A token bucket: ``rate`` a second, at most ``burst`` at once (events, or bytes)."""
 
     def __init__(self, rate: float, burst: float) -> None:
         self.rate, self.burst = rate, burst
         self.tokens, self.at = burst, time.monotonic()
+        self.lock = threading.Lock()
 
-    def take(self) -> bool:
+    def _refill(self) -> None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+
+    def take(self) -> bool:
+        """One token if there is one (an event passes), else False (it is dropped)."""
+        with self.lock:
+            self._refill()
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+    def wait_for(self, n: int) -> float:
+        """Count ``n`` already spent (bytes read); how long to wait before spending more."""
+        with self.lock:
+            self._refill()
+            self.tokens -= n
+            return -self.tokens / self.rate if self.tokens < 0 else 0.0
 
 
 @dataclass

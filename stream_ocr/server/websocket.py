@@ -21,6 +21,8 @@ import simple_websocket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from flask_socketio import SocketIO
 
+from stream_ocr.server.inbound import Bucket
+
 # How often a waiting handler looks whether its connection has ended.
 POLL_S = 1.0
 # Messages read ahead of the handler; past this the reader stops reading, so a client that
@@ -30,39 +32,22 @@ MAX_READ_AHEAD = 64
 RECEIVE_BYTES = 64 * 1024
 
 
-class _AddressBytes:
-    """The bytes an address may send over all its websockets: ``rate`` a second, ``burst`` at once."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens, self.at = burst, time.monotonic()
-        self.lock = threading.Lock()
-
-    def wait_for(self, n: int) -> float:
-        """Count ``n`` bytes; how long to wait before reading more."""
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate) - n
-            self.at = now
-            return -self.tokens / self.rate if self.tokens < 0 else 0.0
-
-
-_buckets: dict[str, _AddressBytes] = {}
+_buckets: dict[str, Bucket] = {}
 _buckets_lock = threading.Lock()
 
 
-def _bucket(address: str, rate: float, burst: float) -> _AddressBytes:
+def _bucket(address: str, rate: float, burst: float) -> Bucket:
     with _buckets_lock:
         if len(_buckets) > 10_000:  # addresses long gone
             _buckets.clear()
-        return _buckets.setdefault(address, _AddressBytes(rate, burst))
+        return _buckets.setdefault(address, Bucket(rate, burst))
 
 
 class _ThrottledSocket:
     """A socket whose reads wait while its address is over its byte rate: TCP holds the
     sender back, and the server spends nothing on what it has not read."""
 
-    def __init__(self, sock: socket.socket, bucket: _AddressBytes) -> None:
+    def __init__(self, sock: socket.socket, bucket: Bucket) -> None:
         self._sock = sock
         self._bucket = bucket
 
