@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from stream_ocr.engines.english_g2 import (
+    CHARACTERS,
     HEIGHT,
     MAX_WIDTH,
     EnglishG2Recognizer,
@@ -38,6 +39,10 @@ from stream_ocr.types import Detection
 # opening quote or bracket and a lone "I" before; closing punctuation after.
 LEADING = frozenset("-–—\"'‘“([¿¡I")
 TRAILING = frozenset(".,!?:;'\"’”)]…")
+# The glyphs a lone "I" before a line's words is read as: one upright stroke, which the
+# recogniser splits its belief over. Their probabilities are summed there.
+I_LIKE = "Il|1!/"
+_I_CLASSES = [CHARACTERS.index(c) + 1 for c in I_LIKE]
 # How a line may end: an ellipsis or one mark, then a closing quote or bracket.
 _ENDING = re.compile(r"(\.\.\.|[.,!?:;…])?[\"'’”)\]]?")
 # Pixels of the crop per time step of the recogniser (two poolings of 2 across).
@@ -50,7 +55,7 @@ class LineReadConfig:
     # are about 0.5, a dash before a lone "I" that the box also missed about 1.0), after
     # it (an ellipsis), and above and below.
     before: float = 1.4
-    after: float = 0.8
+    after: float = 1.2
     vertical: float = 0.1
     # A mark read in the widened ends is kept at this probability or more (the recogniser
     # reads the edge of a crop, or the picture beyond the text, as a faint "!", '"' or "."),
@@ -60,6 +65,9 @@ class LineReadConfig:
     min_i_probability: float = 0.5
     lone_i_reach: float = 0.7
     edge: float = 0.25
+    # A closing mark stands this close (line heights, middle to middle) to the glyph before
+    # it; an ellipsis' dots are about 0.3 apart, and a stop after a word about 0.5.
+    mark_gap: float = 0.8
     slack: float = 0.3
     # A dialogue dash this far (in line heights) before the next glyph has a space after
     # it, which the recogniser does not always read.
@@ -178,26 +186,56 @@ def _margin_kept(
         if c in "-–—" and any(d in "-–—" for d, *_ in lead):
             continue  # one dialogue dash to a line
         lead.append(item)
+    # A lone "I" is a word of its own, right before the line's words: never before a dash.
+    lead = [item for k, item in enumerate(lead) if item[0] != "I" or k == len(lead) - 1]
     trail = []
+    last = max((middle(item) for item in inner if item[0] != " "), default=core[1])
+    spaced = False
     for item in chars:
         c, p, _, _ = item
         m = middle(item)
-        if m <= core[1] or c == " ":
+        if m <= core[1]:
+            continue
+        if c == " ":
+            spaced = bool(trail) or spaced or m > last
             continue
         floor = config.min_dot_probability if c in ".,:;" else config.min_margin_probability
-        if c not in TRAILING or p < floor or m > width - edge:
+        if m > width - edge or p < floor or m - last > config.mark_gap * height:
+            break  # the picture beyond the text, read faintly or far from the last glyph
+        before_it = trail[-1][0] if trail else inner_text.rstrip()[-1:]
+        if c == "I" and (spaced and not trail or not spaced and before_it in ",.?!"):
+            # "that. I": a lone "I" that runs on to the next line (the space after a stop
+            # is not always read)
+            trail.append((" ", 1.0, last, m))
+        elif c not in TRAILING or spaced:
             break
         trail.append(item)
+        last = m
+        if c == "I":
+            break
     # The end of the line as read, marks and all, must be one that text has.
     tail = re.search(r"[^\w\s]*$", inner_text.rstrip())
     inner_end = tail.group(0) if tail else ""
     while trail:
         ending = inner_end + "".join(c for c, *_ in trail)
         quotes = sum(inner_text.count(q) for q in '"“”') + sum(c in '"”' for c, *_ in trail)
-        if _ENDING.fullmatch(ending) and (quotes % 2 == 0 or not any(c in '"”' for c, *_ in trail)):
+        opened = re.search(r"(^|\s)['‘]\w", inner_text) is not None
+        if (
+            (_ENDING.fullmatch(ending) or ending.endswith(" I"))
+            and (quotes % 2 == 0 or not any(c in '"”' for c, *_ in trail))
+            and (opened or not any(c in "'’" for c, *_ in trail))  # "joke.'": a quote never opened
+        ):
             break
         trail.pop()
     kept = [*lead, *inner, *trail]
+    # No line starts with a stop or a comma, but for an ellipsis ("...and then"): a mark read
+    # in the first box's slack is the picture's.
+    start = next((k for k, item in enumerate(kept) if item[0] != " "), len(kept))
+    run = start
+    while run < len(kept) and kept[run][0] in ".,:;" and middle(kept[run]) < core[0] + config.slack * height:
+        run += 1
+    if run > start and "".join(c for c, *_ in kept[start:run]) != "...":
+        kept = kept[:start] + kept[run:]
     # "-I don't": a dash at the start whose gap to the glyph after it is a space's.
     first = next((k for k, item in enumerate(kept) if item[0] != " "), None)
     if first is not None and kept[first][0] in "-–—" and first + 1 < len(kept):
@@ -254,6 +292,8 @@ class LineReader:
             if new is None:
                 continue
             replaced |= {index[id(w)] for w in line.words}
+            # A mark boxed alone (a dash too small to join the line) is in the line's read.
+            replaced |= {i for i, w in enumerate(words) if _is_mark(w.text) and _inside(w, box)}
             out += new
         return [r for i, r in enumerate(reads) if i not in replaced] + out
 
@@ -268,6 +308,7 @@ class LineReader:
         config = self.config
         total = config.before + _length_in_heights(line) + config.after
         core = (width * config.before / total, width * (config.before + _length_in_heights(line)) / total)
+        text, probabilities = _strokes_as_i(text, probabilities, spans, probs, core[0])
         found = tokens(text, probabilities, spans, core, width, HEIGHT / (1 + 2 * config.vertical), config)
         if not found:
             return None
@@ -307,6 +348,30 @@ class LineReader:
                 out.append(Read(piece, part, confidence))
                 done += len(part)
         return out
+
+
+def _is_mark(text: str) -> bool:
+    return bool(text) and not any(c.isalnum() for c in text)
+
+
+def _inside(word: Detection, box: np.ndarray) -> bool:
+    middle = np.mean(np.asarray(word.points, dtype=np.float32), axis=0)
+    return cv2.pointPolygonTest(box.reshape(-1, 1, 2), (float(middle[0]), float(middle[1])), False) >= 0
+
+
+def _strokes_as_i(
+    text: str, probabilities: list[float], spans: list[tuple[int, int]], probs: np.ndarray, before: float
+) -> tuple[str, list[float]]:
+    """The read with each upright stroke read before the line's words (an "l", "|", "1", "!"
+    or "I") made "I", as sure as the stroke classes together at its peak: a glyph the
+    recogniser reads as "I" 0.45 and "l" 0.39 is an "I" 0.84 where no word has begun."""
+    chars, sure = list(text), list(probabilities)
+    for k, (c, (t0, t1)) in enumerate(zip(text, spans)):
+        if c not in I_LIKE or (t0 + t1 + 1) * STEP / 2 >= before:
+            continue
+        chars[k] = "I"
+        sure[k] = float(probs[t0 : t1 + 1][:, _I_CLASSES].sum(axis=1).max())
+    return "".join(chars), sure
 
 
 def _enclosing(boxes: list, along: np.ndarray) -> np.ndarray:
