@@ -12,7 +12,11 @@ and every threshold below, were chosen on the tuning film (``benchmarks/make_fil
   a small word ("1" only where no number would stand);
 * a lost space: "Iwas" and "lguess" are "I was" and "I guess", "Asmall" is "A small", "ifyou" is "if you", "Okay.so"
   is "Okay. so";
+* a letter in quotes run into its neighbours: "an 'a'end" is "an 'a' end";
 * an ellipsis whose dots the decoder ran together: "been.." is "been...";
+* a stray glyph in a word of no list: "comnes" is "comes", "wihat" "what", "bbig" "big",
+  "we'Ill" "we'll" (a stroke, an "n" or a doubled letter; never a word that is in a list);
+* a closing "!" read as "l" or "I" on the end of a word: "Goodbyel" is "Goodbye!";
 * case where the glyphs cannot tell it (``english_g2.SAME_SHAPE``): in a line written in
   sentence case, "SO" is "so" (or "So" where a sentence starts), "NO" is "No", "US" is "us".
 
@@ -33,6 +37,9 @@ from stream_ocr.engines.english_g2 import SAME_SHAPE
 UNKNOWN = 2.5
 COMMON = 3.5
 SPLIT_COMMON = 4.0
+# One half of a split word is one of English's commonest ("you", "the", "was"): a space
+# lost between two rarer words ("fail safe") is told from a compound only by pixels.
+SPLIT_ANCHOR = 5.7
 # "I" or "A" run into the next word ("Ido", "Asmall") is split below this.
 I_JOINED = 3.0
 # What a piece of one or two letters must have over SPLIT_COMMON (English's own two-letter
@@ -44,6 +51,13 @@ LOOK_ALIKE_GAIN = 2.0
 # capital differs in shape, after each word's first) are small.
 SENTENCE_CASE = 0.7
 
+# A word with a stray glyph is mended only into a word at least this common.
+STRAY_COMMON = 4.0
+# The glyphs the recogniser reads in a word where there is none: a stroke, or an "n" or
+# "r" beside an "m" or "n" (besides a letter read twice).
+_STRAY = frozenset("iIl|nr")
+# What English writes after an apostrophe.
+_CONTRACTIONS = frozenset({"s", "t", "re", "ve", "ll", "d", "m"})
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
 _SWAPS = {"I": "l", "l": "I", "1": "l", "0": "o", "|": "l"}
 _SENTENCE_END = ".?!"
@@ -92,6 +106,43 @@ def look_alike(core: str) -> str:
     return best
 
 
+def _stray(word: str, i: int) -> bool:
+    c = word[i].lower()
+    return c in _STRAY or any(0 <= j < len(word) and word[j].lower() == c for j in (i - 1, i + 1))
+
+
+def without_stray(core: str) -> str:
+    """``core`` less one glyph the recogniser added, where that makes a common word and
+    ``core`` is in no list at all ("comnes", "we'Ill"); else as it is."""
+    head, apostrophe, tail = core.partition("'")
+    if apostrophe:
+        if not head.isalpha() or not tail.isalpha() or tail.lower() in _CONTRACTIONS:
+            return core
+        for i in range(len(tail)):
+            shorter = tail[:i] + tail[i + 1 :]
+            if shorter.lower() in _CONTRACTIONS and _stray(tail, i):
+                return head + apostrophe + shorter
+        return core
+    if len(core) < 3 or not core.isalpha() or zipf(core) > 0:
+        return core
+    best, best_score = core, STRAY_COMMON
+    for i in range(len(core)):
+        shorter = core[:i] + core[i + 1 :]
+        if _stray(core, i) and zipf(shorter) > best_score:
+            best, best_score = shorter, zipf(shorter)
+    return best
+
+
+def closing_mark(core: str, trail: str) -> tuple[str, str]:
+    """A word's letters and what closes it, with a closing "!" read as "l" or "I" given back
+    ("Goodbyel" is "Goodbye!"): only where the word is in no list and its stem is common."""
+    if trail or len(core) < 3 or core[-1] not in "lI" or not core[:-1].isalpha():
+        return core, trail
+    if zipf(core) > 0 or zipf(core[:-1]) < COMMON:
+        return core, trail
+    return core[:-1], "!"
+
+
 def split_word(core: str) -> list[str]:
     """``core`` as the two common words it ran together ("Iwas", "ifyou"), or as it is."""
     if len(core) < 3 or not core.replace("'", "").isalpha():
@@ -108,12 +159,27 @@ def split_word(core: str) -> list[str]:
         a, b = core[:i], core[i:]
         if len(a) == 1 and a not in ("a",) or len(b) == 1 and b not in ("a",):
             continue
+        if a.endswith("'") or b.startswith("'"):
+            continue  # "meter's" is one word
         # A piece of two letters must be one of English's own ("if", "me"), not a syllable
         # that lists of many languages' words hold ("se", "ni").
         score = min(zipf(a) - SHORT_PIECE * (len(a) <= 2), zipf(b) - SHORT_PIECE * (len(b) <= 2))
+        if max(zipf(a), zipf(b)) < SPLIT_ANCHOR:
+            continue  # "failsafe", "dramamine": a compound of two words, no space lost
+        if a[0].isupper() and zipf(a) < SPLIT_ANCHOR:
+            continue  # "Margarethe" is a name; "Whatwe" starts a sentence
         if score > best_score:
             best, best_score = [a, b], score
     return best
+
+
+def _split_at_quote(token: str) -> list[str]:
+    """ "'a'end" as "'a'" and "end", "a'b'end" as "a", "'b'" and "end": a letter in quotes,
+    named as a letter is, with the spaces round it lost."""
+    m = re.fullmatch(r"([A-Za-z]*)('[A-Za-z]')([A-Za-z]*[^\w]*)", token)
+    if not m or not (m.group(1) or m.group(3)) or m.group(2).lower() == "'n'":
+        return [token]  # "rock'n'roll" is one word
+    return [part for part in m.groups() if part]
 
 
 def _split_at_stop(token: str) -> list[str]:
@@ -156,12 +222,15 @@ def correct_line(words: list[str]) -> list[list[str]]:
     out: list[list[str]] = []
     for token in words:
         parts = []
-        for piece in _split_at_stop(token):
+        for piece in (p for q in _split_at_quote(token) for p in _split_at_stop(q)):
             lead, core, trail = _split_edges(piece)
             if re.fullmatch(r"\.\.", trail):
                 trail = "..."
+            core, trail = closing_mark(core, trail)
             core = look_alike(core)
             split = split_word(core)
+            if len(split) == 1:
+                core = without_stray(core)
             if len(split) == 2:
                 parts += [lead + split[0], split[1] + trail]
             else:
@@ -183,7 +252,7 @@ def correct_line(words: list[str]) -> list[list[str]]:
                     part = "I"
             elif sentence_case:
                 lead, core, trail = _split_edges(part)
-                starts = position == 0 or before[-1:] in _SENTENCE_END
+                starts = not any(c.isalnum() for w in flat[:position] for c in w) or before[-1:] in _SENTENCE_END
                 part = lead + _even_case(core, starts) + trail
             parts[k] = part
             flat[position] = part

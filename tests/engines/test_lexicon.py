@@ -28,6 +28,17 @@ def mended(line: str) -> str:
         ("sO he may be a little defensive.", "so he may be a little defensive."),
         ("to fit into.As far as", "to fit into. As far as"),
         ("- 1,347,man, you got that fast.", "- 1,347, man, you got that fast."),
+        ("that box comnes ungrounded.", "that box comes ungrounded."),  # a stray glyph
+        ("Okay, so wihat is it?", "Okay, so what is it?"),
+        ("one bbig one", "one big one"),
+        ("we'Ill find some place.", "we'll find some place."),
+        ("Goodbyel", "Goodbye!"),
+        (
+            "There's an 'a'end and a'b'end.",
+            "There's an 'a' end and a 'b' end.",
+        ),  # a letter in quotes  # a closing "!" read as "l"
+        ("Whatwe can do...", "What we can do..."),
+        ("- SO you'd do it?", "- So you'd do it?"),  # a sentence starts after the dash
     ],
 )
 def test_misreads_are_mended(read, meant):
@@ -50,6 +61,14 @@ def test_misreads_are_mended(read, meant):
         "at cortex seni.",  # no split into syllables of other languages ("se ni")
         "it'll start secreting",  # a rare word is no word and a suffix ("secret ing")
         "It should be accumulative",  # nor a syllable and a word ("ac cumulative")
+        "So your meter's jacked up.",  # no split at an apostrophe ("meter 's")
+        "failsafe running...",  # a compound of two rarer words is no lost space
+        "drove to russellfield.",
+        "maybe it was the dramamine",
+        "-Margarethe Lorenz.",  # a name is not split ("Margaret he")
+        "Hotel Lovel, Eliseo.",  # names in some list, or none, keep their letters
+        "- So you'd do it?",
+        "rock'n'roll, we'd, don't, 'Tis",
     ],
 )
 def test_what_is_right_is_left_alone(line):
