@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from stream_ocr.config import EngineConfig, HistoryConfig, ImageLimits, ServerConfig
-from stream_ocr.errors import StreamOCRError
+from stream_ocr.errors import BadInputError, StreamOCRError
 from stream_ocr.realthreads import exit_now_if_an_engine_thread_runs, give_logging_real_locks
 from stream_ocr.settings import add_settings, check_file_keys, fill, gather, read_config_file
 from stream_ocr.video.job import VideoJob
@@ -102,6 +102,8 @@ def cmd_video(args: argparse.Namespace, given: dict[str, Any]) -> int:
     if job.subtitles and engine_config.line_reads == "auto":  # every glyph a subtitle prints
         engine_config = replace(engine_config, line_reads="on")
     if args.ray is not None:
+        if job.resume:
+            raise BadInputError("--resume goes on from a job run on this machine; it cannot be used with --ray")
         from stream_ocr.cluster.runtime import connect
 
         connect(args.ray)
@@ -164,7 +166,6 @@ def cmd_engines(args: argparse.Namespace, given: dict[str, Any]) -> int:
 
 def serve_sources(args: argparse.Namespace, file: dict[str, Any]) -> list:
     """The streams to serve: ``--source`` (with ``--loop``), then the config file's ``sources``."""
-    from stream_ocr.errors import BadInputError
     from stream_ocr.sources.opening import SourceSpec
 
     sources = [SourceSpec.parse(text, loop=args.loop) for text in args.source]

@@ -9,6 +9,7 @@ frames to the per-frame step (``step.frame_step``); ``annotated`` draws them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import math
 from collections.abc import Iterator
@@ -36,6 +37,9 @@ class VideoFrame:
     sampled: bool
     image: np.ndarray | None  # None for frames only skipped over (not sampled, not annotated)
     on_change: bool = False  # sampled as the frame after a sudden change, between regular samples
+    # The cut watch as it stood after this frame (sampled frames, when ``VideoFrames.resumable``):
+    # what a job that stopped here goes on from (``video.resume``).
+    cut_state: CutWatch | None = None
 
 
 class VideoFrames(Service, Closing):
@@ -45,6 +49,10 @@ class VideoFrames(Service, Closing):
     ``cuts`` watches for sudden changes (``step.cuts.CutWatch``, which adds samples after them);
     otherwise the frames between samples are only grabbed. A read that fails before the
     declared end is recorded in ``error``.
+
+    ``resume_at`` (a frame index after ``start``'s) and ``cut_state`` go on from a frame of an
+    earlier run (``video.resume``): the samples fall on the same frames as they did there.
+    ``resumable``: each sampled frame carries the cut watch's state after it.
     """
 
     def __init__(
@@ -56,6 +64,10 @@ class VideoFrames(Service, Closing):
         decode_all: bool,
         cancel: Any = None,
         cuts: CutConfig | None = None,
+        *,
+        resume_at: int | None = None,
+        cut_state: CutWatch | None = None,
+        resumable: bool = False,
     ) -> None:
         super().__init__(f"read:{path.name}")
         self.path = path
@@ -76,6 +88,9 @@ class VideoFrames(Service, Closing):
         self.cuts = cuts if cuts is not None and cuts.enabled else None
         self.error: str | None = None
         self.frames: queue.Queue = queue.Queue(maxsize=16)
+        self.resume_at = resume_at if resume_at is not None and resume_at > self.first else None
+        self.cut_state = cut_state
+        self.resumable = resumable
 
     def container_seconds(self) -> float | None:
         """How long the container says the video lasts: the time of its end, found by a seek
@@ -90,13 +105,16 @@ class VideoFrames(Service, Closing):
         return end_ms / 1000 if end_ms > 0 else None
 
     def start(self) -> None:
-        if self.first:
-            self.capture.set(cv2.CAP_PROP_POS_FRAMES, self.first)
+        begin = self.resume_at or self.first
+        if begin:
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, begin)
         super().start()
 
     def run(self) -> None:
-        index = self.first
+        index = self.resume_at or self.first
         watch = CutWatch(self.cuts, self.fps, self.step) if self.cuts is not None else None
+        if watch is not None and self.resume_at is not None and self.cut_state is not None:
+            watch = self.cut_state
         try:
             while not self._stopped() and (self.end_index is None or index < self.end_index):
                 regular = (index - self.first) % self.step == 0
@@ -114,7 +132,8 @@ class VideoFrames(Service, Closing):
                 extra = watch is not None and ok and watch.extra_sample(index - self.first, image, regular)
                 sampled = regular or extra
                 kept = image if sampled or self.decode_all else None  # the queue holds only what is used
-                self.frames.put(VideoFrame(index, index / self.fps, sampled, kept, extra))
+                state = copy.deepcopy(watch) if sampled and self.resumable and watch is not None else None
+                self.frames.put(VideoFrame(index, index / self.fps, sampled, kept, extra, state))
                 index += 1
         except Exception as e:  # noqa: BLE001  (report, and let the job keep what it has)
             logger.exception("reading %s failed", self.path)

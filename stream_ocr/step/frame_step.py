@@ -11,6 +11,7 @@ owns no thread and no queue: the live inference worker and the video loop call i
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -116,6 +117,22 @@ class FrameStep:
         self.skipped_count = 0
         # Of the reads, those of a region only.
         self.region_count = 0
+
+    # What ``state`` leaves out: the engine and how this step was made.
+    _MADE = ("engine", "config", "text")
+
+    def state(self) -> dict[str, Any]:
+        """Everything this step has learnt from the frames so far (gate, tracker, lines
+        shown), for a video job's checkpoint (``video.resume``); ``restore`` puts it back."""
+        state = {k: v for k, v in vars(self).items() if k not in self._MADE}
+        state["tracker"] = copy.copy(self.tracker)
+        state["tracker"].on_end = None  # a callback is the caller's, not state
+        return state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        on_end = self.tracker.on_end
+        vars(self).update(state)
+        self.tracker.on_end = on_end
 
     def view(self, image: np.ndarray) -> np.ndarray:
         """The part of ``image`` this stream reads: its regions of interest, or all of it."""

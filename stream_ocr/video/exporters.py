@@ -125,12 +125,25 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 class FramesWriter(Closing):
     """``frames.jsonl``: one line per processed (or skipped-as-unchanged) frame, flushed as it goes."""
 
-    def __init__(self, path: Path) -> None:
-        self._file: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115  (open for the whole job)
+    def __init__(self, path: Path, keep_bytes: int = 0) -> None:
+        """``keep_bytes``: go on after that much of an earlier run's file (a resumed job)."""
+        if keep_bytes:
+            self._file: TextIO = open(path, "r+", encoding="utf-8")  # noqa: SIM115  (open for the whole job)
+            self._file.seek(keep_bytes)
+            self._file.truncate()
+        else:
+            self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115
+        self._bytes = keep_bytes
 
     def write(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record) + "\n")
+        line = json.dumps(record) + "\n"
+        self._file.write(line)
         self._file.flush()
+        self._bytes += len(line.encode("utf-8"))
+
+    def tell(self) -> int:
+        """Bytes written to the file so far (an earlier run's kept part included)."""
+        return self._bytes
 
     def close(self) -> None:
         self._file.close()

@@ -32,7 +32,7 @@ from stream_ocr.step.cuts import CutConfig
 from stream_ocr.step.frame_step import FrameStep, StepConfig, StepResult
 from stream_ocr.tracking.similarity import part_likeness
 from stream_ocr.tracking.tracker import Track, TrackerConfig
-from stream_ocr.video import exporters
+from stream_ocr.video import exporters, resume
 from stream_ocr.video.annotated import AnnotatedWriter
 from stream_ocr.video.crops import BestCrops
 from stream_ocr.video.timeline import Timeline
@@ -105,6 +105,14 @@ class VideoJob:
     # length is read up to it.
     max_pixels: int | None = None
     max_duration_s: float | None = None
+    # A checkpoint (``resume``) is written this often, in seconds of work (0: never); with
+    # ``resume``, a job killed part-way goes on from its last one.
+    checkpoint_s: float = setting(
+        60.0, flag="--checkpoint-every", metavar="SECONDS", help="save where the job stands this often (0: never)"
+    )
+    resume: bool = setting(
+        False, help="go on from where a killed job with the same video, options and --out stood"
+    )
 
     def __post_init__(self) -> None:
         if self.sample_fps <= 0:
@@ -117,6 +125,14 @@ class VideoJob:
             raise BadInputError("--roi is x,y,w,h with positive width and height")
         if not 0 <= self.keep_once_confidence <= 1:
             raise BadInputError("keep_once_confidence must be in [0, 1]")
+        if self.checkpoint_s < 0:
+            raise BadInputError("--checkpoint-every must be >= 0")
+        if self.resume and self.annotate:
+            raise BadInputError("--resume cannot go on writing an annotated video: run without --annotate")
+
+    def work(self) -> VideoJob:
+        """The job less how it is run (checkpoints, resume): what a checkpoint must match."""
+        return replace(self, checkpoint_s=0.0, resume=False)
 
     def exported(self, track: Track) -> bool:
         """Whether a finished track goes into the timeline: it has text, and was seen on
@@ -334,16 +350,36 @@ def read_video(
     end = job.end
     if job.max_duration_s is not None:
         end = job.max_duration_s if end is None else min(end, job.max_duration_s)
-    with VideoFrames(path, job.sample_fps, job.start, end, job.annotate, cancel=stop, cuts=job.cuts) as reader:
+    was = resume.load(out, path, job.work(), engine) if job.resume else None
+    if not job.resume and (out / resume.FILE_NAME).exists():
+        logger.warning("%s holds a killed job's checkpoint: starting again (--resume goes on from it)", out)
+    checkpoints = job.checkpoint_s > 0 and not job.annotate and not keep_crops
+    with VideoFrames(
+        path,
+        job.sample_fps,
+        job.start,
+        end,
+        job.annotate,
+        cancel=stop,
+        cuts=job.cuts,
+        resume_at=was.next_frame if was else None,
+        cut_state=was.cut_state if was else None,
+        resumable=checkpoints,
+    ) as reader:
         check_limits(reader, job)
-        rois = rois_to_read(path, engine, job, reader.width, reader.height)
-        summary = VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total)
+        rois = was.rois if was else rois_to_read(path, engine, job, reader.width, reader.height)
+        summary = was.summary if was else VideoSummary(video=str(path), out_dir=str(out), frames_total=reader.total)
         summary.set_regions(rois)
         step = FrameStep(engine, job.step_config(rois))
+        if was:
+            step.restore(was.step)
         crops = BestCrops(max_tracks=MAX_CROPS) if keep_crops else None
         started = time.monotonic()
+        done_before = was.done if was else 0  # frames an earlier run took from the reader
+        begun_at = reader.resume_at or reader.first
+        last_saved = [started]
         with (
-            exporters.FramesWriter(out / "frames.jsonl") as frames_out,
+            exporters.FramesWriter(out / "frames.jsonl", keep_bytes=was.frames_bytes if was else 0) as frames_out,
             AnnotatedWriter(out / "annotated.mp4", reader.fps, (reader.width, reader.height))
             if job.annotate
             else contextlib.nullcontext() as writer,
@@ -353,14 +389,37 @@ def read_video(
                 frames_out.write(frame_record(frame, outcome, summary))
                 if crops is not None and isinstance(outcome, StepResult) and not outcome.skipped:
                     crops.observe(CROPS_KEY, frame.image, outcome.lines)
+                if checkpoints and time.monotonic() - last_saved[0] >= job.checkpoint_s:
+                    resume.save(
+                        out,
+                        resume.Checkpoint(
+                            video=resume.video_identity(path),
+                            job=job.work(),
+                            engine=resume.engine_identity(engine),
+                            next_frame=frame.index + 1,
+                            done=done_before + frame.index + 1 - begun_at,
+                            rois=rois,
+                            cut_state=frame.cut_state,
+                            step=step.state(),
+                            summary=summary,
+                            frames_bytes=frames_out.tell(),
+                        ),
+                    )
+                    last_saved[0] = time.monotonic()
 
-            done = run_frames(reader, step, on_step, writer, progress)
+            def progress_from(given: int, total: int) -> None:
+                if progress is not None:
+                    progress(done_before + given, total)
+
+            done = done_before + run_frames(reader, step, on_step, writer, progress_from if progress else None)
 
     timeline = build_timeline(step.tracker.finish(), reader.step / reader.fps, job, summary, crops)
     write_timeline(out, name or path.stem, timeline)
     summary.error = reader.error
     if summary.error is None and stop is not None and stop.is_set():
         summary.error = f"stopped at frame {done} of {reader.total} (the server shut down); what was read is kept"
+    if summary.error is None:
+        resume.remove(out)
     return finish_summary(summary, out, done, started), timeline
 
 
