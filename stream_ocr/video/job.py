@@ -110,9 +110,7 @@ class VideoJob:
     checkpoint_s: float = setting(
         60.0, flag="--checkpoint-every", metavar="SECONDS", help="save where the job stands this often (0: never)"
     )
-    resume: bool = setting(
-        False, help="go on from where a killed job with the same video, options and --out stood"
-    )
+    resume: bool = setting(False, help="go on from where a killed job with the same video, options and --out stood")
 
     def __post_init__(self) -> None:
         if self.sample_fps <= 0:
