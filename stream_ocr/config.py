@@ -350,6 +350,35 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class MqttConfig:
+    """MQTT out (``live/mqtt.py``): the broker, its login, and what is published there."""
+
+    url: str | None = setting(
+        None, flag="--mqtt", metavar="URL", help="publish text, status and alerts to this broker: mqtt://HOST[:PORT]"
+    )
+    user: str | None = setting(None, flag="--mqtt-user", help="the broker's user name")
+    password: str | None = setting(None, flag="--mqtt-password", help="the broker's password")
+    ca_file: Path | None = setting(
+        None,
+        flag="--mqtt-ca",
+        metavar="FILE",
+        help="with mqtts://: the CA certificates to trust (default: the system's)",
+    )
+    prefix: str = setting("stream-ocr", flag="--mqtt-prefix", help="the topics' prefix")
+    client_id: str | None = setting(None, flag="--mqtt-client-id", help="the MQTT client id (default: a random one)")
+    discovery: bool = setting(
+        False, flag="--mqtt-discovery", help="publish Home Assistant discovery configs: each stream becomes a device"
+    )
+    discovery_prefix: str = setting("homeassistant", flag="--mqtt-discovery-prefix", help="Home Assistant's prefix")
+
+    def __post_init__(self) -> None:
+        if self.url is not None and not self.url.startswith(("mqtt://", "mqtts://")):
+            raise BadInputError(f"--mqtt takes mqtt://HOST[:PORT] or mqtts://HOST[:PORT], got {self.url!r}")
+        if not self.prefix.strip("/") or any(c in self.prefix for c in "#+"):
+            raise BadInputError(f"--mqtt-prefix must be a topic without # or +, got {self.prefix!r}")
+
+
+@dataclass(frozen=True)
 class UploadLimits:
     """What uploaded videos may take, for all visitors and for each (a client address)."""
 
@@ -481,6 +510,7 @@ class ServerConfig:
     # The track history (searched by /api/search) and the watchlist's rules and webhooks.
     history: HistoryConfig = field(default_factory=HistoryConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
 
     def __post_init__(self) -> None:
         if not self.keep_history and self.history.db_url:
@@ -505,6 +535,8 @@ class ServerConfig:
             raise BadInputError("--ray runs in the threading mode only (Ray's calls would block eventlet's loop)")
         if self.message_queue is not None and not self.message_queue.startswith(("redis://", "rediss://")):
             raise BadInputError(f"--message-queue takes a redis:// URL, got {self.message_queue!r}")
+        if self.ray_address is not None and self.mqtt.url is not None:
+            raise BadInputError("--mqtt is not available with --ray in this version")
         if self.ray_address is not None and (self.history.db_url or self.watch.rules or self.watch.rules_file):
             raise BadInputError("--db and watchlists are not available with --ray in this version")
         if self.engine_actors < 0:

@@ -38,6 +38,7 @@ REAL_PARTS = {
     "playwright",
     "wheel",
     "rtsp",
+    "mqtt_broker",
 }
 
 

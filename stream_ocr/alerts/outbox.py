@@ -58,10 +58,12 @@ class MemoryOutbox:
         with self._lock:
             self._rows.pop(delivery.id, None)
 
-    def retry(self, delivery: Delivery, next_at: float) -> None:
+    def retry(self, delivery: Delivery, next_at: float, counted: bool = True) -> None:
+        """Try ``delivery`` again at ``next_at``; ``counted``: this try was an attempt."""
         with self._lock:
             if delivery.id in self._rows:
-                self._rows[delivery.id] = replace(delivery, attempts=delivery.attempts + 1, next_at=next_at)
+                attempts = delivery.attempts + counted
+                self._rows[delivery.id] = replace(delivery, attempts=attempts, next_at=next_at)
 
     def size(self) -> int:
         with self._lock:
@@ -107,12 +109,12 @@ class DatabaseOutbox:
         with self.engine.begin() as conn:
             conn.execute(webhook_outbox.delete().where(webhook_outbox.c.id == delivery.id))
 
-    def retry(self, delivery: Delivery, next_at: float) -> None:
+    def retry(self, delivery: Delivery, next_at: float, counted: bool = True) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 webhook_outbox.update()
                 .where(webhook_outbox.c.id == delivery.id)
-                .values(attempts=delivery.attempts + 1, next_at=next_at)
+                .values(attempts=delivery.attempts + counted, next_at=next_at)
             )
 
     def size(self) -> int:

@@ -26,6 +26,10 @@ from stream_ocr.service import Service
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Stream-OCR-Signature"
+# The outbox's address of the MQTT broker's alert topics (``live.mqtt.MqttLink.deliver``).
+MQTT_ALERTS = "mqtt:alerts"
+# How often alerts for a broker that is away are looked at again.
+BROKER_AWAY_PAUSE_S = 1.0
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -45,10 +49,12 @@ class WebhookConfig:
 class WebhookSender(Service):
     """Takes alerts (``send``, never blocking) and delivers them from the outbox."""
 
-    def __init__(self, config: WebhookConfig, outbox: MemoryOutbox | DatabaseOutbox) -> None:
+    def __init__(self, config: WebhookConfig, outbox: MemoryOutbox | DatabaseOutbox, mqtt: Any = None) -> None:
+        """``mqtt``: the broker link that deliveries to ``MQTT_ALERTS`` go through."""
         super().__init__("alerts:webhooks")
         self.config = config
         self.outbox = outbox
+        self.mqtt = mqtt
         self.delivered = 0
         self.failed_attempts = 0
         self.given_up = 0
@@ -88,7 +94,13 @@ class WebhookSender(Service):
             self._filed_urls = 0
 
     def _post(self, delivery: Delivery) -> str | None:
-        """POST one delivery; None when it was taken, else why not."""
+        """POST one delivery (or publish it, to the MQTT broker); None when it was taken, else why not."""
+        if delivery.url == MQTT_ALERTS:
+            return (
+                self.mqtt.deliver(delivery.body, delivery.id)
+                if self.mqtt is not None
+                else "no MQTT broker is configured"
+            )
         body = delivery.body.encode()
         request = urllib.request.Request(
             delivery.url,
@@ -113,6 +125,11 @@ class WebhookSender(Service):
         for delivery in self.outbox.due(time.time()):
             if self.stopping:
                 return
+            if delivery.url == MQTT_ALERTS and self.mqtt is not None and not self.mqtt.connected.is_set():
+                # The broker is away (its link says so once, and reconnects): the alert
+                # waits, bounded by the outbox, and no attempt is spent on it.
+                self.outbox.retry(delivery, time.time() + BROKER_AWAY_PAUSE_S, counted=False)
+                continue
             why = self._post(delivery)
             if why is None:
                 self.outbox.done(delivery)

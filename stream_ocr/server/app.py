@@ -74,6 +74,8 @@ class ServerApp:
     silent_sessions: CloseSilentSessions | None = None
     # What clients may send over Socket.IO, and what was dropped or closed (``inbound``).
     inbound: InboundGuard | None = None
+    # Text, status and alerts to an MQTT broker (``live.mqtt``), with --mqtt.
+    mqtt: Any = None
 
     def start(self) -> None:
         """Start capture, inference and the event pump (once)."""
@@ -90,7 +92,10 @@ class ServerApp:
             self.config.metrics_interval_s,
             self._stop,
             self.config.preview_sends_per_s,
+            self.mqtt.observe if self.mqtt is not None else None,
         )
+        if self.mqtt is not None:
+            self.mqtt.start()
         if self.silent_sessions is not None:
             self.silent_sessions.start(self._stop)
 
@@ -101,6 +106,8 @@ class ServerApp:
         self.hub.stop(SHUTDOWN_WAIT_S)
         if self.recorder is not None:
             self.recorder.close()
+        if self.mqtt is not None:
+            self.mqtt.close()
         if self.config.ray_address is not None:
             import ray
 
@@ -172,7 +179,14 @@ def create_app(
     # History, watchlist and webhooks (the watcher is there even with no rules: the API adds them).
     # Every outgoing event waits here: the streams', the jobs' and the watchlist's alerts.
     events = EventQueue(hub_config.event_queue_size)
-    recorder = open_recorder(config.history, config.watch, events.publish)
+    mqtt = None
+    if config.mqtt.url is not None:
+        from stream_ocr.live.mqtt import MqttLink
+
+        mqtt = MqttLink(config.mqtt, [s.name for s in sources or []])
+    recorder = open_recorder(config.history, config.watch, events.publish, mqtt)
+    if mqtt is not None:
+        mqtt.rules = [rule.name for rule in recorder.watcher.rules()]
     live_engine = SharedEngine(engine, shares, "live")
     cluster_streams = None
     if config.ray_address is None:
@@ -276,6 +290,7 @@ def create_app(
         recorder=recorder,
         silent_sessions=silent_sessions,
         inbound=inbound,
+        mqtt=mqtt,
     )
     app.extensions["stream_ocr"] = server
     return server

@@ -10,6 +10,7 @@ all, and how fast, is ``inbound``'s to check first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
@@ -17,6 +18,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room, le
 
 from stream_ocr.errors import BadInputError
 from stream_ocr.live.hub import BROWSER_PREFIX, StreamHub, room_of
+from stream_ocr.live.sinks import Event
 from stream_ocr.server.jobs import VideoJobs
 
 logger = logging.getLogger(__name__)
@@ -141,9 +143,15 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
 
 
 def pump_events(
-    socketio: SocketIO, hub: StreamHub, metrics_interval_s: float, stop: Any, preview_sends_per_s: float = 0.0
+    socketio: SocketIO,
+    hub: StreamHub,
+    metrics_interval_s: float,
+    stop: Any,
+    preview_sends_per_s: float = 0.0,
+    also: Callable[[Event], None] | None = None,
 ) -> None:
-    """The one background task that emits everything the core produced.
+    """The one background task that emits everything the core produced (and hands each
+    event to ``also``, the MQTT link, which must not block).
 
     It polls the hub's queue without blocking (a blocking get on a real OS queue would
     freeze eventlet's loop) and sleeps with ``socketio.sleep`` between rounds.
@@ -158,6 +166,8 @@ def pump_events(
         try:
             events = hub.drain()
             for event in events:
+                if also is not None and event.name != "frame":
+                    also(event)
                 if event.name == "frame" and event.room is not None and per_viewer:
                     emit_to_viewers_keeping_up(socketio, event, budget)
                 else:

@@ -14,7 +14,7 @@ with its crop. Every call returns at once: storing and webhooks run on their own
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from stream_ocr.alerts.outbox import DatabaseOutbox, MemoryOutbox
 from stream_ocr.alerts.records import AlertRow, RuleRecords, insert_alerts
 from stream_ocr.alerts.rules import load_rules_file, parse_cli_rule
 from stream_ocr.alerts.watcher import Watcher
-from stream_ocr.alerts.webhooks import WebhookConfig, WebhookSender
+from stream_ocr.alerts.webhooks import MQTT_ALERTS, WebhookConfig, WebhookSender
 from stream_ocr.config import HistoryConfig, WatchConfig
 from stream_ocr.history.database import engine_url
 from stream_ocr.history.store import TrackStore
@@ -101,9 +101,10 @@ def check_settings(history: HistoryConfig, watch: WatchConfig) -> None:
         load_rules_file(watch.rules_file)
 
 
-def open_recorder(history: HistoryConfig, watch: WatchConfig, publish: Publish) -> LiveRecorder:
+def open_recorder(history: HistoryConfig, watch: WatchConfig, publish: Publish, mqtt: Any = None) -> LiveRecorder:
     """The history writer and webhook sender the settings ask for, and the watcher (always
-    there: the API may add rules), which sends each alert to the browsers by ``publish``."""
+    there: the API may add rules), which sends each alert to the browsers by ``publish``
+    (and through the sender's outbox to ``mqtt``, a ``live.mqtt.MqttLink``, when given)."""
     writer = None
     if history.db_url is not None:
         store = TrackStore(history.db_url)
@@ -117,11 +118,12 @@ def open_recorder(history: HistoryConfig, watch: WatchConfig, publish: Publish) 
     sinks = []
     if writer is not None:
         sinks.append(lambda alert, payload: writer.record_row(alert))
-    if watch.webhooks:
+    if watch.webhooks or mqtt is not None:
         outbox = DatabaseOutbox(writer.store.engine) if writer is not None else MemoryOutbox()
         if writer is None:
-            logger.warning("webhook deliveries are kept in memory: without --no-history they would survive a restart")
-        sender = WebhookSender(WebhookConfig(watch.webhooks, watch.webhook_secret or ""), outbox)
+            logger.warning("alert deliveries are kept in memory: without --no-history they would survive a restart")
+        targets = (*watch.webhooks, *([MQTT_ALERTS] if mqtt is not None else []))
+        sender = WebhookSender(WebhookConfig(targets, watch.webhook_secret or ""), outbox, mqtt)
         sinks.append(lambda alert, payload: sender.send(payload))
     records = RuleRecords(writer.store.engine) if writer is not None else None
     watcher = Watcher(rules, publish, sinks, records, stored=writer is not None)

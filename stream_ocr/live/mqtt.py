@@ -1,0 +1,264 @@
+"""MQTT out: each configured stream's text and status, the alerts, and Home Assistant discovery.
+
+Owns the link to one MQTT broker (``MqttLink``, on paho-mqtt's own network thread, which
+reconnects by itself). Topics, under ``--mqtt-prefix`` (``stream-ocr``):
+
+* ``stream-ocr/available``: ``online`` once connected, ``offline`` as the broker's last
+  will when the process dies (retained);
+* ``stream-ocr/<stream>/text``: the lines on screen now, as JSON (``text``, ``lines`` with
+  text, confidence and box), published when the text changes, not on every frame (retained);
+* ``stream-ocr/<stream>/status``: ``live``, ``reconnecting``, ``ended``... (retained);
+* ``stream-ocr/alerts`` and ``stream-ocr/<stream>/alert``: each watchlist alert, the
+  webhook's JSON with its crop URL (the second with ``event_type`` for Home Assistant's
+  event entity). Alerts go through the webhooks' outbox (``alerts.webhooks``): with the
+  broker away they wait, bounded, and go out when it is back.
+
+With ``--mqtt-discovery``, retained configs under ``homeassistant/`` make each stream a
+device with a text sensor, a "text present" binary sensor and an event entity for alerts.
+Only configured streams (``--source``) are published: a visitor's camera or upload is theirs.
+Nothing here blocks a stream: publishing only queues (bounded) for paho's thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import ssl
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from stream_ocr import __version__
+from stream_ocr.live.sinks import Event, is_public
+from stream_ocr.realthreads import threading
+
+logger = logging.getLogger(__name__)
+
+# Messages paho holds for a broker that is away (text and status; alerts wait in the outbox).
+MAX_QUEUED = 1000
+ALERT_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class MqttTarget:
+    host: str
+    port: int
+    tls: bool
+
+
+def parse_mqtt_url(url: str) -> MqttTarget:
+    """``mqtt://host[:1883]`` or ``mqtts://host[:8883]``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise ValueError(f"--mqtt takes mqtt://HOST[:PORT] or mqtts://HOST[:PORT], got {url!r}")
+    tls = parts.scheme == "mqtts"
+    return MqttTarget(parts.hostname, parts.port or (8883 if tls else 1883), tls)
+
+
+def object_id(text: str) -> str:
+    """A name as Home Assistant's ids and MQTT topics take it: letters, digits, _ and -."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
+def text_payload(result: dict[str, Any]) -> dict[str, Any]:
+    """What ``<stream>/text`` holds for an ``ocr_result`` event: its lines and their text."""
+    lines = [
+        {"text": line.get("text", ""), "confidence": line.get("confidence"), "box": line.get("points")}
+        for line in result.get("lines", [])
+    ]
+    return {"text": "\n".join(line["text"] for line in lines), "lines": lines}
+
+
+class MqttLink:
+    """The broker link; ``observe`` (from the event pump) and ``deliver`` (from the outbox)."""
+
+    def __init__(self, config: Any, streams: list[str], rules: list[str] | None = None) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.config = config
+        self.prefix = config.prefix.rstrip("/")
+        self.streams = [s for s in streams if is_public(s)]
+        self.rules = list(rules or [])
+        target = parse_mqtt_url(config.url)
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=config.client_id or "", protocol=mqtt.MQTTv311
+        )
+        if config.user:
+            self.client.username_pw_set(config.user, config.password)
+        if target.tls:
+            self.client.tls_set(ca_certs=config.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        self.client.will_set(self.topic("available"), "offline", qos=1, retain=True)
+        self.client.max_queued_messages_set(MAX_QUEUED)
+        self.client.reconnect_delay_set(1, 30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self._last_text: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self.connected = threading.Event()
+        self.published = 0
+        self._target = target
+        # Alerts paho has taken but the broker has not acknowledged, by the outbox's key.
+        self._pending: dict[Any, list[Any]] = {}
+
+    def start(self) -> None:
+        """Connect in the background (paho's thread), and keep reconnecting."""
+        self.client.connect_async(self._target.host, self._target.port, keepalive=30)
+        self.client.loop_start()
+
+    def topic(self, *parts: str) -> str:
+        return "/".join([self.prefix, *parts])
+
+    # -- paho's thread ------------------------------------------------------------------
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if reason.is_failure:
+            logger.warning("MQTT broker refused the connection: %s", reason)
+            return
+        logger.info("MQTT: connected to %s", self.config.url)
+        client.publish(self.topic("available"), "online", qos=1, retain=True)
+        if self.config.discovery:
+            for name, payload in self.discovery_configs():
+                client.publish(name, json.dumps(payload), qos=1, retain=True)
+        self.connected.set()
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        self.connected.clear()
+        logger.warning("MQTT: disconnected from %s (%s); reconnecting", self.config.url, reason)
+
+    # -- the event pump -------------------------------------------------------------------
+    def observe(self, event: Event) -> None:
+        """Publish what a core event changes (never blocks: paho queues it)."""
+        payload = event.payload
+        stream_id = payload.get("stream_id")
+        if not isinstance(stream_id, str) or not is_public(stream_id):
+            return
+        if event.name == "ocr_result":
+            text = text_payload(payload)
+            key = text["text"]
+            with self._lock:
+                if self._last_text.get(stream_id) == key:
+                    return
+                self._last_text[stream_id] = key
+            self._publish(self.topic(object_id(stream_id), "text"), text, retain=True)
+        elif event.name == "stream_status":
+            status = {"status": payload.get("status"), "reason": payload.get("reason")}
+            self._publish(self.topic(object_id(stream_id), "status"), status, retain=True)
+
+    def _publish(self, topic: str, payload: dict[str, Any], retain: bool) -> None:
+        info = self.client.publish(topic, json.dumps(payload, separators=(",", ":")), qos=0, retain=retain)
+        if info.rc == 0:
+            self.published += 1
+
+    # -- the outbox's thread ----------------------------------------------------------------
+    def deliver(self, body: str, key: Any = None) -> str | None:
+        """Publish one alert (QoS 1) and wait for the broker's acknowledgement; None once it
+        is taken, else why not (the outbox tries again later, with the same ``key``). A
+        message paho has taken is never published twice: paho itself sends it again after a
+        reconnect, so a later try waits for that one."""
+        sent = self._pending.get(key) if key is not None else None
+        if sent is None:
+            if not self.connected.is_set():
+                return "the MQTT broker is not connected"
+            alert = json.loads(body)
+            stream = object_id(str(alert.get("stream_id", "")))
+            event = json.dumps({"event_type": self._event_type(alert), **alert})
+            sent = [
+                self.client.publish(self.topic("alerts"), body, qos=1),
+                self.client.publish(self.topic(stream, "alert"), event, qos=1),
+            ]
+            if key is not None:
+                self._pending[key] = sent
+        for info in sent:
+            if info.is_published():
+                continue
+            if not self.connected.is_set():
+                return "the MQTT broker is not connected"
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(ALERT_TIMEOUT_S)
+            if not info.is_published():
+                return "the MQTT broker did not acknowledge the alert in time"
+        self._pending.pop(key, None)
+        return None
+
+    def _event_type(self, alert: dict[str, Any]) -> str:
+        """The rule's name where Home Assistant was told of it at discovery, else "alert"."""
+        rule = object_id(str(alert.get("rule", "")))
+        return rule if rule in {object_id(r) for r in self.rules} else "alert"
+
+    # -- Home Assistant ---------------------------------------------------------------------
+    def discovery_configs(self) -> list[tuple[str, dict[str, Any]]]:
+        """(topic, config) of each Home Assistant entity: per stream, a text sensor, a
+        binary sensor "text present" and an event entity for its alerts."""
+        base = self.config.discovery_prefix.rstrip("/")
+        origin = {"name": "stream-ocr", "sw_version": __version__, "support_url": "https://github.com/stream-ocr"}
+        out = []
+        for stream in self.streams:
+            sid = object_id(stream)
+            node = f"stream_ocr_{sid}"
+            device = {
+                "identifiers": [node],
+                "name": f"stream-ocr {stream}",
+                "manufacturer": "stream-ocr",
+                "model": "live text reader",
+                "sw_version": __version__,
+            }
+            common = {
+                "availability_topic": self.topic("available"),
+                "payload_available": "online",
+                "payload_not_available": "offline",
+                "device": device,
+                "origin": origin,
+            }
+            text_topic = self.topic(sid, "text")
+            out.append(
+                (
+                    f"{base}/sensor/{node}/text/config",
+                    {
+                        **common,
+                        "name": "Text",
+                        "unique_id": f"{node}_text",
+                        "state_topic": text_topic,
+                        "value_template": "{{ value_json.text[:255] }}",
+                        "json_attributes_topic": text_topic,
+                        "icon": "mdi:text-recognition",
+                    },
+                )
+            )
+            out.append(
+                (
+                    f"{base}/binary_sensor/{node}/text_present/config",
+                    {
+                        **common,
+                        "name": "Text present",
+                        "unique_id": f"{node}_text_present",
+                        "state_topic": text_topic,
+                        "value_template": "{{ 'ON' if value_json.text else 'OFF' }}",
+                        "payload_on": "ON",
+                        "payload_off": "OFF",
+                    },
+                )
+            )
+            out.append(
+                (
+                    f"{base}/event/{node}/alert/config",
+                    {
+                        **common,
+                        "name": "Alert",
+                        "unique_id": f"{node}_alert",
+                        "state_topic": self.topic(sid, "alert"),
+                        # One event type per rule given at start; rules added later fire "alert".
+                        "event_types": ["alert", *(object_id(r) for r in self.rules)],
+                    },
+                )
+            )
+        return out
+
+    def close(self) -> None:
+        """Say ``offline`` (retained) and disconnect, waiting briefly for it to go out."""
+        if self.connected.is_set():
+            info = self.client.publish(self.topic("available"), "offline", qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(2.0)
+        self.client.disconnect()
+        self.client.loop_stop()
