@@ -101,6 +101,7 @@ class MqttLink:
         self._target = target
         # Alerts paho has taken but the broker has not acknowledged, by the outbox's key.
         self._pending: dict[Any, list[Any]] = {}
+        self._closing = False
 
     def start(self) -> None:
         """Connect in the background (paho's thread), and keep reconnecting."""
@@ -124,6 +125,8 @@ class MqttLink:
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         self.connected.clear()
+        if self._closing:
+            return
         logger.warning("MQTT: disconnected from %s (%s); reconnecting", self.config.url, reason)
 
     # -- the event pump -------------------------------------------------------------------
@@ -256,6 +259,7 @@ class MqttLink:
 
     def close(self) -> None:
         """Say ``offline`` (retained) and disconnect, waiting briefly for it to go out."""
+        self._closing = True
         if self.connected.is_set():
             info = self.client.publish(self.topic("available"), "offline", qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
