@@ -370,6 +370,9 @@ class MqttConfig:
         False, flag="--mqtt-discovery", help="publish Home Assistant discovery configs: each stream becomes a device"
     )
     discovery_prefix: str = setting("homeassistant", flag="--mqtt-discovery-prefix", help="Home Assistant's prefix")
+    snapshots: bool = setting(
+        False, flag="--mqtt-snapshots", help="also publish a JPEG of the frame each alert fired on (<stream>/frame)"
+    )
 
     def __post_init__(self) -> None:
         if self.url is not None and not self.url.startswith(("mqtt://", "mqtts://")):

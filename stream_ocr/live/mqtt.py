@@ -8,6 +8,8 @@ reconnects by itself). Topics, under ``--mqtt-prefix`` (``stream-ocr``):
 * ``stream-ocr/<stream>/text``: the lines on screen now, as JSON (``text``, ``lines`` with
   text, confidence and box), published when the text changes, not on every frame (retained);
 * ``stream-ocr/<stream>/status``: ``live``, ``reconnecting``, ``ended``... (retained);
+* ``stream-ocr/<stream>/frame``: with ``--mqtt-snapshots``, a JPEG of the frame the last
+  alert fired on (retained);
 * ``stream-ocr/alerts`` and ``stream-ocr/<stream>/alert``: each watchlist alert, the
   webhook's JSON with its crop URL (the second with ``event_type`` for Home Assistant's
   event entity). Alerts go through the webhooks' outbox (``alerts.webhooks``): with the
@@ -147,6 +149,17 @@ class MqttLink:
         elif event.name == "stream_status":
             status = {"status": payload.get("status"), "reason": payload.get("reason")}
             self._publish(self.topic(object_id(stream_id), "status"), status, retain=True)
+
+    def snapshot(self, stream_id: str, image: Any) -> None:
+        """The frame an alert fired on, as a JPEG on ``<stream>/frame`` (retained), as Frigate
+        publishes its snapshots. Called on the stream's inference thread; only queues."""
+        import cv2
+
+        if not is_public(stream_id):
+            return
+        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        if ok:
+            self.client.publish(self.topic(object_id(stream_id), "frame"), jpeg.tobytes(), qos=0, retain=True)
 
     def _publish(self, topic: str, payload: dict[str, Any], retain: bool) -> None:
         info = self.client.publish(topic, json.dumps(payload, separators=(",", ":")), qos=0, retain=retain)

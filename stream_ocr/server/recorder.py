@@ -14,6 +14,7 @@ with its crop. Every call returns at once: storing and webhooks run on their own
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from stream_ocr.history.store import TrackStore
 from stream_ocr.history.video_tracks import video_rows
 from stream_ocr.history.writer import HistoryWriter
 from stream_ocr.live.sinks import Publish
+from stream_ocr.realthreads import threading
 from stream_ocr.step.frame_step import StepResult
 from stream_ocr.tracking.tracker import Track
 from stream_ocr.video.crops import BestCrops
@@ -48,6 +50,16 @@ class LiveRecorder:
         self.sender = sender
         # Crops are kept only where they can be stored.
         self.crops = BestCrops() if writer is not None else None
+        # Told of the frame each alert fired on (MQTT snapshots); the frame being checked,
+        # per inference thread.
+        self.on_alert_frame: Callable[[str, np.ndarray], None] | None = None
+        self._checking = threading.local()
+        watcher.on_alert.append(self._alert_frame)
+
+    def _alert_frame(self, alert: AlertRow, payload: dict) -> None:
+        frame = getattr(self._checking, "frame", None)
+        if self.on_alert_frame is not None and frame is not None and frame[0] == alert.stream_id:
+            self.on_alert_frame(alert.stream_id, frame[1])
 
     def on_read(self, stream_id: str, image: np.ndarray, step: StepResult) -> None:
         """A frame of ``stream_id`` was read: ``step.lines`` carry track ids and fused texts."""
@@ -59,7 +71,11 @@ class LiveRecorder:
             def crop_of(track_id: int) -> bytes | None:
                 return crops.get(stream_id, track_id) if crops is not None else None
 
-            self.watcher.check(stream_id, step.lines, step.time, crop_of)
+            self._checking.frame = (stream_id, image)
+            try:
+                self.watcher.check(stream_id, step.lines, step.time, crop_of)
+            finally:
+                self._checking.frame = None
 
     def on_track_end(self, stream_id: str, track: Track) -> None:
         crop = self.crops.pop(stream_id, track.track_id) if self.crops is not None else None
@@ -127,4 +143,7 @@ def open_recorder(history: HistoryConfig, watch: WatchConfig, publish: Publish, 
         sinks.append(lambda alert, payload: sender.send(payload))
     records = RuleRecords(writer.store.engine) if writer is not None else None
     watcher = Watcher(rules, publish, sinks, records, stored=writer is not None)
-    return LiveRecorder(watcher, writer, sender)
+    recorder = LiveRecorder(watcher, writer, sender)
+    if mqtt is not None and mqtt.config.snapshots:
+        recorder.on_alert_frame = mqtt.snapshot
+    return recorder

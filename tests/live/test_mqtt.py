@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from stream_ocr.alerts.outbox import MemoryOutbox
@@ -79,12 +81,19 @@ class Subscriber:
         import paho.mqtt.client as mqtt
 
         self.messages: list[tuple[str, str, bool]] = []
+        self.frames: list[bytes] = []  # the JPEGs of <stream>/frame
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=name, clean_session=not name)
         self.client.on_connect = lambda c, *_: c.subscribe("#", qos=1)
-        self.client.on_message = lambda c, u, m: self.messages.append((m.topic, m.payload.decode(), bool(m.retain)))
+        self.client.on_message = self._keep
         self.client.reconnect_delay_set(1, 2)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
+
+    def _keep(self, client, userdata, message) -> None:
+        if message.topic.endswith("/frame"):
+            self.frames.append(message.payload)
+        else:
+            self.messages.append((message.topic, message.payload.decode(), bool(message.retain)))
 
     def on(self, topic: str) -> list[str]:
         return [text for t, text, _ in self.messages if t == topic]
@@ -105,7 +114,7 @@ def test_the_served_sample_publishes_text_availability_discovery_and_alerts(mqtt
     listener = Subscriber(mqtt_broker.port)
     server = ServerProcess(
         "--source", f"sample={SAMPLES / 'signs.mp4'}", "--loop",
-        "--mqtt", mqtt_broker.url, "--mqtt-discovery", "--watch", "coffee=FRESH COFFEE",
+        "--mqtt", mqtt_broker.url, "--mqtt-discovery", "--mqtt-snapshots", "--watch", "coffee=FRESH COFFEE",
     )  # fmt: skip
     try:
         server.wait_ready()
@@ -125,6 +134,10 @@ def test_the_served_sample_publishes_text_availability_discovery_and_alerts(mqtt
         assert wait_for(lambda: listener.on("stream-ocr/sample/alert"), 30, 0.2)
         event = json.loads(listener.on("stream-ocr/sample/alert")[0])
         assert event["event_type"] == "coffee" and event["id"] == alert["id"]
+        # The frame the alert fired on, as a JPEG of the stream's size.
+        assert wait_for(lambda: listener.frames, 30, 0.2)
+        frame = cv2.imdecode(np.frombuffer(listener.frames[0], np.uint8), cv2.IMREAD_COLOR)
+        assert frame is not None and frame.shape[:2] == (540, 960)
         # Home Assistant discovery: a device per stream, each entity with its unique id,
         # availability and origin.
         configs = {t: json.loads(p) for t, p, _ in listener.messages if t.startswith("homeassistant/")}
