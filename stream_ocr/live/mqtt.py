@@ -26,13 +26,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import ssl
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from stream_ocr import __version__
+from stream_ocr.live.home_assistant import discovery_configs, object_id
 from stream_ocr.live.sinks import Event, is_public
 from stream_ocr.realthreads import threading
 
@@ -57,11 +56,6 @@ def parse_mqtt_url(url: str) -> MqttTarget:
         raise ValueError(f"--mqtt takes mqtt://HOST[:PORT] or mqtts://HOST[:PORT], got {url!r}")
     tls = parts.scheme == "mqtts"
     return MqttTarget(parts.hostname, parts.port or (8883 if tls else 1883), tls)
-
-
-def object_id(text: str) -> str:
-    """A name as Home Assistant's ids and MQTT topics take it: letters, digits, _ and -."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
 
 def text_payload(result: dict[str, Any]) -> dict[str, Any]:
@@ -204,71 +198,7 @@ class MqttLink:
 
     # -- Home Assistant ---------------------------------------------------------------------
     def discovery_configs(self) -> list[tuple[str, dict[str, Any]]]:
-        """(topic, config) of each Home Assistant entity: per stream, a text sensor, a
-        binary sensor "text present" and an event entity for its alerts."""
-        base = self.config.discovery_prefix.rstrip("/")
-        origin = {"name": "stream-ocr", "sw_version": __version__, "support_url": "https://github.com/stream-ocr"}
-        out = []
-        for stream in self.streams:
-            sid = object_id(stream)
-            node = f"stream_ocr_{sid}"
-            device = {
-                "identifiers": [node],
-                "name": f"stream-ocr {stream}",
-                "manufacturer": "stream-ocr",
-                "model": "live text reader",
-                "sw_version": __version__,
-            }
-            common = {
-                "availability_topic": self.topic("available"),
-                "payload_available": "online",
-                "payload_not_available": "offline",
-                "device": device,
-                "origin": origin,
-            }
-            text_topic = self.topic(sid, "text")
-            out.append(
-                (
-                    f"{base}/sensor/{node}/text/config",
-                    {
-                        **common,
-                        "name": "Text",
-                        "unique_id": f"{node}_text",
-                        "state_topic": text_topic,
-                        "value_template": "{{ value_json.text[:255] }}",
-                        "json_attributes_topic": text_topic,
-                        "icon": "mdi:text-recognition",
-                    },
-                )
-            )
-            out.append(
-                (
-                    f"{base}/binary_sensor/{node}/text_present/config",
-                    {
-                        **common,
-                        "name": "Text present",
-                        "unique_id": f"{node}_text_present",
-                        "state_topic": text_topic,
-                        "value_template": "{{ 'ON' if value_json.text else 'OFF' }}",
-                        "payload_on": "ON",
-                        "payload_off": "OFF",
-                    },
-                )
-            )
-            out.append(
-                (
-                    f"{base}/event/{node}/alert/config",
-                    {
-                        **common,
-                        "name": "Alert",
-                        "unique_id": f"{node}_alert",
-                        "state_topic": self.topic(sid, "alert"),
-                        # One event type per rule given at start; rules added later fire "alert".
-                        "event_types": ["alert", *(object_id(r) for r in self.rules)],
-                    },
-                )
-            )
-        return out
+        return discovery_configs(self.config.discovery_prefix, self.prefix, self.streams, self.rules)
 
     def close(self) -> None:
         """Say ``offline`` (retained) and disconnect, waiting briefly for it to go out."""

@@ -18,6 +18,7 @@ import pytest
 from stream_ocr.alerts.outbox import MemoryOutbox
 from stream_ocr.alerts.webhooks import MQTT_ALERTS, WebhookConfig, WebhookSender
 from stream_ocr.config import MqttConfig
+from stream_ocr.live.home_assistant import discovery_configs
 from stream_ocr.live.mqtt import MqttLink, parse_mqtt_url
 
 from ..conftest import SAMPLES
@@ -107,6 +108,17 @@ def test_a_bad_broker_address_is_refused_clearly():
     with pytest.raises(ValueError, match="mqtt://"):
         parse_mqtt_url("http://broker:1883")
     assert parse_mqtt_url("mqtts://broker").port == 8883
+
+
+def test_discovery_configs_name_every_entity_once_with_safe_ids():
+    configs = dict(discovery_configs("homeassistant/", "stream-ocr", ["front door", "gate"], ["plate no."]))
+    assert len(configs) == 6
+    assert "homeassistant/sensor/stream_ocr_front_door/text/config" in configs
+    ids = [c["unique_id"] for c in configs.values()]
+    assert len(set(ids)) == len(ids)
+    assert all(c["availability_topic"] == "stream-ocr/available" for c in configs.values())
+    event = configs["homeassistant/event/stream_ocr_gate/alert/config"]
+    assert event["state_topic"] == "stream-ocr/gate/alert" and event["event_types"] == ["alert", "plate_no_"]
 
 
 @pytest.mark.slow
