@@ -349,6 +349,11 @@ def read_video(
     if job.max_duration_s is not None:
         end = job.max_duration_s if end is None else min(end, job.max_duration_s)
     was = resume.load(out, path, job.work(), engine) if job.resume else None
+    if job.resume:
+        if was is None:
+            logger.warning("%s holds no checkpoint to resume from: reading %s from the start", out, path.name)
+        else:
+            logger.info("resuming %s from frame %d (the checkpoint in %s)", path.name, was.next_frame, out)
     if not job.resume and (out / resume.FILE_NAME).exists():
         logger.warning("%s holds a killed job's checkpoint: starting again (--resume goes on from it)", out)
     checkpoints = job.checkpoint_s > 0 and not job.annotate and not keep_crops
