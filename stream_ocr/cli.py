@@ -321,9 +321,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     engines = sub.add_parser("engines", parents=[common], help="list the engines and whether their weights are present")
     engines.set_defaults(func=cmd_engines)
+
+    openapi = sub.add_parser(
+        "openapi", help="print the HTTP API's OpenAPI 3.1 description (what GET /openapi.json serves), loading no model"
+    )
+    openapi.add_argument("--out", type=Path, help="write it to this file instead")
+    openapi.set_defaults(func=cmd_openapi)
     for name, command in (("image", image), ("video", video), ("serve", serve), ("engines", engines)):
         _add_settings_groups(command, name)
     return parser
+
+
+def cmd_openapi(args: argparse.Namespace, given: dict[str, Any]) -> int:
+    from stream_ocr.server.openapi import describe_routes
+
+    text = json.dumps(describe_routes(), indent=1, ensure_ascii=False) + "\n"
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -340,7 +357,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     give_logging_real_locks()
     try:
-        return int(args.func(args, given_settings(args, read_config_file(args.config))) or 0)
+        # A command with settings takes them from the command line, environment and --config.
+        given = given_settings(args, read_config_file(args.config)) if args.command in COMMAND_CONFIGS else {}
+        return int(args.func(args, given) or 0)
     except StreamOCRError as e:
         print(f"stream-ocr: {e}", file=sys.stderr)
         return 2

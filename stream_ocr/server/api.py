@@ -81,9 +81,32 @@ def _check_read_size(data: bytes) -> None:
         raise InputTooLargeError(f"request body is over the limit of {limit:,} bytes")
 
 
-@api.post("/api/")
 @api.post("/api")
+@api.post("/api/")
 def ocr_json():
+    """Read a still image sent as JSON (the original app's contract).
+
+    The image is a base64 data URL in ``image``; the ``data:`` prefix is optional.
+    ``/api`` is the same route without the slash.
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/ImageRequest'}
+      responses:
+        '200':
+          description: the words and lines found
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/OcrResult'}
+        '400': {$ref: '#/components/responses/BadInput'}
+        '413': {$ref: '#/components/responses/TooLarge'}
+        '415': {$ref: '#/components/responses/WrongType'}
+        '429': {$ref: '#/components/responses/TooMany'}
+        '503': {$ref: '#/components/responses/Busy'}
+    """
     _check_size()
     if not request.is_json:
         return error('send JSON with Content-Type: application/json, as {"image": "data:image/jpeg;base64,..."}', 415)
@@ -96,6 +119,26 @@ def ocr_json():
 
 @api.post("/api/ocr")
 def ocr_upload():
+    """Read a still image sent as a multipart upload (field ``image``).
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {$ref: '#/components/schemas/ImageUpload'}
+      responses:
+        '200':
+          description: the words and lines found
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/OcrResult'}
+        '400': {$ref: '#/components/responses/BadInput'}
+        '413': {$ref: '#/components/responses/TooLarge'}
+        '415': {$ref: '#/components/responses/WrongType'}
+        '429': {$ref: '#/components/responses/TooMany'}
+        '503': {$ref: '#/components/responses/Busy'}
+    """
     _check_size()
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         return error('send multipart/form-data with the image in a field named "image"', 415)
@@ -107,6 +150,27 @@ def ocr_upload():
 
 @api.post("/api/videos")
 def video_upload():
+    """Upload a video to read (multipart, field ``video``); answers the job, queued.
+
+    Follow it with ``GET /api/videos/{job_id}`` or the Socket.IO event ``watch_job``.
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {$ref: '#/components/schemas/VideoUpload'}
+      responses:
+        '202':
+          description: the job, queued
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/VideoJob'}
+        '400': {$ref: '#/components/responses/BadInput'}
+        '413': {$ref: '#/components/responses/TooLarge'}
+        '415': {$ref: '#/components/responses/WrongType'}
+        '429': {$ref: '#/components/responses/TooMany'}
+    """
     _check_size()
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         return error('send multipart/form-data with the video in a field named "video"', 415)
@@ -119,8 +183,15 @@ def video_upload():
 
 @api.delete("/api/videos/<job_id>")
 def video_delete(job_id: str):
-    """Its owner (whoever holds its id) removes a job: the video, its results, its tracks
-    and crops in the history. A running job is stopped first."""
+    """Remove a video job: the video, its results, its tracks and crops in the history.
+
+    Its owner is whoever holds its id. A running job is stopped first.
+    ---
+    delete:
+      responses:
+        '204': {description: removed}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     if not _state().jobs.delete(job_id):
         return error(f"no such video job: {job_id}", 404)
     return "", 204
@@ -128,6 +199,17 @@ def video_delete(job_id: str):
 
 @api.get("/api/videos/<job_id>")
 def video_status(job_id: str):
+    """A video job's state and progress.
+    ---
+    get:
+      responses:
+        '200':
+          description: the job
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/VideoJob'}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     state = _state().jobs.get(job_id)
     if state is None:
         return error(f"no such video job: {job_id}", 404)
@@ -145,6 +227,23 @@ OUTPUT_TYPES = {
 
 @api.get("/api/videos/<job_id>/files/<name>")
 def video_file(job_id: str, name: str):
+    """One of a finished job's results: SRT, WebVTT, JSON, JSON lines or the annotated MP4.
+
+    Its name is one of the job's ``files``; ``?download=1`` asks for it as an attachment.
+    ---
+    get:
+      parameters:
+        - {name: download, in: query, required: false, schema: {type: string, enum: ['1']}}
+      responses:
+        '200':
+          description: the file
+          content:
+            text/plain: {schema: {type: string}}
+            text/vtt: {schema: {type: string}}
+            application/json: {schema: {type: object}}
+            video/mp4: {schema: {type: string, contentMediaType: video/mp4}}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     path = _state().jobs.file_path(job_id, name)
     if path is None or not path.is_file():
         return error(f"no file {name!r} for job {job_id}", 404)
@@ -158,6 +257,17 @@ def video_file(job_id: str, name: str):
 
 @api.get("/api/videos/<job_id>/input")
 def video_input(job_id: str):
+    """The uploaded video, served as the container type its bytes showed (ranges allowed).
+    ---
+    get:
+      responses:
+        '200':
+          description: the video
+          content:
+            video/*: {schema: {type: string, contentMediaType: video/*}}
+        '206': {description: part of the video (a Range request)}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     state = _state().jobs.get(job_id)
     if state is None or not state.video_path.is_file():
         return error(f"no such video job: {job_id}", 404)
@@ -167,7 +277,21 @@ def video_input(job_id: str):
 
 @api.get("/healthz")
 def healthz():
-    """200 while inference serves; 503 when its thread died or one frame has taken past the stall limit."""
+    """Health: 200 while inference serves; 503 when its thread died or one frame has taken past the stall limit.
+    ---
+    get:
+      responses:
+        '200':
+          description: serving
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Health'}
+        '503':
+          description: inference has stopped or stalled
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Health'}
+    """
     state = _state()
     health = state.hub.health(state.config.inference_stall_s)
     body = {
@@ -188,11 +312,30 @@ def healthz():
 
 @api.get("/metrics")
 def metrics():
+    """Prometheus metrics: streams, inference, engine shares, connections and the history.
+    ---
+    get:
+      responses:
+        '200':
+          description: the Prometheus text format
+          content:
+            text/plain: {schema: {type: string}}
+    """
     return Response(generate_latest(_state().registry), mimetype=CONTENT_TYPE_LATEST)
 
 
 @api.get("/api/streams")
 def streams():
+    """The configured streams and their status.
+    ---
+    get:
+      responses:
+        '200':
+          description: the streams
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Streams'}
+    """
     return jsonify({"streams": _state().hub.configured_streams()})
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, send_from_directory
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
@@ -28,6 +28,7 @@ from stream_ocr.server.events import pump_events, register_events
 from stream_ocr.server.history_api import history_api
 from stream_ocr.server.inbound import InboundGuard
 from stream_ocr.server.jobs import VideoJobs
+from stream_ocr.server.pages import WEB_DIR, pages
 from stream_ocr.server.prometheus import ConnectionsCollector, HubCollector, RecorderCollector, SharesCollector
 from stream_ocr.server.recorder import LiveRecorder, open_recorder
 from stream_ocr.server.websocket import limit_websocket_messages
@@ -218,18 +219,12 @@ def create_app(
         from stream_ocr.server.prometheus import ClusterCollector
 
         registry.register(ClusterCollector(cluster_streams))
+    app.config[WEB_DIR] = web_dir
+    app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(history_api)
     security.install(app)
     _limit_rates(app, config)
-
-    @app.get("/")
-    def index():
-        return send_from_directory(web_dir, "index.html")
-
-    @app.get("/static/<path:name>")
-    def static_files(name: str):
-        return send_from_directory(web_dir, name)
 
     socketio = SocketIO(
         app,

@@ -10,6 +10,7 @@ all, and how fast, is ``inbound``'s to check first.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -70,7 +71,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
         watching.setdefault(sid, set()).add(stream_id)
         hub.add_viewer(stream_id)
         status, reason = hub.status_of(stream_id)
-        emit("stream_status", {"stream_id": stream_id, "status": status, "reason": reason})
+        emit("stream_status", {"stream_id": stream_id, "status": status, "reason": reason, "time": time.time()})
 
     @socketio.on("leave")
     def on_leave(data: Any = None, *_: Any):
@@ -98,7 +99,7 @@ def register_events(socketio: SocketIO, hub: StreamHub, jobs: VideoJobs, max_per
         join_room(room_of(stream_id))
         watching.setdefault(sid, set()).add(stream_id)
         cameras.add(sid)
-        emit("stream_status", {"stream_id": stream_id, "status": "live", "reason": "your camera"})
+        emit("stream_status", {"stream_id": stream_id, "status": "live", "reason": "your camera", "time": time.time()})
 
     @socketio.on("camera_frame")
     def on_camera_frame(data: Any = None, *_: Any):

@@ -129,8 +129,30 @@ def _crop_url_valid(track_id: int) -> bool:
 
 @history_api.get("/api/search")
 def search():
-    """Stored tracks whose text matches ``q``, OCR errors forgiven: configured streams', and
-    the asking visitor's own (``_visible_to``)."""
+    """Search the history: stored tracks whose text matches ``q``, OCR errors forgiven.
+
+    Configured streams' tracks, and the asking visitor's own: ``job=ID`` (repeatable) for
+    its video jobs, ``stream=cam-...`` for its camera (``_visible_to``). Crop URLs are
+    signed for the asking visitor and expire.
+    ---
+    get:
+      parameters:
+        - {name: q, in: query, required: false, schema: {type: string}, description: the text to find}
+        - {name: stream, in: query, required: false, schema: {type: string}}
+        - {name: job, in: query, required: false, schema: {type: array, items: {type: string}}, style: form, explode: true}
+        - {name: since, in: query, required: false, schema: {type: string, format: date-time}}
+        - {name: until, in: query, required: false, schema: {type: string, format: date-time}}
+        - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 500, default: 50}}
+      responses:
+        '200':
+          description: the matches, best first
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/SearchResults'}
+        '400': {$ref: '#/components/responses/BadInput'}
+        '404': {$ref: '#/components/responses/NotFound'}
+        '503': {$ref: '#/components/responses/Busy'}
+    """
     writer = _writer()
     if writer is None:
         return jsonify({"error": NO_HISTORY}), 404
@@ -153,6 +175,19 @@ def search():
 
 @history_api.get("/api/tracks/<int:track_id>/crop.jpg")
 def track_crop(track_id: int):
+    """A stored track's best read, as a small JPEG, through the signed URL a search gave.
+    ---
+    get:
+      parameters:
+        - {name: e, in: query, required: true, schema: {type: integer}, description: when the URL expires (epoch s)}
+        - {name: k, in: query, required: true, schema: {type: string}, description: the URL's signature}
+      responses:
+        '200':
+          description: the crop
+          content:
+            image/jpeg: {schema: {type: string, contentMediaType: image/jpeg}}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     writer = _writer()
     if writer is None:
         return jsonify({"error": NO_HISTORY}), 404
@@ -167,7 +202,20 @@ def track_crop(track_id: int):
 
 @history_api.get("/api/alerts")
 def alerts():
-    """The newest alerts: stored ones with ``--db``, else those of this run."""
+    """The newest alerts: stored ones with a history, else those of this run.
+    ---
+    get:
+      parameters:
+        - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
+      responses:
+        '200':
+          description: the alerts, newest first
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Alerts'}
+        '400': {$ref: '#/components/responses/BadInput'}
+        '503': {$ref: '#/components/responses/Busy'}
+    """
     limit = _limit(100, 1000)
     writer = _writer()
     admin = _is_admin()
@@ -180,6 +228,16 @@ def alerts():
 
 @history_api.get("/api/alerts/<alert_id>/crop.jpg")
 def alert_crop_jpg(alert_id: str):
+    """The crop an alert fired on, as a JPEG.
+    ---
+    get:
+      responses:
+        '200':
+          description: the crop
+          content:
+            image/jpeg: {schema: {type: string, contentMediaType: image/jpeg}}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     writer = _writer()
     if writer is None:
         return jsonify({"error": NO_HISTORY}), 404
@@ -188,6 +246,16 @@ def alert_crop_jpg(alert_id: str):
 
 @history_api.get("/api/watchlist")
 def watchlist():
+    """The watchlist's rules, with why one was disabled.
+    ---
+    get:
+      responses:
+        '200':
+          description: the rules
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/WatchRules'}
+    """
     return jsonify({"rules": _server().recorder.watcher.describe()})
 
 
@@ -222,7 +290,27 @@ def _may_change_the_watchlist():
 
 @history_api.post("/api/watchlist")
 def add_rule():
-    """Add or replace a rule: ``{"name", "pattern", "regex"?, "max_errors"?, "streams"?}``."""
+    """Add or replace a watchlist rule.
+
+    From this machine, or anywhere with ``--admin-token`` as a bearer token.
+    ---
+    post:
+      security: [{}, {admin: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/WatchRuleIn'}
+      responses:
+        '201':
+          description: the rule as stored
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/WatchRule'}
+        '400': {$ref: '#/components/responses/BadInput'}
+        '401': {description: an admin token is set and was not given, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+        '403': {description: not from this machine and no admin token is set, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+    """
     refusal = _may_change_the_watchlist()
     if refusal is not None:
         return refusal
@@ -238,6 +326,16 @@ def add_rule():
 
 @history_api.delete("/api/watchlist/<name>")
 def remove_rule(name: str):
+    """Remove a watchlist rule added through the API.
+    ---
+    delete:
+      security: [{}, {admin: []}]
+      responses:
+        '204': {description: removed}
+        '401': {description: an admin token is set and was not given, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+        '403': {description: not from this machine and no admin token is set, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+        '404': {$ref: '#/components/responses/NotFound'}
+    """
     refusal = _may_change_the_watchlist()
     if refusal is not None:
         return refusal
