@@ -35,6 +35,12 @@ HEIGHT = 64
 # part of a frame's time.
 WIDTH_BUCKETS = (64, 128, 192, 256, 384, 512, 768, 1024, 1536)
 MAX_WIDTH = WIDTH_BUCKETS[-1]
+# At most this many columns (batch x width) in one batch: the runtime keeps buffers as
+# large as the largest batch it has run, so without a cap a long film's RSS grew each time
+# a rarer, larger batch came (up to 32 whole lines 1536 px wide: +848 MB in
+# benchmarks/shapes_memory.py). The engine runs one batch this large at load
+# (``reserve``), so that its memory is taken at the start.
+MAX_BATCH_COLUMNS = 4096
 # Each box is read with these margins (times its height) and the more confident read kept.
 MARGINS = (0.05, 0.1)
 # A read this confident is kept without trying other margins or orientations.
@@ -406,17 +412,37 @@ class EnglishG2Recognizer:
         """Read grey crops of height 64 (any widths); returns (text, confidence) per crop."""
         return [decode(probs) for probs in self.class_scores(crops)]
 
+    def _batches(self, order: list[int], widths: list[int]) -> list[tuple[list[int], int]]:
+        """``order``'s crops (sorted by ``widths``) in batches of a power-of-two size, each
+        with its bucketed width, none over ``MAX_BATCH_COLUMNS`` columns."""
+        out = []
+        start = 0
+        for size in chunk_sizes(len(order), self.batch_size):
+            chunk, chunk_widths = order[start : start + size], widths[start : start + size]
+            start += size
+            width = bucket(max(chunk_widths), WIDTH_BUCKETS)
+            most = max(1, MAX_BATCH_COLUMNS // width)
+            if size <= most:
+                out.append((chunk, width))
+                continue
+            at = 0
+            for part in chunk_sizes(size, 1 << (most.bit_length() - 1)):
+                out.append((chunk[at : at + part], bucket(max(chunk_widths[at : at + part]), WIDTH_BUCKETS)))
+                at += part
+        return out
+
+    def reserve(self) -> None:
+        """Run the largest batch the engine will ever run (``MAX_BATCH_COLUMNS``), so that the
+        runtime's buffers are as large now as they will get."""
+        self.class_probs(np.zeros((min(self.batch_size, MAX_BATCH_COLUMNS // 128), HEIGHT, 128, 1), np.uint8))
+
     def class_scores(self, crops: list[np.ndarray]) -> list[np.ndarray]:
         """Each grey crop's (time step, class) probabilities, over its own width only."""
         out: list[np.ndarray] = [np.zeros((1, NUM_CLASSES), np.float32)] * len(crops)
         # Similar widths go together, so that little of each batch is padding.
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1])
-        start = 0
-        for size in chunk_sizes(len(order), self.batch_size):
-            chunk = order[start : start + size]
-            start += size
-            width = bucket(max(crops[i].shape[1] for i in chunk), WIDTH_BUCKETS)
-            batch = np.empty((size, HEIGHT, width, 1), dtype=np.uint8)
+        for chunk, width in self._batches(order, [crops[i].shape[1] for i in order]):
+            batch = np.empty((len(chunk), HEIGHT, width, 1), dtype=np.uint8)
             for row, i in enumerate(chunk):
                 crop = crops[i]
                 batch[row, :, : crop.shape[1], 0] = crop

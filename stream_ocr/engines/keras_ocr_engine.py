@@ -102,6 +102,7 @@ class KerasOCREngine(Engine):
         self.line_reader: LineReader | None = None
         if config.recognizer == "english_g2":
             self.recognizer = EnglishG2Recognizer.load(config)
+            self.recognizer.reserve()
             if config.line_reads == "on":  # "auto" is made "on" by a --subtitles job
                 lexicon = correct_line if config.lexicon and "en" in config.language_list else None
                 self.line_reader = LineReader(self.recognizer, correct=lexicon)

@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 # Messages paho holds for a broker that is away (text and status; alerts wait in the outbox).
 MAX_QUEUED = 1000
 ALERT_TIMEOUT_S = 5.0
+# Alerts paho has taken and the broker has not acknowledged, kept to be waited for rather
+# than sent twice: as many as the outbox holds (``alerts.outbox``, 10,000).
+MAX_PENDING = 10_000
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,9 @@ class MqttLink:
             ]
             if key is not None:
                 self._pending[key] = sent
+                # Bounded as the outbox is: an alert it dropped or gave up on is not kept here.
+                while len(self._pending) > MAX_PENDING:
+                    del self._pending[next(iter(self._pending))]
         for info in sent:
             if info.is_published():
                 continue

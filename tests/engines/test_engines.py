@@ -192,6 +192,34 @@ def test_recognizer_batches_are_few_shapes_with_no_blank_rows(count, batch_size,
     assert chunk_sizes(count, batch_size) == sizes
 
 
+def test_no_recognizer_batch_is_wider_than_the_cap_and_every_crop_is_read_once():
+    """Whole subtitle lines are up to 1536 px wide: 32 of them in one batch would make the
+    runtime keep buffers for 32 x 1536 columns for the rest of the process."""
+    import numpy as np
+
+    from stream_ocr.engines.english_g2 import MAX_BATCH_COLUMNS, NUM_CLASSES, EnglishG2Recognizer
+
+    batches = []
+
+    def class_probs(batch):
+        batches.append(batch.shape)
+        # Each row's pixel value comes back in every time step, to check the order.
+        return np.repeat(batch[:, 0, : batch.shape[2] // 4, 0, None].astype(np.float32), NUM_CLASSES, axis=2)
+
+    recognizer = EnglishG2Recognizer(class_probs, batch_size=32)
+    rng = np.random.default_rng(0)
+    widths = [int(w) for w in rng.integers(20, 1537, 70)] + [1536] * 20  # crops are cut at most 1536 wide
+    crops = [np.full((64, w), i % 250, np.uint8) for i, w in enumerate(widths)]
+    scores = recognizer.class_scores(crops)
+    assert all(n * w <= MAX_BATCH_COLUMNS for n, _, w, _ in batches), batches
+    assert sum(n for n, *_ in batches) == len(crops)
+    for i, (crop, probs) in enumerate(zip(crops, scores)):
+        assert probs.shape[0] == max(1, crop.shape[1] // 4)
+        assert float(probs[0, 0]) == i % 250
+    recognizer.reserve()
+    assert batches[-1][0] * batches[-1][2] == MAX_BATCH_COLUMNS
+
+
 def test_crop_widths_go_to_the_smallest_bucket_that_holds_them():
     from stream_ocr.engines.english_g2 import WIDTH_BUCKETS, bucket
 
