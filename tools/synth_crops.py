@@ -8,8 +8,16 @@ noise, glare, low resolution). Each crop is cut with the engine's own ``crop_box
 rendered scene, so it looks like what the engine will see. Nothing here is saved: crops
 are made while training, from a seed.
 
-Needs Debian's fonts-dejavu fonts-liberation fonts-noto-core fonts-urw-base35
-fonts-freefont-ttf and wamerican (``/usr/share/dict/words``).
+Whole subtitle lines (``Renderer.line_sample``) are cut as ``engines/line_reads.py`` cuts
+them: the detector's box round the line's words (often without a leading dash, a lone "I"
+or the closing marks, as CRAFT boxes them), widened by line heights at both ends. Their
+text is real films' subtitle lines where ``--subs`` gives them (*Primer* and *Downfall*;
+never the report film's *Life Is Beautiful*, nor *Rushmore*), else made up.
+
+Needs Debian's fonts-dejavu fonts-liberation fonts-urw-base35 fonts-freefont-ttf
+fonts-roboto fonts-lato fonts-cantarell fonts-inter and wamerican
+(``/usr/share/dict/words``). The report film's fonts (Noto Sans, Nimbus Sans, Open Sans)
+are never used.
 
     python tools/synth_crops.py --show 24 --out /tmp/synth.png   # a sheet to look at
 """
@@ -17,6 +25,7 @@ fonts-freefont-ttf and wamerican (``/usr/share/dict/words``).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +38,18 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from stream_ocr.engines.english_g2 import CHARACTERS, crop_box  # noqa: E402
+from stream_ocr.engines.line_reads import LineReadConfig, line_crop, widened  # noqa: E402
+
+_LINE = LineReadConfig()
+LINE_WIDENING = (_LINE.before, _LINE.after, _LINE.vertical)
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"))
 WORDS_FILE = Path("/usr/share/dict/words")
 # Symbol, dingbat and non-Latin fonts cannot draw the alphabet.
 NOT_LATIN = ("Symbol", "D050000L", "Z003", "Noto Sans Symbols", "NotoSansSymbols", "NotoSansMath", "NotoMusic")
-LATIN_NOTO = ("NotoSans-", "NotoSerif-", "NotoSansMono-", "NotoSansDisplay-", "NotoSerifDisplay-")
+# The report film's fonts (``benchmarks/make_films.py``): never trained on, so that its
+# figures are for type the recogniser has not seen.
+HELD_OUT_FONTS = ("noto", "nimbussans", "opensans")
 
 CONTRACTIONS = [
     "I'm",
@@ -114,7 +129,12 @@ INNER_PUNCT = (
     "50/50",
 )
 SUBTITLE_LEAD = ("", "", "", "- ", "...", '"')
+# Subtitle files whose lines may be trained on (paths inside dmclough/subtitle-starter-code).
+SUBTITLE_SOURCES = ("subtitles/primer-en.js", "subtitles/downfall.js")
+LINE_END_MARKS = set(".,!?;:'\"…")
 SUBTITLE_END = ("", ".", ".", ",", "?", "!", "...", "?!", '."')
+# Font files that are not the sans faces subtitles are set in.
+SERIF_OR_MONO = ("Serif", "Mono", "Roman", "C059", "P052", "Bookman", "Z003")
 CURLY = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
 SAFE = set(CHARACTERS)
 
@@ -125,13 +145,15 @@ def find_fonts() -> list[Path]:
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() not in (".ttf", ".otf") or any(n in path.name for n in NOT_LATIN):
                 continue
-            if "noto" in str(path).lower() and not path.name.startswith(LATIN_NOTO):
+            if any(n in path.name.lower().replace("-", "") for n in HELD_OUT_FONTS) or "noto" in str(path).lower():
+                continue
+            if "wqy" in str(path).lower() or "Math" in path.name:
                 continue
             fonts.append(path)
     if len(fonts) < 20:
         raise SystemExit(
-            "too few fonts: apt-get install fonts-dejavu fonts-liberation fonts-noto-core fonts-urw-base35 "
-            "fonts-freefont-ttf"
+            "too few fonts: apt-get install fonts-dejavu fonts-liberation fonts-urw-base35 fonts-freefont-ttf "
+            "fonts-roboto fonts-lato fonts-cantarell fonts-inter"
         )
     return fonts
 
@@ -149,6 +171,7 @@ class TextMaker:
 
     words: list[str]
     rng: np.random.Generator
+    subtitle_lines: tuple[str, ...] = ()
 
     def word(self) -> str:
         return self.words[int(self.rng.integers(len(self.words)))]
@@ -188,6 +211,40 @@ class TextMaker:
         text = SUBTITLE_LEAD[int(self.rng.integers(len(SUBTITLE_LEAD)))] + " ".join(parts)
         return text + SUBTITLE_END[int(self.rng.integers(len(SUBTITLE_END)))]
 
+    def subtitle_line(self) -> str:
+        """One line as a subtitle shows it: a real film's, or made up with the glyphs that
+        are lost most (a lone "I", "a" or "A", a dialogue dash, closing marks)."""
+        rng = self.rng
+        if self.subtitle_lines and rng.random() < 0.6:
+            return self.subtitle_lines[int(rng.integers(len(self.subtitle_lines)))]
+        words = []
+        for _ in range(int(rng.integers(2, 8))):
+            r = rng.random()
+            if r < 0.1:
+                words.append("I")
+            elif r < 0.15:
+                words.append("a")
+            elif r < 0.35:
+                words.append(CONTRACTIONS[int(rng.integers(len(CONTRACTIONS)))])
+            elif r < 0.42:
+                words.append(self.word().capitalize())
+            else:
+                words.append(self.word().lower())
+            if rng.random() < 0.08:
+                words[-1] += ","
+        if rng.random() < 0.2:
+            words.insert(0, "I" if rng.random() < 0.7 else "A")
+        words[0] = words[0][:1].upper() + words[0][1:]
+        text = " ".join(words) + SUBTITLE_END[int(rng.integers(len(SUBTITLE_END)))]
+        r = rng.random()
+        if r < 0.25:
+            text = "- " + text
+        elif r < 0.3:
+            text = "-" + text
+        elif r < 0.35:
+            text = "..." + text
+        return text
+
     def text(self, style: str) -> str:
         r = self.rng.random()
         if style == "subtitle":
@@ -226,11 +283,14 @@ class Renderer:
     STYLES = ("subtitle", "screen", "display", "scene")
     WEIGHTS = (0.3, 0.25, 0.25, 0.2)
 
-    def __init__(self, seed: int, backgrounds: list[np.ndarray] | None = None) -> None:
+    def __init__(
+        self, seed: int, backgrounds: list[np.ndarray] | None = None, subtitle_lines: tuple[str, ...] = ()
+    ) -> None:
         self.rng = np.random.default_rng(seed)
         self.fonts = find_fonts()
         self.bold = [f for f in self.fonts if any(k in f.name for k in ("Bold", "Black", "Demi", "Heavy"))]
-        self.texts = TextMaker(load_words(), self.rng)
+        self.sans = [f for f in self.fonts if not any(k in f.name for k in SERIF_OR_MONO)]
+        self.texts = TextMaker(load_words(), self.rng, subtitle_lines)
         self.backgrounds = backgrounds or []
         self._font_cache: dict[tuple[Path, int], ImageFont.FreeTypeFont] = {}
 
@@ -314,11 +374,11 @@ class Renderer:
         bgr = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
         return bgr, box, label_of(text)
 
-    def damage(self, image: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def damage(self, image: np.ndarray, box: np.ndarray, jitter: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
         rng = self.rng
         h, w = image.shape[:2]
         if rng.random() < 0.6:  # perspective and rotation
-            jitter = min(h, w) * 0.12
+            jitter = min(h, w) * jitter
             src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
             dst = src + rng.uniform(-jitter, jitter, (4, 2)).astype(np.float32)
             m = cv2.getPerspectiveTransform(src, dst)
@@ -352,6 +412,60 @@ class Renderer:
             img = cv2.imdecode(data, cv2.IMREAD_COLOR)
         return img, box
 
+    def line_sample(self) -> tuple[np.ndarray, str]:
+        """One subtitle line cut as ``line_reads`` cuts it, 64 px high, and its label."""
+        rng = self.rng
+        text = self.texts.subtitle_line()
+        shown = curl(text, rng)
+        fonts = self.sans if rng.random() < 0.85 else self.fonts
+        font = self.font(fonts[int(rng.integers(len(fonts)))], int(rng.integers(22, 64)))
+        stroke = int(rng.integers(1, max(2, font.size // 10) + 1)) if rng.random() < 0.8 else 0
+        advances = [font.getlength(c) for c in shown]
+        ascent, descent = font.getmetrics()
+        height = ascent + descent + 2 * stroke
+        pad_x, pad_y = int(height * rng.uniform(1.8, 3.0)), int(height * rng.uniform(0.5, 1.0))
+        w, h = int(sum(advances)) + 2 * stroke + 2 * pad_x, height + 2 * pad_y
+        img = self.background(w, h, "subtitle")
+        draw = ImageDraw.Draw(img)
+        fill = (255, 255, 255) if rng.random() < 0.7 else (255, 235, 60)
+        if stroke == 0 or rng.random() < 0.2:  # a box behind the line, as many players draw
+            grey = tuple(int(v) for v in rng.integers(0, 50, 3))
+            draw.rectangle(
+                [pad_x - height // 4, pad_y - height // 6, w - pad_x + height // 4, h - pad_y + height // 6], fill=grey
+            )
+        if rng.random() < 0.3:  # drop shadow
+            draw.text(
+                (pad_x + max(1, font.size // 15), pad_y + max(1, font.size // 15)), shown, font=font, fill=(0, 0, 0)
+            )
+        starts = np.concatenate([[0.0], np.cumsum(advances)]) + pad_x + stroke
+        draw.text(
+            (pad_x + stroke, pad_y + stroke), shown, font=font, fill=fill, stroke_width=stroke, stroke_fill=(0, 0, 0)
+        )
+        # The detector's box: often without a leading dash or lone "I", or the closing marks.
+        i0, i1 = 0, len(shown)
+        lead = re.match(r"(-\s?|\.\.\.)?(I\s|A\s)?", shown)
+        if lead and lead.group(1) and rng.random() < 0.7:
+            i0 = lead.end(1)
+        if lead and lead.group(2) and rng.random() < 0.5:
+            i0 = lead.end(2)
+        while i1 > i0 + 1 and shown[i1 - 1] in LINE_END_MARKS and rng.random() < 0.8:
+            i1 -= 1
+        _, ink_top, _, ink_bottom = font.getbbox(shown, stroke_width=stroke)
+        top, bottom = pad_y + stroke + ink_top - stroke, pad_y + stroke + ink_bottom
+        x0, x1 = float(starts[i0]), float(starts[i1])
+        box = np.array([[x0, top], [x1, top], [x1, bottom], [x0, bottom]], np.float32)
+        bgr = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+        if rng.random() < 0.25:  # italic, as libass slants a face that has none
+            shear = rng.uniform(0.15, 0.25)
+            m = np.float32([[1, -shear, shear * h], [0, 1, 0]])
+            bgr = cv2.warpAffine(bgr, m, (w, h), borderMode=cv2.BORDER_REFLECT)
+            box = (box @ m[:, :2].T + m[:, 2]).astype(np.float32)
+        bgr, box = self.damage(bgr, box, jitter=0.02)
+        hgt = float(np.linalg.norm(box[3] - box[0]))
+        box = box + rng.uniform(-0.08, 0.08, box.shape).astype(np.float32) * hgt
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        return line_crop(gray, widened(box, *LINE_WIDENING)), label_of(text)
+
     def sample(self, margin: float) -> tuple[np.ndarray, str]:
         """One grey crop, 64 px high, and its label."""
         style = self.STYLES[int(self.rng.choice(len(self.STYLES), p=self.WEIGHTS))]
@@ -364,18 +478,38 @@ class Renderer:
         return crop_box(gray, box.astype(np.float32), margin), label
 
 
+def read_subtitle_lines(subs: Path | None) -> tuple[str, ...]:
+    """The lines of ``SUBTITLE_SOURCES`` in a checkout of dmclough/subtitle-starter-code, in
+    the recogniser's characters (curly quotes made straight); none without ``subs``."""
+    if subs is None:
+        return ()
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_films import parse_js
+
+    out = []
+    for source in SUBTITLE_SOURCES:
+        for _, _, lines in parse_js((subs / source).read_text(encoding="utf-8")):
+            for line in lines:
+                line = label_of(line)
+                if line.strip() and all(c in SAFE for c in line):
+                    out.append(line)
+    return tuple(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("/tmp/synth.png"))
+    parser.add_argument("--lines", action="store_true", help="whole subtitle lines, as line reads cut them")
+    parser.add_argument("--subs", type=Path, help="a checkout of dmclough/subtitle-starter-code")
     args = parser.parse_args()
-    renderer = Renderer(args.seed)
+    renderer = Renderer(args.seed, subtitle_lines=read_subtitle_lines(args.subs))
     rows = []
     for _ in range(args.show):
-        crop, label = renderer.sample(0.05)
-        tile = np.full((84, 640), 255, np.uint8)
-        tile[:64, : min(640, crop.shape[1])] = crop[:, :640]
+        crop, label = renderer.line_sample() if args.lines else renderer.sample(0.05)
+        tile = np.full((84, 1024), 255, np.uint8)
+        tile[:64, : min(1024, crop.shape[1])] = crop[:, :1024]
         cv2.putText(tile, label, (4, 80), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 0, 1)
         rows.append(tile)
     cv2.imwrite(str(args.out), np.vstack(rows))
