@@ -11,7 +11,8 @@ included, over film time) and the peak RSS of the process.
     python benchmarks/film.py ~/films/tune.mp4 [~/films/report.mp4] [--engines keras-ocr rapidocr]
         [--wrong 40] [--end 120] [--baseline /tmp/before] [--json out.json]
 
-``--wrong N`` prints the first N lines that were not exact (truth, then the closest read).
+``--wrong N`` prints the first N lines that were not exact (truth, then the closest read),
+and the first N phantom cues (their start and text).
 ``--baseline DIR`` also runs another checkout's default engine (a ``git worktree`` of the
 commit before a change) on the same films, in the same run.
 """
@@ -101,13 +102,15 @@ def main() -> int:
                 wall, rss = run(film, engine, out, extra, tree)
                 srt = parse_srt((out / f"{film.stem}.srt").read_text(encoding="utf-8"))
                 scores = score_subtitles(srt, cues).to_dict()
-                wrong = scores.pop("wrong")
+                wrong, phantoms = scores.pop("wrong"), scores.pop("phantoms")
                 row = {"film": film.stem, "engine": label, **scores, "rtf": round(wall / duration, 3)}
                 row["peak_rss_mb"] = round(rss)
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
                 for t, r in wrong[: args.wrong]:
                     print(f"  {t!r:60} -> {r!r}", file=sys.stderr)
+                for start, text in phantoms[: args.wrong]:
+                    print(f"  phantom cue at {start:7.2f} s: {text!r}", file=sys.stderr)
     columns = [
         ("exact lines", "exact_lines"),
         ("exact cues", "exact_cues"),

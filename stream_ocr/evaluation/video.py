@@ -154,10 +154,12 @@ class SubtitleScores:
     split_cues: int  # truth cues whose lines came out in more than one output cue
     timing_error_s: float  # median |start| and |end| error of the exact or found cues
     wrong: tuple[tuple[str, str], ...]  # (truth line, the closest read) for each line not exact
+    phantoms: tuple[tuple[float, str], ...] = ()  # (start, text) of each phantom cue
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
         out["wrong"] = [list(pair) for pair in self.wrong]
+        out["phantoms"] = [[round(start, 3), text] for start, text in self.phantoms]
         return out
 
 
@@ -191,15 +193,16 @@ def score_subtitles(output: list[tuple[float, float, str]], truth_cues: list[dic
         if matched:
             s, e, _ = output[matched[0]]
             timing += [abs(s - cue["start"]), abs(output[matched[-1]][1] - cue["end"])]
-    phantoms = sum(
-        not any(
+    phantoms = [
+        (s, text)
+        for s, e, text in output
+        if not any(
             _overlaps(s, e, cue["start"], cue["end"])
             and min(cer(line, part) for part in [*text.split("\n"), text]) <= FALSE_CUE_CER
             for cue in truth_cues
             for line in cue["lines"]
         )
-        for s, e, text in output
-    )
+    ]
     n_lines = max(1, len(cers))
     timing.sort()
     return SubtitleScores(
@@ -210,8 +213,9 @@ def score_subtitles(output: list[tuple[float, float, str]], truth_cues: list[dic
         lines_found=found / n_lines,
         cer=sum(cers) / n_lines,
         output_cues=len(output),
-        phantom_cues=phantoms,
+        phantom_cues=len(phantoms),
         split_cues=split,
         timing_error_s=timing[len(timing) // 2] if timing else 0.0,
         wrong=tuple(wrong),
+        phantoms=tuple(phantoms),
     )

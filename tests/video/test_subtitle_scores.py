@@ -31,7 +31,7 @@ def test_runs_of_spaces_fold_and_a_split_cue_and_a_phantom_are_counted():
     assert scores.exact_lines == 1.0
     assert scores.exact_cues == 0.5
     assert scores.split_cues == 1
-    assert scores.phantom_cues == 1
+    assert scores.phantom_cues == 1 and scores.phantoms == ((4.5, "ooo"),)
     assert scores.timing_error_s == 0.0
 
 
