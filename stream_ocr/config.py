@@ -237,6 +237,26 @@ class InboundLimits:
         help="bytes a second read from all websockets of one client address (a camera sends about 0.5 MB/s; "
         "one message of --max-image-bytes may come at once)",
     )
+    # Server-wide, against an attacker with many addresses (each with its own budget above):
+    # events of all clients together (past it events are dropped, each counted against its
+    # connection as its own drops are), bytes read from all websockets together, and new
+    # Engine.IO sessions a second (past it a new session is refused with 503 at once).
+    events_per_s_total: float = setting(
+        1000.0,
+        flag="--ws-events-per-second-total",
+        help="Socket.IO events a second all clients together may send (twice that at once)",
+    )
+    bytes_per_s_total: float = setting(
+        32 * 1024 * 1024,
+        flag="--ws-bytes-per-second-total",
+        help="bytes a second read from all websockets together",
+    )
+    sessions_per_s: float = setting(
+        20.0,
+        flag="--ws-sessions-per-second",
+        help="new Socket.IO sessions a second from all addresses together (five times that at once); "
+        "past it a new one gets 503 at once",
+    )
     # A camera frame is one attachment; an event may announce no more.
     max_attachments: int = 1
     # A connection that has this many events dropped within ``flood_window_s`` is closed.
@@ -244,7 +264,8 @@ class InboundLimits:
     flood_window_s: float = 10.0
 
     def __post_init__(self) -> None:
-        if min(self.events_per_s, self.events_per_s_per_address, self.bytes_per_s_per_address) <= 0:
+        rates = (self.events_per_s, self.events_per_s_per_address, self.bytes_per_s_per_address)
+        if min(*rates, self.events_per_s_total, self.bytes_per_s_total, self.sessions_per_s) <= 0:
             raise BadInputError("the Socket.IO event and byte rates must be positive")
         if self.max_attachments < 1 or self.flood_drops < 1 or self.flood_window_s <= 0:
             raise BadInputError("max_attachments and flood_drops must be at least 1, flood_window_s positive")

@@ -239,7 +239,12 @@ def create_app(
         # do no blocking work: camera frames go into a slot as bytes).
         async_handlers=False,
     )
-    limit_websocket_messages(socketio, config.image_limits.max_bytes + 1024, config.inbound.bytes_per_s_per_address)
+    limit_websocket_messages(
+        socketio,
+        config.image_limits.max_bytes + 1024,
+        config.inbound.bytes_per_s_per_address,
+        config.inbound.bytes_per_s_total,
+    )
     # What a client may send, checked per packet before any handler runs.
     inbound = InboundGuard(socketio, config.inbound, config.image_limits.max_bytes + 1024)
     # Engine.IO requests never take the threads the page, the API and /healthz need.
@@ -248,6 +253,7 @@ def create_app(
         config.max_connections_per_address,
         engineio_slots(config),
         shut_out=inbound.shut_out_for,
+        sessions_per_s=config.inbound.sessions_per_s,
     )
     app.wsgi_app = slots
     # Outermost, so that Socket.IO's routes are behind it too.

@@ -4,8 +4,9 @@ Owns two limits that the Socket.IO ``connect`` handler cannot give, because it r
 once a client has sent Socket.IO's CONNECT:
 
 * ``EngineIOSlots``, WSGI middleware around every ``/socket.io/`` request: at most
-  ``per_address`` open at once from one client address and ``total`` in all; past either
-  it answers 503 at once. In the threading mode a websocket holds one of gunicorn's
+  ``per_address`` open at once from one client address and ``total`` in all, and at most
+  ``sessions_per_s`` new sessions a second from all addresses together (an attacker with
+  many addresses pays for each new one); past any it answers 503 at once. In the threading mode a websocket holds one of gunicorn's
   threads for as long as it is open (and a long poll for up to its ping interval), so
   ``total`` is kept below the thread pool: the page, the API, ``/healthz`` and ``/metrics``
   always find a thread, however many websockets are open.
@@ -24,6 +25,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_socketio import SocketIO
+
+from stream_ocr.server.inbound import Bucket
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +48,13 @@ class EngineIOSlots:
         path: str = "/socket.io",
         *,
         shut_out: Callable[[str], float] | None = None,
+        sessions_per_s: float | None = None,
     ) -> None:
         """``shut_out(address)``: how many seconds more that address is refused (one whose
-        connections were closed for attacking), 0 if none."""
+        connections were closed for attacking), 0 if none. ``sessions_per_s``: new Engine.IO
+        sessions a second from all addresses together (five times that at once)."""
         self.app = app
+        self.sessions = Bucket(sessions_per_s, 5 * sessions_per_s) if sessions_per_s else None
         self.shut_out = shut_out
         self.per_address = per_address
         self.total = total
@@ -69,6 +75,11 @@ class EngineIOSlots:
             return self._refuse(
                 start_response, "your address is shut out after an attack", wait_s, "429 Too Many Requests"
             )
+        new_session = "sid=" not in environ.get("QUERY_STRING", "")
+        if new_session and self.sessions is not None and not self.sessions.take():
+            with self._lock:
+                self.refused += 1
+            return self._refuse(start_response, "the server takes no more new connections this second", 1.0)
         with self._lock:
             full = self.open_total >= self.total
             if full or self.open[address] >= self.per_address:
@@ -167,7 +178,13 @@ class CloseSilentSessions:
                     self._opened.pop(eio_sid, None)
                     self.closed += 1
                     logger.info("closed an Engine.IO session that sent no CONNECT in %.0f s", self.timeout_s)
+                    # Not waiting for its writer to send the close: one slow socket must not
+                    # hold up the sweep of all the others (under a loaded suite, closing
+                    # 56 sessions one after another, each waiting, overran the time-out).
+                    sock = server.eio.sockets.pop(eio_sid, None)
+                    if sock is None:
+                        continue  # gone meanwhile
                     try:
-                        server.eio.disconnect(eio_sid)
+                        sock.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
                     except Exception as e:  # noqa: BLE001  (gone meanwhile)
                         logger.debug("closing a silent session: %s", e)

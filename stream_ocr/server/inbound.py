@@ -3,8 +3,9 @@
 Owns the inbound side of Socket.IO. Each Engine.IO message is looked at as it arrives, in
 the connection's own thread, before python-socketio decodes it or starts a handler for it:
 
-* a rate per connection and per client address (token buckets); an event over it is
-  dropped and counted, and a connection that keeps flooding is closed;
+* a rate per connection, per client address and for all clients together (token
+  buckets); an event over any is dropped and counted against its connection, and a
+  connection that keeps flooding is closed;
 * an event may carry at most ``max_attachments`` binary attachments (a camera frame is
   one), so a header that declares millions cannot make the server hold what follows;
 * a packet that is not Socket.IO (garbage, an attachment nobody announced, a header that
@@ -102,6 +103,8 @@ class InboundGuard:
         self._lock = threading.Lock()
         self._connections: dict[str, _Connection] = {}
         self._addresses: dict[str, Bucket] = {}
+        # All clients together: an attacker with many addresses has a budget at each.
+        self._everyone = Bucket(limits.events_per_s_total, 2 * limits.events_per_s_total)
         # Addresses whose connections were closed for attacking: until when they are shut
         # out, and how many times (each time twice as long, up to ``MAX_SHUT_OUT_S``).
         self._shut_out: dict[str, tuple[float, int]] = {}
@@ -160,7 +163,7 @@ class InboundGuard:
             address = self._addresses.setdefault(
                 conn.address, Bucket(self.limits.events_per_s_per_address, 2 * self.limits.events_per_s_per_address)
             )
-            if conn.bucket.take() and address.take():
+            if conn.bucket.take() and address.take() and self._everyone.take():
                 return PASS
             return self._dropped(eio_sid, conn)
 

@@ -141,7 +141,7 @@ def test_a_job_that_fails_drops_its_input_at_once_and_keeps_its_reason(tmp_path)
 # -- the real server process ------------------------------------------------------------
 
 
-def post_video(url: str, source_address: str, filename: str = "clip.mp4") -> tuple[int, dict]:
+def post_video(url: str, source_address: str, filename: str = "clip.mp4", data: bytes = VIDEO) -> tuple[int, dict]:
     """A multipart upload from ``source_address`` (any 127.x.y.z reaches the loopback server)."""
     import http.client
     from urllib.parse import urlparse
@@ -152,7 +152,7 @@ def post_video(url: str, source_address: str, filename: str = "clip.mp4") -> tup
             f'--{boundary}\r\nContent-Disposition: form-data; name="video"; filename="{filename}"\r\n'
             "Content-Type: video/mp4\r\n\r\n"
         ).encode()
-        + VIDEO
+        + data
         + f"\r\n--{boundary}--\r\n".encode()
     )
     parsed = urlparse(url)
@@ -226,3 +226,91 @@ def test_deleting_a_running_job_stops_it_and_its_files_go_when_it_has(tmp_path):
         assert engine.reads <= reads + 1  # it was stopped, not read to its end
     finally:
         app.stop()
+
+
+def get_from(url: str, source_address: str) -> tuple[int, str, bytes]:
+    """GET ``url`` from ``source_address``: status, media type, body."""
+    import http.client
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60, source_address=(source_address, 0))
+    try:
+        conn.request("GET", parsed.path + (f"?{parsed.query}" if parsed.query else ""))
+        res = conn.getresponse()
+        return res.status, res.getheader("Content-Type", ""), res.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow  # a real server process, the real engine
+def test_the_real_server_expires_crop_urls_ties_them_to_their_visitor_and_measures_a_video_by_its_container(
+    tmp_path,
+):
+    """Issue 35's small findings against the real process: a signed crop URL works for the
+    visitor it was given to, not for another address, and not once it has expired; a
+    video of two frames that claims 12,800 fps (so frames over frame rate make it last a
+    moment) is refused for the 27.8 hours its container says it lasts."""
+    import shutil
+    import subprocess
+    from urllib.parse import urljoin
+
+    from ..serverproc import ServerProcess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.fail("ffmpeg is missing: bash scripts/test.sh installs it")
+    long_video = tmp_path / "long.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=64x64:r=25", "-frames:v", "2"]
+        + ["-vf", "setpts=N*100000/TB", "-fps_mode", "passthrough", "-c:v", "libx264", str(long_video)],
+        check=True,
+        timeout=60,
+    )
+    proc = ServerProcess(
+        "--source",
+        f"slides={SAMPLES / 'slides.mp4'}",
+        "--loop",
+        "--crop-url-seconds",
+        "6",
+        "--max-video-seconds",
+        "3600",
+        data_dir=tmp_path / "data",
+    )
+    try:
+        proc.wait_ready(timeout=300)
+        # The live stream's history: a search gives a crop URL signed for 127.0.0.1.
+        deadline = time.monotonic() + 180
+        crop_url = None
+        while crop_url is None:
+            assert time.monotonic() < deadline, "no track of 'Budget' with a crop in the history"
+            status, _, body = get_from(f"{proc.url}/api/search?q=Budget&limit=5", "127.0.0.1")
+            assert status == 200, body
+            crop_url = next((h["crop_url"] for h in json.loads(body)["results"] if h["crop_url"]), None)
+            if crop_url is None:
+                time.sleep(2)  # searches share the still-image rate limit
+        given_at = time.monotonic()
+        crop_url = urljoin(proc.url, crop_url)
+        status, media_type, body = get_from(crop_url, "127.0.0.1")
+        assert (status, media_type) == (200, "image/jpeg") and body[:2] == b"\xff\xd8"
+        # Another visitor cannot use it.
+        status, _, body = get_from(crop_url, "127.0.0.2")
+        assert status == 404, body
+        # The owner cannot either, once it has expired (6 s, and the second it was made in).
+        time.sleep(max(0.0, given_at + 8.0 - time.monotonic()))
+        status, _, body = get_from(crop_url, "127.0.0.1")
+        assert status == 404 and b"expired" in body, body
+
+        status, job = post_video(proc.url, "127.0.0.3", "long.mp4", long_video.read_bytes())
+        assert status == 202, job
+        deadline = time.monotonic() + 60
+        while True:
+            status, _, body = get_from(f"{proc.url}/api/videos/{job['job_id']}", "127.0.0.3")
+            state = json.loads(body)
+            if state["state"] not in ("queued", "running"):
+                break
+            assert time.monotonic() < deadline, state
+            time.sleep(0.2)
+        assert state["state"] == "error" and "lasts 100,000 s, over the limit of 3,600 s" in state["error"], state
+        assert state["done"] == 0, state  # not one frame was read
+    finally:
+        assert proc.stop(timeout=60) == 0, proc.log()[-3000:]
