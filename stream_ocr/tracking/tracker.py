@@ -46,6 +46,12 @@ class TrackerConfig:
     # A new text whose box and an old track's last box cover this share of each other
     # has taken the old one's place: the old track ends at once.
     supersede_cover: float = 0.5
+    # A read that holds only some of a track's words, inside its box, is a piece of that
+    # line (a word of it hidden by glare or a hand), and a track that was such a piece of
+    # a new line is folded into it. Subtitles are never hidden in part, and a shorter line
+    # in the place of a longer one is the next subtitle ("- Yeah, that's next." then
+    # "- Yeah."): ``--subtitles`` turns this off.
+    fragments: bool = True
     identity: IdentityConfig = field(default_factory=IdentityConfig)
 
     def __post_init__(self) -> None:
@@ -267,7 +273,7 @@ class Tracker:
         """The active track of which ``det`` is a fragment: its words, inside its box."""
         box = bbox(det.points)
         for track in self.active:
-            if not track.boxes or not is_fragment(det.text, track.text):
+            if not self.config.fragments or not track.boxes or not is_fragment(det.text, track.text):
                 continue
             if intersection(box, track.expected_box(t, self.camera)) >= 0.7 * area(box):
                 return track
@@ -288,7 +294,7 @@ class Tracker:
             inter = intersection(box, old)
             cover = self.config.supersede_cover
             same_place = inter >= cover * area(box) and inter >= cover * area(old)
-            if inter >= 0.7 * area(old) and is_fragment(track.text, det.text):
+            if self.config.fragments and inter >= 0.7 * area(old) and is_fragment(track.text, det.text):
                 new.first_time = min(new.first_time, track.first_time)
             elif not same_place or text_relation(track, det, self.config) != DIFFERENT:
                 continue

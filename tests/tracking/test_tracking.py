@@ -174,6 +174,29 @@ def test_a_line_first_seen_in_part_takes_over_its_fragment():
     assert track.text == "WATCH YOUR STEP" and track.first_time == 0.0
 
 
+def test_a_subtitle_that_is_the_start_of_the_last_one_is_a_new_track_with_fragments_off():
+    """Two subtitles in one place, the second the first's opening words (the tune film's
+    "- Yeah, that's next." then "- Yeah."): in a scene a shorter read is the line with a
+    word hidden; as subtitles it is the next line, and neither text may be lost."""
+    lines = ["- Yeah, that's next."] * 4 + ["- Yeah."] * 4
+
+    def run(config):
+        tracker = Tracker(config)
+        for i, text in enumerate(lines):
+            w = 14 * len(text)
+            tracker.update([det(640 - w // 2, 660, text, 0.99, w=w, h=30)], i * 0.25)
+        return [(t.text, t.first_time) for t in tracker.finish()]
+
+    assert run(TrackerConfig(fragments=False)) == [("- Yeah, that's next.", 0.0), ("- Yeah.", 1.0)]
+    # In a scene (the default), the shorter read is a piece of the line, which stays.
+    assert run(TrackerConfig()) == [("- Yeah, that's next.", 0.0)]
+    # And a line first seen with a word missing is not folded into the whole with them off.
+    tracker = Tracker(TrackerConfig(fragments=False))
+    tracker.update([det(100, 100, "WATCH", w=150, h=40)], 0.0)
+    tracker.update([det(100, 100, "WATCH YOUR STEP", w=420, h=40)], 0.5)
+    assert [t.text for t in tracker.finish()] == ["WATCH", "WATCH YOUR STEP"]
+
+
 def test_two_captions_one_sample_each_in_one_place_are_two_cues_and_a_block_is_one():
     from stream_ocr.video.exporters import cues
 
