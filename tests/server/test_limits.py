@@ -310,21 +310,26 @@ def test_an_uploaded_video_over_the_pixel_or_duration_limit_is_refused_unread(tm
         app.stop()
 
 
-def test_a_video_that_claims_a_frame_rate_of_thousands_is_measured_by_its_container(tmp_path):
-    """Two frames 27.8 hours apart, claiming 12,800 fps: frames over frame rate make them
-    last a moment; the container's own end says 100,000 s, and that is what is checked."""
+def long_video_claiming_thousands_of_fps(path):
+    """Write two frames 100,000 s apart to ``path`` (an MP4 that claims 12,800 fps)."""
     import shutil
     import subprocess
 
     if shutil.which("ffmpeg") is None:
         pytest.fail("ffmpeg is missing: bash scripts/test.sh installs it")
-    path = tmp_path / "long.mp4"
     subprocess.run(
         ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=64x64:r=25", "-frames:v", "2"]
         + ["-vf", "setpts=N*100000/TB", "-fps_mode", "passthrough", "-c:v", "libx264", str(path)],
         check=True,
         timeout=60,
     )
+    return path
+
+
+def test_a_video_that_claims_a_frame_rate_of_thousands_is_measured_by_its_container(tmp_path):
+    """Two frames 27.8 hours apart, claiming 12,800 fps: frames over frame rate make them
+    last a moment; the container's own end says 100,000 s, and that is what is checked."""
+    path = long_video_claiming_thousands_of_fps(tmp_path / "long.mp4")
     engine = StandInEngine()
     app = create_app(ServerConfig(jobs_dir=tmp_path / "jobs", max_video_seconds=3600.0), engine, [])
     app.start()

@@ -17,7 +17,7 @@ from stream_ocr.server import create_app
 from stream_ocr.server.jobs import VideoJobs, clean_filename
 
 from ..conftest import SAMPLES
-from .test_limits import StandInEngine
+from .test_limits import StandInEngine, long_video_claiming_thousands_of_fps
 
 VIDEO = (SAMPLES / "slides.mp4").read_bytes()  # 246 KB
 
@@ -251,21 +251,11 @@ def test_the_real_server_expires_crop_urls_ties_them_to_their_visitor_and_measur
     visitor it was given to, not for another address, and not once it has expired; a
     video of two frames that claims 12,800 fps (so frames over frame rate make it last a
     moment) is refused for the 27.8 hours its container says it lasts."""
-    import shutil
-    import subprocess
     from urllib.parse import urljoin
 
     from ..serverproc import ServerProcess
 
-    if shutil.which("ffmpeg") is None:
-        pytest.fail("ffmpeg is missing: bash scripts/test.sh installs it")
-    long_video = tmp_path / "long.mp4"
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=64x64:r=25", "-frames:v", "2"]
-        + ["-vf", "setpts=N*100000/TB", "-fps_mode", "passthrough", "-c:v", "libx264", str(long_video)],
-        check=True,
-        timeout=60,
-    )
+    long_video = long_video_claiming_thousands_of_fps(tmp_path / "long.mp4")
     proc = ServerProcess(
         "--source",
         f"slides={SAMPLES / 'slides.mp4'}",
