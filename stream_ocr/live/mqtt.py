@@ -18,7 +18,10 @@ reconnects by itself). Topics, under ``--mqtt-prefix`` (``stream-ocr``):
 With ``--mqtt-discovery``, retained configs under ``homeassistant/`` make each stream a
 device with a text sensor, a "text present" binary sensor and an event entity for alerts.
 Only configured streams (``--source``) are published: a visitor's camera or upload is theirs.
-Nothing here blocks a stream: publishing only queues (bounded) for paho's thread.
+Nothing here blocks a stream: publishing only queues (bounded) for paho's thread. While the
+broker is away, the latest retained message of each topic waits here (one per topic) and
+goes out on connecting, so a stream that went live before the broker answered still shows
+``live``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from stream_ocr.realthreads import threading
 
 logger = logging.getLogger(__name__)
 
-# Messages paho holds for a broker that is away (text and status; alerts wait in the outbox).
+# Messages paho holds for a broker that is away (alerts wait in the outbox; paho drops what
+# it was given at QoS 0 before a connection, so text, status and frames are kept here as the
+# latest per topic and sent on connecting).
 MAX_QUEUED = 1000
 ALERT_TIMEOUT_S = 5.0
 # Alerts paho has taken and the broker has not acknowledged, kept to be waited for rather
@@ -94,9 +99,11 @@ class MqttLink:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self._last_text: dict[str, str] = {}
+        # The latest retained message of each topic published while the broker was away:
+        # paho drops QoS 0 messages it was given before a connection, so they wait here.
+        self._unsent: dict[str, str | bytes] = {}
         self._lock = threading.Lock()
         self.connected = threading.Event()
-        self.published = 0
         self._target = target
         # Alerts paho has taken but the broker has not acknowledged, by the outbox's key.
         self._pending: dict[Any, list[Any]] = {}
@@ -120,7 +127,11 @@ class MqttLink:
         if self.config.discovery:
             for name, payload in self.discovery_configs():
                 client.publish(name, json.dumps(payload), qos=1, retain=True)
-        self.connected.set()
+        with self._lock:
+            for topic, body in self._unsent.items():
+                client.publish(topic, body, qos=0, retain=True)
+            self._unsent.clear()
+            self.connected.set()
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         self.connected.clear()
@@ -142,10 +153,10 @@ class MqttLink:
                 if self._last_text.get(stream_id) == key:
                     return
                 self._last_text[stream_id] = key
-            self._publish(self.topic(object_id(stream_id), "text"), text, retain=True)
+            self._publish(self.topic(object_id(stream_id), "text"), text)
         elif event.name == "stream_status":
             status = {"status": payload.get("status"), "reason": payload.get("reason")}
-            self._publish(self.topic(object_id(stream_id), "status"), status, retain=True)
+            self._publish(self.topic(object_id(stream_id), "status"), status)
 
     def snapshot(self, stream_id: str, image: Any) -> None:
         """The frame an alert fired on, as a JPEG on ``<stream>/frame`` (retained), as Frigate
@@ -156,12 +167,20 @@ class MqttLink:
             return
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
         if ok:
-            self.client.publish(self.topic(object_id(stream_id), "frame"), jpeg.tobytes(), qos=0, retain=True)
+            self._retained(self.topic(object_id(stream_id), "frame"), jpeg.tobytes())
 
-    def _publish(self, topic: str, payload: dict[str, Any], retain: bool) -> None:
-        info = self.client.publish(topic, json.dumps(payload, separators=(",", ":")), qos=0, retain=retain)
-        if info.rc == 0:
-            self.published += 1
+    def _publish(self, topic: str, payload: dict[str, Any]) -> None:
+        self._retained(topic, json.dumps(payload, separators=(",", ":")))
+
+    def _retained(self, topic: str, body: str | bytes) -> None:
+        """Publish a retained message at QoS 0, or keep it for the connection (the latest per
+        topic) while the broker is away: under the lock ``_on_connect`` sends those in, so a
+        message is neither lost nor sent twice."""
+        with self._lock:
+            if not self.connected.is_set():
+                self._unsent[topic] = body
+                return
+            self.client.publish(topic, body, qos=0, retain=True)
 
     # -- the outbox's thread ----------------------------------------------------------------
     def deliver(self, body: str, key: Any = None) -> str | None:

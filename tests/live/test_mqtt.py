@@ -20,6 +20,7 @@ from stream_ocr.alerts.webhooks import MQTT_ALERTS, WebhookConfig, WebhookSender
 from stream_ocr.config import MqttConfig
 from stream_ocr.live.home_assistant import discovery_configs
 from stream_ocr.live.mqtt import MqttLink, parse_mqtt_url
+from stream_ocr.live.sinks import Event
 
 from ..conftest import SAMPLES
 from ..helpers import wait_for
@@ -174,6 +175,40 @@ def test_the_served_sample_publishes_text_availability_discovery_and_alerts(mqtt
     finally:
         server.stop()
         listener.close()
+
+
+@pytest.mark.slow
+def test_a_stream_that_goes_live_before_the_broker_answers_still_shows_its_status_and_text(mqtt_broker):
+    """CI: the served sample went live before paho had connected, and paho drops what it was
+    given at QoS 0 before a connection: ``<stream>/status`` was never published. The latest
+    retained message of each topic now waits for the connection, and is sent once."""
+    mqtt_broker.stop()
+    link = MqttLink(MqttConfig(url=mqtt_broker.url), ["sample"])
+    link.start()
+    try:
+        link.observe(Event("stream_status", {"stream_id": "sample", "status": "connecting"}))
+        link.observe(Event("stream_status", {"stream_id": "sample", "status": "live"}))
+        line = {"text": "OPEN", "confidence": 0.9, "points": [[0, 0], [9, 0], [9, 5], [0, 5]]}
+        link.observe(Event("ocr_result", {"stream_id": "sample", "lines": [line]}))
+        time.sleep(2.0)  # paho tries the broker and fails meanwhile
+        assert not link.connected.is_set()
+        mqtt_broker.start()
+        assert link.connected.wait(20)
+        listener = Subscriber(mqtt_broker.port)
+        try:
+            assert wait_for(lambda: listener.on("stream-ocr/sample/text"), 20, 0.1)
+            time.sleep(1.0)
+            statuses = [json.loads(body)["status"] for body in listener.on("stream-ocr/sample/status")]
+            assert statuses == ["live"], statuses
+            assert [json.loads(body)["text"] for body in listener.on("stream-ocr/sample/text")] == ["OPEN"]
+            # Connected now: the next change goes straight out.
+            link.observe(Event("stream_status", {"stream_id": "sample", "status": "ended"}))
+            assert wait_for(lambda: len(listener.on("stream-ocr/sample/status")) == 2, 20, 0.1)
+            assert json.loads(listener.on("stream-ocr/sample/status")[-1])["status"] == "ended"
+        finally:
+            listener.close()
+    finally:
+        link.close()
 
 
 @pytest.mark.slow
