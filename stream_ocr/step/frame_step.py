@@ -22,10 +22,14 @@ from stream_ocr.engines.base import FrameReader
 from stream_ocr.geometry import Region, overlaps
 from stream_ocr.step.change import ChangeConfig, ChangeGate
 from stream_ocr.step.lines import TextConfig, reading_order, with_lines
-from stream_ocr.step.regions import moved_lines, regions_to_read
+from stream_ocr.step.regions import moved_lines, regions_to_read, reread_wider
 from stream_ocr.step.view import View
 from stream_ocr.tracking.tracker import Track, Tracker, TrackerConfig
 from stream_ocr.types import Detection, FrameResult, Line
+
+# How many times a region read is read again, wider, for a new line it cut through
+# (``step.regions.reread_wider``): across the view, then grown to its room if still cut.
+REREADS = 2
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,11 @@ class StepResult:
             "lines": [line.to_dict() for line in self.lines],
             "detections": [w.to_dict() for w in self.words],
         }
+
+
+def summed(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    """Two reads' timings, stage by stage."""
+    return {k: a.get(k, 0.0) + b.get(k, 0.0) for k in {**a, **b}}
 
 
 class FrameStep:
@@ -162,6 +171,14 @@ class FrameStep:
                 result = FrameResult(view.shape[1], view.shape[0], (), self.engine.name, {"total": 0.0}, ())
             else:
                 result = with_lines(self.engine.read(view, regions), self.text)
+                # A new line the changed regions cut through (a subtitle fading in changes
+                # least at its ends: "have to..." was read "have to."): read again, wider.
+                for _ in range(REREADS):
+                    if regions is None or (wider := reread_wider(regions, result.lines, before, view.shape)) == regions:
+                        break
+                    regions, first = wider, result.timings_ms
+                    result = with_lines(self.engine.read(view, regions), self.text)
+                    result = replace(result, timings_ms=summed(first, result.timings_ms))
         except Exception:
             self.gate.forget()
             raise

@@ -2,7 +2,8 @@
 
 Owns the region bookkeeping between the change gate and the engine: each changed region
 grown to hold the lines it touches whole, stacked halves joined, overlapping regions
-made apart, and the lines read before moved with the picture. It reads no pixel.
+made apart, the lines read before moved with the picture, and the regions to read again
+when a read cut a new line. It reads no pixel.
 """
 
 from __future__ import annotations
@@ -13,6 +14,17 @@ from collections.abc import Callable
 from stream_ocr.geometry import Box, Region, area, cut_back, intersection, overlaps
 from stream_ocr.types import Line, warped
 
+# The room a line read before gets around its box when its region is read again, in line
+# heights: along it, for a dash or the dots of an ellipsis the detector's box left out
+# (more costs pixels on every region read, and changes the crop the detector sees: the
+# slides sample's "2/5" was read "S/Z" with 1.5), and above and below, the recogniser's margin.
+ROOM_ALONG = 0.6
+ROOM_ACROSS = 0.25
+# A new line whose box comes this close to its region's edge, in line heights, along it
+# and across it, was cut by the region: the detector stops at the picture it is given.
+CUT_ALONG = 0.3
+CUT_ACROSS = 0.1
+
 
 def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape: tuple[int, ...]) -> tuple[Region, ...]:
     """Each changed region grown to hold the lines it touches whole; those that then
@@ -20,6 +32,36 @@ def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape:
     the top and one down a side)."""
     grown = [grown_to_lines(r, lines, shape) for r in regions]
     return tuple(sorted(apart(stacked_joined(grown), lines, shape)))
+
+
+def reread_wider(
+    regions: tuple[Region, ...], lines: tuple[Line, ...], known: tuple[Line, ...], shape: tuple[int, ...]
+) -> tuple[Region, ...]:
+    """The regions to read again after a region read that cut a new line (its box reaches
+    the edge of its region, short of the view's: a subtitle fading in changes least at its
+    ends). A line cut at an end is read again in its strip across the whole view (how far it
+    runs on is not known); one cut at its top or bottom, in its box with its room. All with
+    the regions, grown to hold whole the lines they touch (``lines`` and the ``known`` lines
+    read before) and made apart. ``regions`` themselves when no line was cut."""
+    h, w = shape[:2]
+    more = []
+    for line in lines:
+        x0, y0, x1, y1 = line.bbox
+        height = y1 - y0
+        region = max(regions, key=lambda r: intersection(r, line.bbox))
+        along, across = ROOM_ALONG * height, ROOM_ACROSS * height
+        top, bottom = max(0, int(y0 - across)), min(h, int(y1 + across) + 1)
+        if (region[0] > 0 and x0 - region[0] < CUT_ALONG * height) or (
+            region[2] < w and region[2] - x1 < CUT_ALONG * height
+        ):
+            more.append((0, top, w, bottom))
+        elif (region[1] > 0 and y0 - region[1] < CUT_ACROSS * height) or (
+            region[3] < h and region[3] - y1 < CUT_ACROSS * height
+        ):
+            more.append((max(0, int(x0 - along)), top, min(w, int(x1 + along) + 1), bottom))
+    if not more:
+        return regions
+    return regions_to_read((*regions, *more), (*known, *lines), shape)
 
 
 def stacked_joined(regions: list[Region]) -> list[Region]:
@@ -85,17 +127,19 @@ def separated(a: Region, b: Region, lines: tuple[Line, ...], shape: tuple[int, .
 
 
 def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> Region:
-    """``region`` grown until it holds every line it touches whole, so that a line of which
-    only a part changed (one digit of a counter) is read again whole."""
+    """``region`` grown until it holds every line it touches whole, with its room
+    (``ROOM_ALONG``, ``ROOM_ACROSS``), so that a line of which only a part changed (one
+    digit of a counter) is read again whole, and a new line a region cut through is read
+    again with its ends."""
     x0, y0, x1, y1 = region
     for _ in range(3):
         grown = (x0, y0, x1, y1)
         for line in lines:
             b = line.bbox
             if overlaps(b, (x0, y0, x1, y1)):
-                pad = 0.25 * (b[3] - b[1])  # the recognizer's margin needs pixels around the box
-                x0, y0 = min(x0, int(b[0] - pad)), min(y0, int(b[1] - pad))
-                x1, y1 = max(x1, int(b[2] + pad) + 1), max(y1, int(b[3] + pad) + 1)
+                along, across = ROOM_ALONG * (b[3] - b[1]), ROOM_ACROSS * (b[3] - b[1])
+                x0, y0 = min(x0, int(b[0] - along)), min(y0, int(b[1] - across))
+                x1, y1 = max(x1, int(b[2] + along) + 1), max(y1, int(b[3] + across) + 1)
         if (x0, y0, x1, y1) == grown:
             break
     return max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)

@@ -1,7 +1,7 @@
 """Which parts of a changed frame are read: regions grown to whole lines, and kept apart."""
 
 from stream_ocr.geometry import cut_back, overlaps
-from stream_ocr.step.regions import apart, regions_to_read
+from stream_ocr.step.regions import apart, regions_to_read, reread_wider
 from stream_ocr.types import Line
 
 SHAPE = (360, 640, 3)
@@ -83,3 +83,29 @@ def test_a_change_above_a_bottom_strip_that_touches_it_is_read_with_it():
     assert (0, 267, 640, 360) in regions, regions
     # The strip down the side is higher than wide: it stays apart.
     assert any(r[0] == 608 and r[3] <= 331 for r in regions), regions
+
+
+def test_a_new_line_a_region_cut_at_its_end_is_read_again_across_the_view():
+    """A subtitle fading in changed least at its ends: the region stopped inside the line,
+    whose box then ends at the region's edge. It is read again in its strip across the view."""
+    region = (256, 200, 500, 300)
+    cut = line(282, 220, 498, 260, "We'd have to")  # ends 2 px short of the region's edge
+    (again,) = reread_wider((region,), (cut,), (), SHAPE)
+    assert again[0] == 0 and again[2] == 640, again
+    assert again[1] <= 220 - 0.25 * 40 and again[3] >= 260 + 0.25 * 40
+    assert again[1] >= region[1] and again[3] <= region[3]  # the region held the strip's height
+
+
+def test_a_new_line_well_inside_its_region_or_at_the_views_edge_is_not_read_again():
+    inside = line(300, 220, 460, 260, "Exit")  # 40 px (a line height) short of both ends
+    assert reread_wider(((256, 200, 500, 300),), (inside,), (), SHAPE) == ((256, 200, 500, 300),)
+    at_edge = line(500, 220, 640, 260, "Gate 9")  # runs to the view's own edge: nothing more to see
+    assert reread_wider(((480, 200, 640, 300),), (at_edge,), (), SHAPE) == ((480, 200, 640, 300),)
+
+
+def test_a_new_line_cut_at_its_foot_is_read_again_with_its_room_and_known_lines_stay_whole():
+    region = (100, 100, 400, 158)
+    cut = line(150, 120, 350, 157, "Platform")  # its foot at the region's bottom edge
+    below = line(120, 164, 380, 194, "Departures")  # known: the grown region touches it
+    (again,) = reread_wider((region,), (cut,), (below,), SHAPE)
+    assert again[3] >= 194 and again[0] <= 120 and again[2] >= 380, again  # holds the known line whole
