@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 
 from stream_ocr.config import EngineConfig  # noqa: E402
 from stream_ocr.engines import create_engine  # noqa: E402
+from stream_ocr.engines.craft_boxes import word_boxes  # noqa: E402
 from stream_ocr.evaluation.images import EMPTY_SCORES, read_icdar_gt, score_words  # noqa: E402
 from stream_ocr.sources.images import read_image  # noqa: E402
 from stream_ocr.step.junk import is_junk_line, is_junk_word  # noqa: E402
@@ -55,7 +56,9 @@ class MemoisedReads:
         self.photo = ""
         recognizer.read_turned = self
 
-    def __call__(self, gray, boxes, quarter_turns):
+    def __call__(self, gray, boxes, quarter_turns, tight=None):
+        if tight is not None:  # the tight crops' reads were made by the caller: nothing to reuse
+            return self._read_turned(gray, boxes, quarter_turns, tight)
         keys = [(self.photo, quarter_turns, np.round(b, 1).tobytes()) for b in boxes]
         todo = [i for i, k in enumerate(keys) if k not in self.cache]
         if todo:
@@ -101,7 +104,6 @@ def main() -> int:
     truths = [read_icdar_gt(folder / "gt" / f"gt_{p.stem}.txt") for p in images]
     grays = [cv2.cvtColor(read_image(p), cv2.COLOR_BGR2GRAY) for p in images]
     engine = create_engine(EngineConfig(min_confidence=0.0, recognizer_weights=args.recognizer_weights[0]))
-    keras_ocr = engine.detector._keras_ocr
     rows = []
     for weights in args.recognizer_weights:
         recognizer = engine.recognizer
@@ -119,8 +121,8 @@ def main() -> int:
                 totals = {c: EMPTY_SCORES for c in args.cutoffs}
                 for (maps_one, scale, _), path, gray, truth in zip(maps, images, grays, truths):
                     h, w = gray.shape
-                    (boxes,) = keras_ocr.detection.getBoxes(
-                        maps_one,
+                    boxes = word_boxes(
+                        maps_one[0],
                         detection_threshold=det_t,
                         text_threshold=text_t,
                         link_threshold=link_t,
