@@ -182,7 +182,7 @@ class FrameStep:
         except Exception:
             self.gate.forget()
             raise
-        lines = result.lines
+        lines, kept = result.lines, ()
         if regions is not None:
             self.region_count += 1
             kept = tuple(line for line in before if not any(overlaps(line.bbox, r) for r in regions))
@@ -190,7 +190,9 @@ class FrameStep:
         self.read_lines = tuple(reading_order(lines))
         lines = self.read_lines
         lines = tuple(self.cutter.line_to_frame(line) for line in lines)
-        self.shown = self.tracker.update(lines, t, decision.moved)
+        # The lines carried from the last read keep their tracks but cast no new vote.
+        carried = {self.cutter.line_to_frame(line).points for line in kept}
+        self.shown = self.tracker.update(lines, t, decision.moved, carried=lambda line: line.points in carried)
         self.read_count += 1
         if regions is not None:
             regions = tuple(self.cutter.rect_to_frame(r) for r in regions)

@@ -15,14 +15,15 @@ from stream_ocr.geometry import Box, Region, area, cut_back, intersection, overl
 from stream_ocr.types import Line, warped
 
 # The room a line read before gets around its box when its region is read again, in line
-# heights: along it, for a dash or the dots of an ellipsis the detector's box left out
-# (more costs pixels on every region read, and changes the crop the detector sees: the
-# slides sample's "2/5" was read "S/Z" with 1.5), and above and below, the recogniser's margin.
-ROOM_ALONG = 0.6
+# heights, along it and across it (the recogniser's margin). More costs pixels on every
+# region read and changes the crop the detector sees: with 0.6 along, the glare sample's
+# garbled "community garden" split in two tracks, and with 1.5 the slides' "2/5" was "S/Z".
+ROOM_ALONG = 0.25
 ROOM_ACROSS = 0.25
-# A new line whose box comes this close to its region's edge, in line heights, along it
-# and across it, was cut by the region: the detector stops at the picture it is given.
-CUT_ALONG = 0.3
+# A new line (one that overlaps no line read before) whose box comes this close to its
+# region's edge, in line heights, along it and across it, was cut by the region: the
+# detector stops at the picture it is given.
+CUT_ALONG = 0.5
 CUT_ACROSS = 0.1
 
 
@@ -37,15 +38,17 @@ def regions_to_read(regions: tuple[Region, ...], lines: tuple[Line, ...], shape:
 def reread_wider(
     regions: tuple[Region, ...], lines: tuple[Line, ...], known: tuple[Line, ...], shape: tuple[int, ...]
 ) -> tuple[Region, ...]:
-    """The regions to read again after a region read that cut a new line (its box reaches
-    the edge of its region, short of the view's: a subtitle fading in changes least at its
-    ends). A line cut at an end is read again in its strip across the whole view (how far it
+    """The regions to read again after a region read that cut a new line (one that overlaps
+    none of the ``known`` lines read before, whose box reaches the edge of its region, short
+    of the view's: a subtitle fading in changes least at its ends). A line cut at an end is read again in its strip across the whole view (how far it
     runs on is not known); one cut at its top or bottom, in its box with its room. All with
     the regions, grown to hold whole the lines they touch (``lines`` and the ``known`` lines
     read before) and made apart. ``regions`` themselves when no line was cut."""
     h, w = shape[:2]
     more = []
     for line in lines:
+        if any(overlaps(line.bbox, old.bbox) for old in known):
+            continue  # read before: its region was grown to hold it
         x0, y0, x1, y1 = line.bbox
         height = y1 - y0
         region = max(regions, key=lambda r: intersection(r, line.bbox))

@@ -217,9 +217,19 @@ class Tracker:
         if self.on_end is not None:
             self.on_end(track)
 
-    def update(self, detections: Sequence[P], t: float, moved: tuple[float, float] | None = None) -> tuple[P, ...]:
+    def update(
+        self,
+        detections: Sequence[P],
+        t: float,
+        moved: tuple[float, float] | None = None,
+        carried: Callable[[P], bool] | None = None,
+    ) -> tuple[P, ...]:
         """Match ``detections`` (seen at time ``t``) to tracks; return them with track ids and
-        fused texts. ``moved``: how far the whole picture moved since the last frame read."""
+        fused texts. ``moved``: how far the whole picture moved since the last frame read.
+        ``carried(det)`` is true of a detection read on an earlier frame and carried to this
+        one unread (a region read elsewhere): it keeps its track on screen but is no new
+        read, so it casts no vote (a subtitle read once as it appeared, "smaller" for
+        "smaller.", outvoted its later reads by being carried on every frame between them)."""
         if moved is not None:
             self.camera = (self.camera[0] + moved[0], self.camera[1] + moved[1])
         self._expire(t)
@@ -255,7 +265,7 @@ class Tracker:
                 self._next_id += 1
                 self._supersede(unmatched, det, track, t)
                 self.active.append(track)
-            self._add(track, det, t)
+            self._add(track, det, t, vote=carried is None or not carried(det) or not track.votes)
             out.append(replace(det, text=track.text, track_id=track.track_id))
         for track in unmatched:
             if track not in self.active:
@@ -304,7 +314,7 @@ class Tracker:
             self.active.remove(track)
             unmatched.remove(track)
 
-    def _add(self, track: Track, det: Placed, t: float) -> None:
+    def _add(self, track: Track, det: Placed, t: float, vote: bool = True) -> None:
         if track.boxes:
             last = track.boxes[-1]
             dt = t - last.time
@@ -317,7 +327,8 @@ class Tracker:
                 # Smooth, so one jittery box does not fling the prediction.
                 track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
         weight = det.confidence if det.confidence is not None else self.config.default_weight
-        track.votes[det.text] += max(weight, 1e-3)
+        if vote:
+            track.votes[det.text] += max(weight, 1e-3)
         track.reads += 1
         track.confidence_sum += weight
         track._fused = None

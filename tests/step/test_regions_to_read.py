@@ -109,3 +109,9 @@ def test_a_new_line_cut_at_its_foot_is_read_again_with_its_room_and_known_lines_
     below = line(120, 164, 380, 194, "Departures")  # known: the grown region touches it
     (again,) = reread_wider((region,), (cut,), (below,), SHAPE)
     assert again[3] >= 194 and again[0] <= 120 and again[2] >= 380, again  # holds the known line whole
+
+
+def test_a_line_read_before_is_not_read_again_wider_its_region_was_grown_for_it():
+    known = line(282, 220, 498, 260, "We'd have to...")
+    again = line(283, 221, 497, 259, "We'd have to...")  # read again in the region grown to hold it
+    assert reread_wider(((272, 210, 508, 270),), (again,), (known,), SHAPE) == ((272, 210, 508, 270),)

@@ -247,7 +247,9 @@ def test_a_subtitle_fading_in_is_read_to_its_ends_though_the_changed_cells_stop_
             line,
             halfway.regions,
         )
-    # Whole, the cue is read to both ends again (a dash that the line reader at times reads
-    # into this picture's highlights before "I mean" is another fault, of issue 32's).
+    # Whole, the cue keeps both its ends. (Its middle is another matter, of issue 32's: the
+    # faint read's "work We'd" and the whole one's "work. We'd" are one vote each; and the
+    # line reader at times reads a dash into this picture's highlights before "I mean".)
     shown = [line.text for line in step(fading_in(1.0), 0.5).lines]
-    assert any(t.endswith(FADING_CUE[0]) for t in shown) and any(t.endswith(FADING_CUE[1]) for t in shown), shown
+    assert any(t.endswith("We'd have to...") for t in shown), shown
+    assert any(t.endswith("how many days is that?") for t in shown), shown
