@@ -15,11 +15,10 @@ from stream_ocr.geometry import Box, Region, area, cut_back, intersection, overl
 from stream_ocr.types import Line, warped
 
 # The room a line read before gets around its box when its region is read again, in line
-# heights, along it and across it (the recogniser's margin). More costs pixels on every
-# region read and changes the crop the detector sees: with 0.6 along, the glare sample's
-# garbled "community garden" split in two tracks, and with 1.5 the slides' "2/5" was "S/Z".
-ROOM_ALONG = 0.25
-ROOM_ACROSS = 0.25
+# heights (the recogniser's margin). More costs pixels on every region read and changes the
+# crop the detector sees: with 0.6 along, the glare sample's garbled "community garden"
+# split in two tracks, and with 1.5 the slides' "2/5" was "S/Z".
+ROOM = 0.25
 # A new line (one that overlaps no line read before) whose box comes this close to its
 # region's edge, in line heights, along it and across it, was cut by the region: the
 # detector stops at the picture it is given.
@@ -40,8 +39,9 @@ def reread_wider(
 ) -> tuple[Region, ...]:
     """The regions to read again after a region read that cut a new line (one that overlaps
     none of the ``known`` lines read before, whose box reaches the edge of its region, short
-    of the view's: a subtitle fading in changes least at its ends). A line cut at an end is read again in its strip across the whole view (how far it
-    runs on is not known); one cut at its top or bottom, in its box with its room. All with
+    of the view's: a subtitle fading in changes least at its ends). A line cut at an end is
+    read again in its strip across the whole view (how far it runs on is not known); one cut
+    at its top or bottom, in its box with its room. All with
     the regions, grown to hold whole the lines they touch (``lines`` and the ``known`` lines
     read before) and made apart. ``regions`` themselves when no line was cut."""
     h, w = shape[:2]
@@ -52,8 +52,8 @@ def reread_wider(
         x0, y0, x1, y1 = line.bbox
         height = y1 - y0
         region = max(regions, key=lambda r: intersection(r, line.bbox))
-        along, across = ROOM_ALONG * height, ROOM_ACROSS * height
-        top, bottom = max(0, int(y0 - across)), min(h, int(y1 + across) + 1)
+        room = ROOM * height
+        top, bottom = max(0, int(y0 - room)), min(h, int(y1 + room) + 1)
         if (region[0] > 0 and x0 - region[0] < CUT_ALONG * height) or (
             region[2] < w and region[2] - x1 < CUT_ALONG * height
         ):
@@ -61,7 +61,7 @@ def reread_wider(
         elif (region[1] > 0 and y0 - region[1] < CUT_ACROSS * height) or (
             region[3] < h and region[3] - y1 < CUT_ACROSS * height
         ):
-            more.append((max(0, int(x0 - along)), top, min(w, int(x1 + along) + 1), bottom))
+            more.append((max(0, int(x0 - room)), top, min(w, int(x1 + room) + 1), bottom))
     if not more:
         return regions
     return regions_to_read((*regions, *more), (*known, *lines), shape)
@@ -131,7 +131,7 @@ def separated(a: Region, b: Region, lines: tuple[Line, ...], shape: tuple[int, .
 
 def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ...]) -> Region:
     """``region`` grown until it holds every line it touches whole, with its room
-    (``ROOM_ALONG``, ``ROOM_ACROSS``), so that a line of which only a part changed (one
+    (``ROOM``), so that a line of which only a part changed (one
     digit of a counter) is read again whole, and a new line a region cut through is read
     again with its ends."""
     x0, y0, x1, y1 = region
@@ -140,9 +140,9 @@ def grown_to_lines(region: Region, lines: tuple[Line, ...], shape: tuple[int, ..
         for line in lines:
             b = line.bbox
             if overlaps(b, (x0, y0, x1, y1)):
-                along, across = ROOM_ALONG * (b[3] - b[1]), ROOM_ACROSS * (b[3] - b[1])
-                x0, y0 = min(x0, int(b[0] - along)), min(y0, int(b[1] - across))
-                x1, y1 = max(x1, int(b[2] + along) + 1), max(y1, int(b[3] + across) + 1)
+                room = ROOM * (b[3] - b[1])
+                x0, y0 = min(x0, int(b[0] - room)), min(y0, int(b[1] - room))
+                x1, y1 = max(x1, int(b[2] + room) + 1), max(y1, int(b[3] + room) + 1)
         if (x0, y0, x1, y1) == grown:
             break
     return max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)

@@ -229,8 +229,8 @@ def test_a_subtitle_fading_in_is_read_to_its_ends_though_the_changed_cells_stop_
     """The tune film: a cue fading in changed least at its ends, so the changed region
     ended inside the line and "We'd have to..." was read "We'd have to.", then never again
     (its pixels then held still). A line read that reaches a region's edge is read again
-    with the region grown to hold it and its room (``step.regions.ROOM_ALONG``)."""
-    from stream_ocr.step.regions import ROOM_ACROSS, ROOM_ALONG
+    with the region grown to hold it and its room (``step.regions.ROOM``)."""
+    from stream_ocr.step.regions import ROOM
 
     step = FrameStep(subtitle_engine, StepConfig())
     step(fading_in(0.0), 0.0)
@@ -241,7 +241,7 @@ def test_a_subtitle_fading_in_is_read_to_its_ends_though_the_changed_cells_stop_
     assert any(t.endswith("how many days is that?") for t in texts), texts
     for line in [line for line in halfway.lines if any(overlaps(line.bbox, r) for r in halfway.regions)]:
         x0, y0, x1, y1 = line.bbox
-        along, across = ROOM_ALONG * (y1 - y0), ROOM_ACROSS * (y1 - y0)
+        along = across = ROOM * (y1 - y0)
         held = [r for r in halfway.regions if r[0] <= max(0, x0 - along) + 1 and r[2] >= min(1280, x1 + along) - 1]
         assert held and all(r[1] <= y0 - across + 1 and r[3] >= min(720, y1 + across) - 1 for r in held), (
             line,
