@@ -9,10 +9,11 @@ phantom cues, cues split in two, the median timing error, rtf (wall time, model 
 included, over film time) and the peak RSS of the process.
 
     python benchmarks/film.py ~/films/tune.mp4 [~/films/report.mp4] [--engines keras-ocr rapidocr]
-        [--wrong 40] [--end 120] [--baseline /tmp/before] [--json out.json]
+        [--wrong 40] [--end 120] [--baseline /tmp/before] [--json out.json] [--keep DIR]
 
 ``--wrong N`` prints the first N lines that were not exact (truth, then the closest read),
 and the first N phantom cues (their start and text).
+``--keep DIR`` keeps each run's output (SRT, tracks.json, frames.jsonl) in DIR.
 ``--baseline DIR`` also runs another checkout's default engine (a ``git worktree`` of the
 commit before a change) on the same films, in the same run.
 """
@@ -82,6 +83,7 @@ def main() -> int:
     parser.add_argument("--wrong", type=int, default=0, help="print this many lines that were not exact")
     parser.add_argument("--baseline", type=Path, help="also run the default engine of this checkout, side by side")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", type=Path, help="keep each run's output in this folder")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,7 +100,7 @@ def main() -> int:
             if args.baseline:
                 runs.insert(0, ("baseline keras-ocr", "keras-ocr", args.baseline.resolve()))
             for label, engine, tree in runs:
-                out = Path(tmp) / f"{film.stem}-{label.replace(' ', '-')}"
+                out = (args.keep or Path(tmp)) / f"{film.stem}-{label.replace(' ', '-')}"
                 wall, rss = run(film, engine, out, extra, tree)
                 srt = parse_srt((out / f"{film.stem}.srt").read_text(encoding="utf-8"))
                 scores = score_subtitles(srt, cues).to_dict()

@@ -331,12 +331,22 @@ class LineReader:
 
         out = []
         corrected = self.correct([t.text for t in found]) if self.correct else [[t.text] for t in found]
-        for token, parts in zip(found, corrected):
+        for k, (token, parts) in enumerate(zip(found, corrected)):
             # A word the detector boxed keeps the detector's box (it fits the glyphs); a
             # glyph it missed (a dash, a lone "I") is placed where the recogniser read it.
             members = [w for w in line.words if token.x0 <= place(w) < token.x1]
             if members:
                 token_box = _enclosing([w.points for w in members], along / np.sqrt(span))
+                # One box the detector drew round this word and the next ("Well, it") is
+                # the next word's too: each word keeps its own part of it, or the next
+                # word's box would lie inside this one's and the line fall in two.
+                reach = [float(np.dot(p - tl, along)) / span * width for p in token_box]
+                token_box = clipped(
+                    token_box,
+                    (min(reach), max(reach)),
+                    token.x0 if k > 0 else -math.inf,
+                    token.x1 if k < len(found) - 1 else math.inf,
+                )
             else:
                 token_box = _along(box, width, token.x0, token.x1, v0, 1 - v0)
             share = sum(len(p) for p in parts) or 1
@@ -383,6 +393,16 @@ def _enclosing(boxes: list, along: np.ndarray) -> np.ndarray:
     a, d = points @ along, points @ down
     corners = [(a.min(), d.min()), (a.max(), d.min()), (a.max(), d.max()), (a.min(), d.max())]
     return np.array([x * along + y * down for x, y in corners], dtype=np.float32)
+
+
+def clipped(box: np.ndarray, reach: tuple[float, float], lo: float, hi: float) -> np.ndarray:
+    """The part of ``box``, which runs from ``reach[0]`` to ``reach[1]`` along its line, that
+    lies between ``lo`` and ``hi`` there (the whole box where it lies within)."""
+    m0, m1 = reach
+    if (m0 >= lo and m1 <= hi) or m1 - m0 <= 1e-6:
+        return box
+    f0, f1 = max(0.0, (lo - m0) / (m1 - m0)), min(1.0, (hi - m0) / (m1 - m0))
+    return box if f1 <= f0 else _cut(box, f0, f1)
 
 
 def _cut(box: np.ndarray, f0: float, f1: float) -> np.ndarray:

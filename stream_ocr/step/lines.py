@@ -62,6 +62,9 @@ class LineConfig:
     # them is at most this many times the line's height.
     min_overlap: float = 0.5
     max_height_ratio: float = 1.8
+    # ... or this ratio, where the shorter word is of x-height letters alone ("one.", "a")
+    # and lies within the taller one's rows.
+    max_x_height_ratio: float = 2.6
     max_gap: float = 1.5
     max_angle_deg: float = 12.0
     # Two stacked lines share a block when the gap between them is at most this many
@@ -120,6 +123,28 @@ def _confidence(words: list[Detection]) -> float | None:
     return sum(w.confidence * max(1, len(w.text)) for w in words) / total  # type: ignore[operator]
 
 
+# Letters that stay between the baseline and the x-height: a word of them alone ("one.",
+# "a", "us") is boxed about half as high as a word with ascenders and descenders.
+_X_HEIGHT = frozenset("acemnorsuvwxz.,:;-–—'\"…")
+
+
+def _height_ratio_allowed(a: Detection, b: Detection, ea: _Extent, eb: _Extent, config: LineConfig) -> float:
+    """How many times taller one of two words may be than the other and still share their
+    line: ``max_height_ratio``, or ``max_x_height_ratio`` where the shorter is of x-height
+    letters alone and lies within the taller's rows ("making a bigger" and "one.")."""
+    short, tall = (a, b) if ea.height <= eb.height else (b, a)
+    es, et = (ea, eb) if short is a else (eb, ea)
+    text = short.text.strip()
+    if (
+        text
+        and all(c in _X_HEIGHT for c in text)
+        and et.y0 - 0.1 * et.height <= es.y0
+        and es.y1 <= et.y1 + 0.1 * et.height
+    ):
+        return config.max_x_height_ratio
+    return config.max_height_ratio
+
+
 def join_words(texts: list[str]) -> str:
     """A line's words in order, a space between each two but where Chinese or Japanese meet
     (``step.scripts.joins_without_space``)."""
@@ -159,7 +184,7 @@ def group_lines(
             gap = e.x0 - last.x1
             if (
                 overlap >= config.min_overlap * low
-                and high / low <= config.max_height_ratio
+                and high / low <= _height_ratio_allowed(word, row[-1], e, last, config)
                 and -0.5 * low <= gap <= config.max_gap * high
                 and _angle_gap(_edge_angle(word), _edge_angle(row[-1])) <= config.max_angle_deg
                 and gap < best_gap

@@ -48,6 +48,22 @@ def test_different_heights_do_not_share_a_line():
     assert len(lines) == 2
 
 
+def test_a_closing_word_of_x_height_letters_alone_stays_in_its_line():
+    """A film's subtitle line: "bigger" is boxed from its ascender to its descender, "one."
+    (no letter above the x-height or below the baseline) half as high. It was a line, and a
+    cue, of its own."""
+    words = [
+        word(462, 632, "making", w=120, h=53),
+        word(590, 641, "a", w=20, h=33),
+        word(622, 632, "bigger", w=119, h=53),
+    ]
+    lines = group_lines([*words, word(745, 645, "one.", w=74, h=28)])
+    assert [line.text for line in lines] == ["making a bigger one."]
+    # Text of x-height letters far smaller than its neighbour, or outside its rows, is other text.
+    assert len(group_lines([word(20, 20, "BIG", h=90), word(110, 50, "sun", h=20)])) == 2
+    assert len(group_lines([*words, word(745, 672, "one.", w=74, h=28)])) == 2
+
+
 @pytest.mark.parametrize("degrees", [90, 180, -90])
 def test_a_turned_page_groups_the_same(degrees):
     angle = math.radians(degrees)
