@@ -42,6 +42,7 @@ from stream_ocr.video.job import (
     sample_record,
     write_timeline,
 )
+from stream_ocr.video.subtitles import measure_outlines
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class VideoWorker:
 
         def on_step(frame, outcome) -> None:
             count_sample(frame.on_change, outcome, summary)
+            if job.subtitles and isinstance(outcome, StepResult) and not outcome.skipped:
+                measure_outlines(frame.image, outcome.lines, step.tracker.active)
             # The image stays here; an error goes back as its text (any exception pickles so).
             out.steps.append((frame.index, frame.time, outcome if isinstance(outcome, StepResult) else str(outcome)))
 
@@ -175,6 +178,8 @@ def _absorb(track: Track, later: Track) -> None:
     track.frames_seen += later.frames_seen
     track.reads += later.reads
     track.confidence_sum += later.confidence_sum
+    track.outline_sum += later.outline_sum
+    track.outline_reads += later.outline_reads
     track.velocity = later.velocity
     track._fused = None
 

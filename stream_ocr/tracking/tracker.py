@@ -86,6 +86,11 @@ class Track:
     frames_seen: int = 0
     reads: int = 0
     confidence_sum: float = 0.0
+    # How much its glyphs are edged as subtitles are drawn (``video.subtitles.outline_share``),
+    # summed over the reads measured, and how many were: the video job's ``--subtitles``
+    # measures them, and only the lines that look like subtitles become cues.
+    outline_sum: float = 0.0
+    outline_reads: int = 0
     # When a frame was first read without it since it was last seen (None: not yet).
     missed_at: float | None = None
     _fused: Fused | None = None

@@ -35,6 +35,7 @@ from stream_ocr.tracking.tracker import Track, TrackerConfig
 from stream_ocr.video import exporters, resume
 from stream_ocr.video.annotated import AnnotatedWriter
 from stream_ocr.video.crops import BestCrops
+from stream_ocr.video.subtitles import measure_outlines
 from stream_ocr.video.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -395,6 +396,8 @@ def read_video(
                 frames_out.write(frame_record(frame, outcome, summary))
                 if crops is not None and isinstance(outcome, StepResult) and not outcome.skipped:
                     crops.observe(CROPS_KEY, frame.image, outcome.lines)
+                if job.subtitles and isinstance(outcome, StepResult) and not outcome.skipped:
+                    measure_outlines(frame.image, outcome.lines, step.tracker.active)
                 if checkpoints and time.monotonic() - last_saved[0] >= job.checkpoint_s:
                     resume.save(
                         out,

@@ -6,12 +6,15 @@ the bands that hold them (with room for one more line and a margin), full width:
 lower one always (with no such text, the lower third), the upper one where its text
 changes, as a bilingual film's second language above the picture does.
 ``stream-ocr video --subtitles`` reads them, stacked (``view``), unless ``--roi`` is given,
-and makes cues of the lines in them that stand as subtitles do (``subtitle_tracks``).
+and makes cues of the lines in them that stand as subtitles do (``subtitle_tracks``): level,
+centred, of the band's usual height, and edged as subtitles are drawn (``outline_share``,
+measured on the frames as they are read: ``measure_outlines``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import cv2
@@ -30,6 +33,17 @@ LOWER_SHARE = 0.45
 UPPER_SHARE = 0.3
 CENTRE_TOLERANCE = 0.12
 FALLBACK_SHARE = 0.33
+# Burned-in subtitles are level: a line tilted more than this is scene text.
+MAX_TILT_DEG = 8.0
+# Subtitle glyphs are bright (this grey level or more) and edged with near-black (this or
+# less). A cue's line is edged at least this share of the usual for its band's lines, or
+# MIN_OUTLINE if that is less (chosen on the tune film: its subtitles 0.52 to 1, its scene
+# text in the band 0 to 0.31); measured on a track's first OUTLINE_READS reads.
+BRIGHT = 150
+DARK = 80
+OUTLINE_SHARE = 0.4
+MIN_OUTLINE = 0.25
+OUTLINE_READS = 8
 
 
 def find_subtitle_bands(
@@ -135,8 +149,9 @@ def _same_row(a: tuple[float, float, str], b: tuple[float, float, str]) -> bool:
 
 def subtitle_tracks(tracks: list[Track], bands: list[Region]) -> list[Track]:
     """Of the tracks read in subtitle bands (regions; stacked bands share x0 and x1), those
-    that stand as subtitles do: centred across the band, and of the height most centred
-    lines of their band have (0.55 to 1.6 times it). A sign, a poster or a watermark in a band is
+    that stand as subtitles do: level, centred across the band, of the height most centred
+    lines of their band have (0.55 to 1.6 times it), and edged as that band's lines are
+    (``outline_share``, where it was measured). A sign, a poster or a watermark in a band is
     read and kept in tracks.json, but is no subtitle cue."""
     out = []
     for x0, y0, x1, y1 in bands:
@@ -149,12 +164,61 @@ def subtitle_tracks(tracks: list[Track], bands: list[Region]) -> list[Track]:
             middle = float(np.median([(b[0] + b[2]) / 2 for b in boxes]))
             row = float(np.median([(b[1] + b[3]) / 2 for b in boxes]))
             height = float(np.median([b[3] - b[1] for b in boxes]))
-            if y0 <= row < y1 and abs(middle - centre) <= CENTRE_TOLERANCE * w:
+            tilt = float(np.median([abs(_tilt_deg(b.points)) for b in track.boxes]))
+            if y0 <= row < y1 and abs(middle - centre) <= CENTRE_TOLERANCE * w and tilt <= MAX_TILT_DEG:
                 placed.append((track, height))
         if not placed:
             continue
-        usual = float(np.median(np.repeat([p[1] for p in placed], [max(1, p[0].frames_seen) for p in placed])))
+        seen = [max(1, p[0].frames_seen) for p in placed]
+        usual = float(np.median(np.repeat([p[1] for p in placed], seen)))
         # A line of capitals alone ("OK") has neither ascenders nor descenders: its box is
         # about 0.7 of a line's that has them.
-        out += [track for track, height in placed if 0.55 * usual <= height <= 1.6 * usual]
+        placed = [(track, height) for track, height in placed if 0.55 * usual <= height <= 1.6 * usual]
+        measured = [(t.outline_sum / t.outline_reads, max(1, t.frames_seen)) for t, _ in placed if t.outline_reads]
+        if measured:
+            edged = float(np.median(np.repeat([m[0] for m in measured], [m[1] for m in measured])))
+            least = min(MIN_OUTLINE, OUTLINE_SHARE * edged)
+            placed = [(t, h) for t, h in placed if not t.outline_reads or t.outline_sum / t.outline_reads >= least]
+        out += [track for track, _ in placed]
     return sorted(out, key=lambda t: t.first_time)
+
+
+def _tilt_deg(points) -> float:
+    (ax, ay), (bx, by) = points[0], points[1]
+    return math.degrees(math.atan2(by - ay, bx - ax))
+
+
+def outline_share(image: np.ndarray, points) -> float | None:
+    """How much the text in the box ``points`` of ``image`` (BGR) is edged as subtitles are
+    drawn: the share of its bright pixels with a near-black one within a tenth of its height
+    (an outline, a shadow or a box behind it). Subtitles give 0.5-1; scene text in the band
+    (white print on a blue shirt, a sign) about 0. None when nothing in the box is bright."""
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox(points))
+    reach = max(1, round((y1 - y0) / 10))
+    x0, y0 = max(0, x0 - reach), max(0, y0 - reach)
+    x1, y1 = min(image.shape[1], x1 + reach), min(image.shape[0], y1 + reach)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    gray = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    low, high = np.percentile(gray, (3, 97))
+    bright = gray >= max(BRIGHT, high - 40)
+    if not bright.any():
+        return None
+    dark = (gray <= min(DARK, low + 40)).astype(np.uint8)
+    near = cv2.dilate(dark, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    return float((bright & near).sum() / bright.sum())
+
+
+def measure_outlines(image: np.ndarray, lines, tracks: list[Track]) -> None:
+    """Add each line's ``outline_share`` in ``image`` to its track's (0 where nothing in its
+    box is bright), for the track's first ``OUTLINE_READS`` reads (a frame read of the
+    subtitle job: ``lines`` as shown, ``tracks`` the tracker's active ones)."""
+    by_id = {t.track_id: t for t in tracks}
+    for line in lines:
+        track = by_id.get(line.track_id)
+        if track is None or track.outline_reads >= OUTLINE_READS:
+            continue
+        # Nothing bright is nothing edged: print on a shirt in the shade ("TER") reads as
+        # text, but no subtitle is drawn dim (a fading one is, for a read or two).
+        track.outline_sum += outline_share(image, line.points) or 0.0
+        track.outline_reads += 1

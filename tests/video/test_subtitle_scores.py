@@ -61,3 +61,20 @@ def test_the_band_finder_keeps_rows_that_recur_and_drops_scene_text():
     assert "BANK OF CHINA" not in kept.texts and len(kept.texts) == 4
     y0, y1 = kept.band(720, above=1.5, below=0.5)
     assert 500 < y0 < 590 and 676 < y1 <= 720
+
+
+def test_a_tilted_line_and_a_line_not_edged_as_the_bands_lines_are_no_subtitles():
+    """The tune film's phantom cues: "TEA" on a shop window and "ALift" on a floor sign, both
+    tilted, and "TER" printed white on a blue shirt, level and centred, but not edged in
+    black as every subtitle of the film was."""
+    band = (0, 500, 1280, 720)
+    subtitles = [track(1, 400, 600, 880, 640), track(2, 450, 645, 830, 685, t=1.0), track(3, 420, 600, 860, 640, t=3.0)]
+    for sub, share in zip(subtitles, (0.9, 0.6, 0.75)):
+        sub.outline_sum, sub.outline_reads = 4 * share, 4
+    tilted = track(4, 560, 600, 720, 640, t=2.0)
+    tilted.boxes = [TrackBox(2.0, ((560, 640), (720, 600), (730, 640), (570, 680)), "TEA", 0.9)]
+    shirt = track(5, 580, 600, 700, 640, t=4.0)
+    shirt.outline_sum, shirt.outline_reads = 0.1, 5
+    unmeasured = track(6, 500, 600, 780, 640, t=5.0)  # no read of it held bright text: kept
+    kept = subtitle_tracks([*subtitles, tilted, shirt, unmeasured], [band])
+    assert kept == [*subtitles, unmeasured]
