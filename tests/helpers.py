@@ -44,3 +44,17 @@ def send_too_much(ws, message: str, wait_s: float) -> tuple[bool, bool]:
         ws.sock.shutdown(socket.SHUT_RDWR)
     sender.join(10)
     return blocked, outcome["closed"]
+
+
+def signs_frame():
+    """A real frame (1 s into samples/signs.mp4), at 1280x720: a photo to draw text over."""
+    import cv2
+
+    from .conftest import SAMPLES
+
+    capture = cv2.VideoCapture(str(SAMPLES / "signs.mp4"))
+    capture.set(cv2.CAP_PROP_POS_MSEC, 1000)
+    ok, frame = capture.read()
+    capture.release()
+    assert ok
+    return cv2.resize(frame, (1280, 720), interpolation=cv2.INTER_CUBIC)

@@ -163,7 +163,8 @@ def subtitle_tracks(tracks: list[Track], bands: list[Region]) -> list[Track]:
                 continue
             middle = float(np.median([(b[0] + b[2]) / 2 for b in boxes]))
             row = float(np.median([(b[1] + b[3]) / 2 for b in boxes]))
-            height = float(np.median([b[3] - b[1] for b in boxes]))
+            # The box's own height, across its text: a slanted box's bounds are taller.
+            height = float(np.median([_own_height(b.points) for b in track.boxes]))
             tilt = float(np.median([abs(_tilt_deg(b.points)) for b in track.boxes]))
             if y0 <= row < y1 and abs(middle - centre) <= CENTRE_TOLERANCE * w and tilt <= MAX_TILT_DEG:
                 placed.append((track, height))
@@ -181,6 +182,12 @@ def subtitle_tracks(tracks: list[Track], bands: list[Region]) -> list[Track]:
             placed = [(t, h) for t, h in placed if not t.outline_reads or t.outline_sum / t.outline_reads >= least]
         out += [track for track, _ in placed]
     return sorted(out, key=lambda t: t.first_time)
+
+
+def _own_height(points) -> float:
+    (ax, ay), _, (cx, cy), (dx, dy) = points
+    bx, by = points[1]
+    return (math.hypot(dx - ax, dy - ay) + math.hypot(cx - bx, cy - by)) / 2
 
 
 def _tilt_deg(points) -> float:

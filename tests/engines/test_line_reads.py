@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from stream_ocr.engines.base import read_lines
 from stream_ocr.evaluation.video import fold
 
-from ..conftest import SAMPLES
+from ..helpers import signs_frame
 
 pytestmark = pytest.mark.slow
 
@@ -36,17 +36,8 @@ CUES = [
 ]
 
 
-def background() -> np.ndarray:
-    capture = cv2.VideoCapture(str(SAMPLES / "signs.mp4"))
-    capture.set(cv2.CAP_PROP_POS_MSEC, 1000)
-    ok, frame = capture.read()
-    capture.release()
-    assert ok
-    return cv2.resize(frame, (1280, 720), interpolation=cv2.INTER_CUBIC)
-
-
 def burned(lines: tuple[str, ...], font: str = "dejavu") -> np.ndarray:
-    image = Image.fromarray(cv2.cvtColor(background(), cv2.COLOR_BGR2RGB))
+    image = Image.fromarray(cv2.cvtColor(signs_frame(), cv2.COLOR_BGR2RGB))
     draw = ImageDraw.Draw(image)
     face = ImageFont.truetype(FONTS[font], 40)
     y = 700 - 48 * len(lines)

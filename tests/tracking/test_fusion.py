@@ -99,3 +99,20 @@ def test_case_repair():
     assert repair_case("PROTECTeD AREA") == "PROTECTED AREA"
     assert repair_case("iPhone") == "iPhone"
     assert repair_case("I'm going") == "I'm going"
+
+
+def test_a_faint_mark_read_by_about_half_the_reads_is_kept_and_a_mark_read_by_few_is_not():
+    """The tune film: two reads of a subtitle ended "the a end.", two "the a end..."; the
+    printed line has the ellipsis."""
+    assert fuse({"When it gets back to the a end.": 2.0, "When it gets back to the a end...": 1.999}).text == (
+        "When it gets back to the a end..."
+    )
+    assert fuse({"When it gets back to the a end...": 1.999, "When it gets back to the a end.": 2.0}).text == (
+        "When it gets back to the a end..."
+    )
+    assert fuse({"work We'd": 1.0, "work. We'd": 0.95}).text == "work. We'd"
+    # A mark read by a clear minority is a misread: nothing wins.
+    assert fuse({"Getting the check": 3.0, "Getting the check.": 1.0}).text == "Getting the check"
+    assert fuse({"I said": 3.0, "- I said": 1.0}).text == "I said"
+    # Letters get no such help: a tie between a letter and nothing still goes to nothing.
+    assert fuse({"cat": 2.0, "cats": 1.999}).text == "cat"

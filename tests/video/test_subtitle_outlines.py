@@ -9,22 +9,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from stream_ocr.video.subtitles import MIN_OUTLINE, outline_share
 
-from ..conftest import SAMPLES
+from ..helpers import signs_frame
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-def frame() -> np.ndarray:
-    capture = cv2.VideoCapture(str(SAMPLES / "signs.mp4"))
-    capture.set(cv2.CAP_PROP_POS_MSEC, 1000)
-    ok, image = capture.read()
-    capture.release()
-    assert ok
-    return cv2.resize(image, (1280, 720), interpolation=cv2.INTER_CUBIC)
-
-
 def drawn(text: str, fill, stroke, patch=None) -> tuple[np.ndarray, tuple]:
-    image = Image.fromarray(cv2.cvtColor(frame(), cv2.COLOR_BGR2RGB))
+    image = Image.fromarray(cv2.cvtColor(signs_frame(), cv2.COLOR_BGR2RGB))
     draw = ImageDraw.Draw(image)
     face = ImageFont.truetype(FONT, 40)
     x0, y0, x1, y1 = draw.textbbox((400, 620), text, font=face, stroke_width=3 if stroke else 0)

@@ -1,5 +1,7 @@
 """Scoring subtitles as a reader does, and choosing which lines of a band are subtitles."""
 
+import math
+
 from stream_ocr.evaluation.video import score_subtitles
 from stream_ocr.tracking.tracker import Track, TrackBox
 from stream_ocr.video.subtitles import _Centred, subtitle_tracks
@@ -78,3 +80,14 @@ def test_a_tilted_line_and_a_line_not_edged_as_the_bands_lines_are_no_subtitles(
     unmeasured = track(6, 500, 600, 780, 640, t=5.0)  # no read of it held bright text: kept
     kept = subtitle_tracks([*subtitles, tilted, shirt, unmeasured], [band])
     assert kept == [*subtitles, unmeasured]
+
+
+def test_an_italic_line_boxed_at_a_slant_is_measured_across_its_text():
+    """A yellow italic line ("Amazing, though") boxed 4 degrees off level: its bounds were
+    1.64 times the usual line's height, and the cue was lost; its own height is the usual."""
+    band = (0, 500, 1280, 720)
+    usual = [track(k, 420, 600, 860, 640, t=float(k)) for k in range(1, 4)]
+    italic = track(4, 516, 630, 766, 678, t=5.0)
+    slant = 250 * math.tan(math.radians(4))
+    italic.boxes = [TrackBox(5.0, ((516, 630 + slant), (766, 630), (766, 678), (516, 678 + slant)), "x", 0.9)]
+    assert subtitle_tracks([*usual, italic], [band]) == [*usual, italic]
