@@ -34,8 +34,11 @@ class IdentityConfig:
     max_edit_ratio: float = 0.25
     unsure_extra: float = 0.2
     # A read that holds only some of a line's words (a word missed on one frame) is the
-    # same line when it covers at least this share of the longer one's characters.
+    # same line when it covers at least this share of the longer one's characters; with
+    # ``partial`` off, never: subtitles are never hidden in part, and "- I believe you."
+    # in the place of "- I want you to believe it." is the next subtitle.
     min_partial_cover: float = 0.5
+    partial: bool = True
     # A read whose least sure word is below this confidence, and which is closer than
     # this normalised distance, may be a misreading: where it lies decides. A sure read
     # may be one too within the narrower band (glare garbles letters with confidence),
@@ -121,7 +124,7 @@ def same_text(known: str, read: str, confidence: float | None, config: IdentityC
     sure = 0.5 if confidence is None else confidence
     if edits / n <= config.max_edit_ratio + config.unsure_extra * (1.0 - sure):
         return True
-    return _partial(a, b, known, read, config)
+    return config.partial and _partial(a, b, known, read, config)
 
 
 def _replaced(a: str, b: str) -> bool:

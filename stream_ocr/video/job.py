@@ -167,12 +167,17 @@ def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, hei
 
 def subtitle_job(job: VideoJob) -> VideoJob:
     """``job`` with the subtitle preset's sampling and gap applied, and no line taken for a
-    piece of another (``TrackerConfig.fragments``)."""
+    piece of another (``TrackerConfig.fragments``, ``IdentityConfig.partial``)."""
     return replace(
         job,
         subtitles=True,
         sample_fps=max(job.sample_fps, SUBTITLE_FPS),
-        tracker=replace(job.tracker, max_gap_s=min(job.tracker.max_gap_s, SUBTITLE_MERGE_GAP_S), fragments=False),
+        tracker=replace(
+            job.tracker,
+            max_gap_s=min(job.tracker.max_gap_s, SUBTITLE_MERGE_GAP_S),
+            fragments=False,
+            identity=replace(job.tracker.identity, partial=False),
+        ),
     )
 
 

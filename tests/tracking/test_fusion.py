@@ -2,7 +2,17 @@
 
 import pytest
 
-from stream_ocr.tracking.fusion import DIFFERENT, SAME, UNSURE, fuse, is_fragment, relation, repair_case, same_text
+from stream_ocr.tracking.fusion import (
+    DIFFERENT,
+    SAME,
+    UNSURE,
+    IdentityConfig,
+    fuse,
+    is_fragment,
+    relation,
+    repair_case,
+    same_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -116,3 +126,15 @@ def test_a_faint_mark_read_by_about_half_the_reads_is_kept_and_a_mark_read_by_fe
     assert fuse({"I said": 3.0, "- I said": 1.0}).text == "I said"
     # Letters get no such help: a tie between a letter and nothing still goes to nothing.
     assert fuse({"cat": 2.0, "cats": 1.999}).text == "cat"
+
+
+def test_with_partial_reads_off_a_shorter_line_of_the_same_words_is_another_text():
+    """Subtitles are never hidden in part: the tune film's "- I believe you." came in the
+    place of "- I want you to believe it.", and was taken for it with a word hidden."""
+    old, new = "- I want you to believe it.", "- I believe you."
+    assert same_text(old, new, 0.99)  # a scene's line with words hidden by glare or a hand
+    subtitles = IdentityConfig(partial=False)
+    assert not same_text(old, new, 0.99, subtitles)
+    assert relation(old, new, 0.99, subtitles) == "different"
+    # A word or two misread is still the same line.
+    assert same_text(old, "- I want yOu to beleive it.", 0.9, subtitles)
