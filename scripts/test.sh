@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 # Debian's own python3, which has the GObject bindings) for the RTSP test, ffmpeg,
 # redis-server for the scale-out tests, postgresql for the history tests and mosquitto for
 # the MQTT tests (each started by the tests on a loopback port), DejaVu and Liberation for
-# the subtitle frames the line-read tests draw.
+# the subtitle frames the line-read tests draw, Noto CJK for the Chinese ones.
 DEB_PACKAGES=(chromium chromium-driver ffmpeg python3-gi gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good redis-server postgresql fonts-dejavu-core
-  fonts-liberation mosquitto)
+  fonts-liberation mosquitto fonts-noto-cjk)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
   for pkg in "${DEB_PACKAGES[@]}"; do

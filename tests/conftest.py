@@ -99,6 +99,15 @@ def subtitle_engine():
 
 
 @pytest.fixture(scope="session")
+def chinese_engine():
+    """The default engine reading English and Chinese (``--lang en,zh``)."""
+    from stream_ocr.config import EngineConfig
+    from stream_ocr.engines import create_engine
+
+    return create_engine(EngineConfig(languages="en,zh"))
+
+
+@pytest.fixture(scope="session")
 def rapid_engine():
     from stream_ocr.engines import create_engine
 

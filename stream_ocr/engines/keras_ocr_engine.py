@@ -18,6 +18,7 @@ import numpy as np
 
 from stream_ocr.config import EngineConfig
 from stream_ocr.engines.base import Engine, text_config_of
+from stream_ocr.engines.cjk_line_ends import CJKLineEnds
 from stream_ocr.engines.craft import CraftDetector, detection_scale
 from stream_ocr.engines.english_g2 import EnglishG2Recognizer, Read
 from stream_ocr.engines.keras_ocr_compat import import_keras_ocr, import_tensorflow
@@ -110,9 +111,11 @@ class KerasOCREngine(Engine):
             self.recognizer = KurapanRecognizer(config.allow_download)
         # Chinese and Japanese lines: read again by PP-OCR's recogniser (``script_choice``).
         self.scripts: ScriptChooser | None = None
+        self.cjk_ends: CJKLineEnds | None = None
         if CJK_LANGUAGES & set(config.language_list):
             recognizer = PPOCRRecognizer.load(config.tf_intra_op_threads)
             self.scripts = ScriptChooser(recognizer, config.language_list)
+            self.cjk_ends = CJKLineEnds(recognizer)
         logger.info("keras-ocr engine: networks on %s", runtime)
         if config.warmup:
             self.warm_up()
@@ -158,6 +161,8 @@ class KerasOCREngine(Engine):
         reads = self.recognizer.recognize_boxes(gray, boxes, timings, auto_rotate=self.config.auto_rotate)
         if self.scripts is not None:
             reads = self.scripts.choose(frame, boxes, reads, timings)
+        if self.cjk_ends is not None:
+            reads = self.cjk_ends.read(frame, reads, timings)
         if self.line_reader is not None:
             start = time.perf_counter()
             reads = self.line_reader.read(gray, reads)

@@ -114,11 +114,6 @@ def test_stacked_bands_read_as_one_picture_map_back_to_their_places():
 
 
 @pytest.fixture(scope="module")
-def chinese_engine():
-    return create_engine(EngineConfig(languages="en,zh"))
-
-
-@pytest.fixture(scope="module")
 def japanese_engine():
     return create_engine(EngineConfig(languages="en,ja"))
 
