@@ -8,6 +8,9 @@ panned and zoomed, with a cut every few seconds. The truth is the subtitle file 
 
 * ``tune``: *Primer* (2004), 00:20:00 to 00:30:00, over training photos 1-500, in
   DejaVu Sans, Liberation Sans and FreeSans. Rules and weights are chosen on it.
+* ``tune2``: *Primer* again, 00:40:00 to 00:50:00, over the same training photos in
+  another order, in Roboto (the caption face of YouTube's player), Roboto Condensed and
+  Roboto Italic: a second film to tune on, in other type.
 * ``report``: *Life Is Beautiful* (1997), 00:05:00 to 00:15:00, over training photos
   501-1000, in Noto Sans, Nimbus Sans and Open Sans: fonts no rule was chosen on. Figures
   are reported on it.
@@ -23,7 +26,7 @@ repository:
 writes ``NAME.mp4`` and ``NAME.json`` (the truth: ``cues`` with ``start``, ``end``, ``lines``)
 and ``NAME.srt`` for each film. Needs Debian's ffmpeg (with libass) and the fonts above
 (fonts-dejavu, fonts-liberation, fonts-freefont-ttf, fonts-noto-core, fonts-urw-base35,
-fonts-open-sans).
+fonts-open-sans, fonts-roboto).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Film:
 
 FILMS = (
     Film("tune", "subtitles/primer-en.js", 1200.0, range(1, 501), ("DejaVu Sans", "Liberation Sans", "FreeSans"), 1),
+    Film("tune2", "subtitles/primer-en.js", 2400.0, range(1, 501), ("Roboto", "Roboto Condensed", "Roboto"), 3),
     Film(
         "report",
         "subtitles/life-is-beautiful-en.js",
