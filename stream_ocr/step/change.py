@@ -14,7 +14,7 @@ live streams and video files use it alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -38,6 +38,13 @@ class ChangeConfig:
     # The signature: the frame shrunk to this width, in square cells of this many pixels.
     width: int = 480
     cell: int = 12
+    # Where no cell changed, a second look in cells this small (0: none). A cell's
+    # difference is its mean, so a small change is diluted by its cell: an editor's 19 px
+    # timecode stepping changed cells of 12 (32 pixels of a 1280x720 frame) by 0.018-0.027
+    # and was never read again; cells of 6, by 0.04 or more. Only then, so that what the
+    # coarse cells see is read as before: cells of 6 throughout cut the regions otherwise,
+    # and split a track of the glare sample (BENCHMARKS.md, "Session of 2026-12-08").
+    fine_cell: int = 6
     # Read at least this often (seconds), changed or not.
     keyframe_s: float = setting(10.0, flag="--keyframe", help="read a frame at least this often, in seconds")
     enabled: bool = True
@@ -73,8 +80,8 @@ class ChangeConfig:
             raise BadInputError("the change threshold must be in [0, 1)")
         if self.keyframe_s <= 0:
             raise BadInputError("the keyframe interval must be positive")
-        if self.width < 16 or self.cell < 2:
-            raise BadInputError("the change signature needs width >= 16 and cell >= 2")
+        if self.width < 16 or self.cell < 2 or self.fine_cell < 0:
+            raise BadInputError("the change signature needs width >= 16, cell >= 2 and fine_cell >= 0")
         if not 0 <= self.region_max_share <= 1 or self.region_margin < 0:
             raise BadInputError("region_max_share must be in [0, 1] (0: always the whole frame), region_margin >= 0")
 
@@ -286,7 +293,9 @@ class ChangeGate:
         current = signature(image, self.config.width)
         if previous.shape != current.shape:
             return False
-        return float(cell_changes(previous, current, self.config.cell).max()) < self.config.threshold
+        if float(cell_changes(previous, current, self.config.cell).max()) >= self.config.threshold:
+            return False
+        return self._fine_changes(previous, current) is None
 
     def decide(self, image: np.ndarray, t: float) -> Decision:
         """Whether ``image`` at time ``t`` should be read, whole or a region; remembers it if so."""
@@ -305,7 +314,16 @@ class ChangeGate:
         self.last_change = float(changes.max())
         due = t - self._whole_at >= self.config.keyframe_s or t < self._whole_at
         if not due and self.last_change < self.config.threshold:
-            return Decision(False)
+            fine = self._fine_changes(previous, current)
+            if fine is None:
+                return Decision(False)
+            # A small change in one place (a counter, a timecode): read there, no move to follow.
+            self._signature = current
+            config = replace(self.config, cell=self.config.fine_cell)
+            regions = changed_regions(fine, config, image.shape) if self.config.regions else None
+            if regions is None:
+                self._whole_at = t
+            return Decision(True, regions)
         self._signature = current
         regions = changed_regions(changes, self.config, image.shape) if self.config.regions and not due else None
         matrix = self._motion(previous, current) if self.config.follow_motion else None
@@ -332,6 +350,13 @@ class ChangeGate:
             return Decision(True, regions)
         self._whole_at = t
         return Decision(True, None, moved, warp)
+
+    def _fine_changes(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray | None:
+        """The changes in cells of ``fine_cell`` when one reaches the threshold, else None."""
+        if not self.config.fine_cell:
+            return None
+        fine = cell_changes(previous, current, self.config.fine_cell)
+        return fine if float(fine.max()) >= self.config.threshold else None
 
     def _moved_decision(
         self,

@@ -166,12 +166,15 @@ def rois_to_read(path: Path, engine: FrameReader, job: VideoJob, width: int, hei
 
 
 def subtitle_job(job: VideoJob) -> VideoJob:
-    """``job`` with the subtitle preset's sampling and gap applied, and no line taken for a
-    piece of another (``TrackerConfig.fragments``, ``IdentityConfig.partial``)."""
+    """``job`` with the subtitle preset's sampling and gap applied, no line taken for a
+    piece of another (``TrackerConfig.fragments``, ``IdentityConfig.partial``), and no
+    second look in the change gate's fine cells: a subtitle changes whole lines, which the
+    coarse cells see (``ChangeConfig.fine_cell``), and the preset's speed is at its bar."""
     return replace(
         job,
         subtitles=True,
         sample_fps=max(job.sample_fps, SUBTITLE_FPS),
+        change=replace(job.change, fine_cell=0),
         tracker=replace(
             job.tracker,
             max_gap_s=min(job.tracker.max_gap_s, SUBTITLE_MERGE_GAP_S),

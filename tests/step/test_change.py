@@ -86,6 +86,29 @@ def test_a_cut_and_a_keyframe_are_read_whole():
     assert gate.decide(changed, 3.6) == Decision(True, None)  # 3 s after the last whole read
 
 
+def test_a_small_timecode_that_steps_is_seen_and_only_it_is_read():
+    # timeline.mp4: an editor's window at 1280x720 whose playhead timecode (19 px) steps
+    # every second; the frames between steps differ by the camera's noise alone.
+    gate = ChangeGate()
+    assert gate.decide(frame_at("timeline", 0.0), 0.0).read
+    assert not gate.decide(frame_at("timeline", 0.5), 0.5).read
+    stepped = gate.decide(frame_at("timeline", 1.0), 1.0)
+    assert stepped.read and stepped.regions is not None, stepped
+    # Its changed digits ("01;00;00;01" to "01;00;01;08": x 90-150, y 362-383) are in a region
+    # (``step/regions`` makes it the whole line), and the regions are small.
+    assert any(x0 <= 90 and y0 <= 362 and x1 >= 150 and y1 >= 383 for x0, y0, x1, y1 in stepped.regions)
+    assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in stepped.regions) < 0.1 * 1280 * 720
+
+
+def test_the_subtitle_preset_takes_no_second_look_in_fine_cells():
+    from stream_ocr.video.job import VideoJob, subtitle_job
+
+    assert ChangeConfig().fine_cell and not subtitle_job(VideoJob()).change.fine_cell
+    gate = ChangeGate(subtitle_job(VideoJob()).change)
+    gate.decide(frame_at("timeline", 0.0), 0.0)
+    assert not gate.decide(frame_at("timeline", 1.0), 1.0).read
+
+
 def test_regions_off_reads_every_change_whole():
     page = frame_at("slides", 10.0)
     counter = page.copy()
