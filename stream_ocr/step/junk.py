@@ -20,9 +20,10 @@ from stream_ocr.types import Detection, Line
 # Characters Latin recognizers emit for glyphs they cannot read, and which real scene or
 # subtitle text almost never holds.
 RARE_SYMBOLS = frozenset("^~`|\\{}<>")
-# Marks that stand alone between words in real text: a dialogue dash, an ellipsis, quotes.
-# A word of these only is no junk in a line that keeps a real word (``lines.group_lines``).
-PUNCTUATION = frozenset("-–—.,!?:;'\"‘’“”()[]…")
+# Marks that stand alone between words in real text: a dialogue dash, an ellipsis, quotes,
+# an ampersand ("FAST & LIGHT", "Q & A"). A word of these only is no junk in a line that
+# keeps a real word (``lines.group_lines``); alone, it is no line.
+PUNCTUATION = frozenset("-–—.,!?:;'\"‘’“”()[]…&")
 
 
 def is_punctuation(det: Detection) -> bool:

@@ -109,6 +109,21 @@ def test_a_dialogue_dash_and_an_ellipsis_stay_in_a_line_of_words():
     assert [line.text for line in lines] == ["- Every line ..."]
 
 
+def test_an_ampersand_between_words_stays_and_alone_is_no_line():
+    words = [word(100, 50, "FAST"), word(200, 50, "&", w=16), word(230, 50, "LIGHT"), word(100, 200, "&", w=16)]
+    lines = group_lines(words, junk_word=lambda w: is_junk_word(w))
+    assert [line.text for line in lines] == ["FAST & LIGHT"]
+
+
+@pytest.mark.slow
+def test_the_ampersand_of_the_product_sample_is_read(keras_engine):
+    capture = cv2.VideoCapture(str(SAMPLES / "product.mp4"))
+    capture.set(cv2.CAP_PROP_POS_MSEC, 2000)
+    ok, frame = capture.read()
+    assert ok
+    assert "FAST & LIGHT" in [line.text for line in read_lines(keras_engine, frame).lines]
+
+
 def test_punctuation_alone_is_no_line():
     lines = group_lines([word(100, 50, "-", w=12), word(100, 200, "...", w=20)], junk_word=lambda w: is_junk_word(w))
     assert lines == ()
