@@ -29,7 +29,7 @@ import sys
 import cv2
 import numpy as np
 from make_footage import HERE, font
-from make_samples import _camera, camera_look
+from make_samples import _camera, camera_look, paste_warped
 from PIL import Image, ImageDraw
 
 SIZE = (1280, 720)
@@ -55,17 +55,6 @@ def write(name: str, frames: list[np.ndarray], fps: int, lines: list[dict], sour
     truth = {"fps": fps, "width": SIZE[0], "height": SIZE[1], "duration_s": len(frames) / fps}
     truth.update(source=source, lines=lines)
     (HERE / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def warp_onto(scene: np.ndarray, card: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """``card`` (RGBA) warped onto ``scene`` (RGB) at ``corners`` (clockwise from top-left)."""
-    h, w = card.shape[:2]
-    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(src, corners.astype(np.float32))
-    size = (scene.shape[1], scene.shape[0])
-    warped = cv2.warpPerspective(card, matrix, size, flags=cv2.INTER_LINEAR)
-    alpha = warped[..., 3:4].astype(np.float32) / 255
-    return (scene * (1 - alpha) + warped[..., :3] * alpha).astype(np.uint8)
 
 
 # -- product: logo type, hollow letters, "&" over a busy print, a small price, glare -----
@@ -119,7 +108,7 @@ def make_product(fps: int = 10, seconds: float = 6.0) -> None:
     n = int(seconds * fps)
     for i in range(n):
         t = i / n
-        canvas = warp_onto(scene, card, corners)
+        canvas = paste_warped(scene, card, corners, cv2.INTER_LINEAR)
         # A specular highlight sweeping across the box, left to right.
         glare = np.zeros(canvas.shape[:2], dtype=np.float32)
         cx, cy = int(480 + 520 * t), int(260 + 220 * np.sin(np.pi * t))
@@ -223,7 +212,7 @@ def make_label(fps: int = 10, seconds: float = 5.0) -> None:
         draw.text((10, y), text, font=face, fill=fill)
         y += size + 14
     corners = np.array([[700, 420], [932, 430], [928, 582], [698, 570]], dtype=np.float32)
-    canvas = warp_onto(scene, np.asarray(card).copy(), corners)
+    canvas = paste_warped(scene, np.asarray(card).copy(), corners, cv2.INTER_LINEAR)
     frames = []
     n = int(seconds * fps)
     for i in range(n):

@@ -35,15 +35,22 @@ def render_sign(lines: list[str], size: int, fg=(20, 20, 20), bg=(235, 232, 220)
     return np.array(card)
 
 
-def paste_warped(scene: np.ndarray, card: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """Warp ``card`` onto ``scene`` (both RGB) so that its corners land on ``corners``."""
+def paste_warped(
+    scene: np.ndarray, card: np.ndarray, corners: np.ndarray, interpolation: int = cv2.INTER_CUBIC
+) -> np.ndarray:
+    """Warp ``card`` onto ``scene`` (RGB) so that its corners land on ``corners``. An RGBA
+    card is blended by its own alpha; an RGB one by its outline, softened."""
     h, w = card.shape[:2]
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(src, corners.astype(np.float32))
     size = (scene.shape[1], scene.shape[0])
-    warped = cv2.warpPerspective(card, matrix, size, flags=cv2.INTER_CUBIC)
-    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), matrix, size)
-    mask = cv2.GaussianBlur(mask, (3, 3), 0)[..., None].astype(np.float32) / 255
+    warped = cv2.warpPerspective(card, matrix, size, flags=interpolation)
+    if card.shape[2] == 4:
+        mask = warped[..., 3:4].astype(np.float32) / 255
+        warped = warped[..., :3]
+    else:
+        mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), matrix, size)
+        mask = cv2.GaussianBlur(mask, (3, 3), 0)[..., None].astype(np.float32) / 255
     return (scene * (1 - mask) + warped * mask).astype(np.uint8)
 
 

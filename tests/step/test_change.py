@@ -94,7 +94,7 @@ def test_a_small_timecode_that_steps_is_seen_and_only_it_is_read():
     assert not gate.decide(frame_at("timeline", 0.5), 0.5).read
     stepped = gate.decide(frame_at("timeline", 1.0), 1.0)
     assert stepped.read and stepped.regions is not None, stepped
-    # Its changed digits ("01;00;00;01" to "01;00;01;08": x 90-150, y 362-383) are in a region
+    # Its changed digits ("01;00;00;01" to "01;00;01;19": x 90-150, y 362-383) are in a region
     # (``step/regions`` makes it the whole line), and the regions are small.
     assert any(x0 <= 90 and y0 <= 362 and x1 >= 150 and y1 >= 383 for x0, y0, x1, y1 in stepped.regions)
     assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in stepped.regions) < 0.1 * 1280 * 720
